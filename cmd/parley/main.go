@@ -1,0 +1,196 @@
+// Command parley is the Parley server: one binary that serves the API, the
+// realtime stream and the web client, and administers the installation.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	_ "time/tzdata" // time zones work on machines without /usr/share/zoneinfo
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/server"
+	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/webui"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `Parley: self-hosted team chat.
+
+Usage:
+  parley serve [options]          start the server (see: parley serve --help)
+  parley migrate [--data DIR]     apply pending database migrations and exit
+  parley admin bootstrap --data DIR --org NAME --email E --password P [--username U] [--name N]
+                                  create the first organisation and its owner
+  parley version                  print the version
+
+Every option can also be set with a PARLEY_* environment variable or a JSON
+config file (--config); see docs/configuration.md.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr, getenv)
+	case "migrate":
+		return migrate(args[1:], stdout, stderr, getenv)
+	case "admin":
+		return admin(args[1:], stdout, stderr, getenv)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "parley", buildVersion())
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "parley: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return version
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serve(args []string, stderr io.Writer, getenv func(string) string) int {
+	cfg, err := config.Load("serve", args, getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "parley serve:", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.New(ctx, cfg, log, webui.Handler())
+	if err != nil {
+		log.Error("start failed", "err", err)
+		return 1
+	}
+	if err := srv.Run(ctx); err != nil {
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func migrate(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", envOr(getenv, "PARLEY_DATA", "./data"), "data directory (env PARLEY_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx := context.Background()
+	if err := os.MkdirAll(*dir, 0o750); err != nil {
+		fmt.Fprintln(stderr, "parley migrate:", err)
+		return 1
+	}
+	db, err := store.OpenForMigrate(ctx, *dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "parley migrate:", err)
+		return 1
+	}
+	defer db.Close()
+	n, err := store.MigrateCount(ctx, db)
+	if err != nil {
+		fmt.Fprintln(stderr, "parley migrate:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "applied %d migration(s); schema is up to date\n", n)
+	return 0
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func admin(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] != "bootstrap" {
+		fmt.Fprint(stderr, "Usage: parley admin bootstrap --data DIR --org NAME --email E --password P [--username U] [--name N]\n")
+		return 2
+	}
+	fs := flag.NewFlagSet("admin bootstrap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("data", envOr(getenv, "PARLEY_DATA", "./data"), "data directory (env PARLEY_DATA)")
+	org := fs.String("org", "", "organisation name")
+	email := fs.String("email", "", "owner's e-mail address")
+	password := fs.String("password", "", "owner's password (or env PARLEY_BOOTSTRAP_PASSWORD)")
+	username := fs.String("username", "", "owner's username (default: the part of the e-mail before @)")
+	name := fs.String("name", "", "owner's display name (default: the username)")
+	locale := fs.String("locale", "", "owner's language: zh-CN or en")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if *password == "" {
+		*password = getenv("PARLEY_BOOTSTRAP_PASSWORD")
+	}
+	if *username == "" {
+		u, _, _ := cutAt(*email)
+		*username = u
+	}
+	_, owner, err := server.Bootstrap(context.Background(), *dir, account.BootstrapInput{OrgName: *org, Email: *email,
+		Username: *username, DisplayName: *name, Password: *password, Locale: *locale})
+	if err != nil {
+		if errs.CodeOf(err) == "already_set_up" {
+			fmt.Fprintln(stderr, "parley admin bootstrap: an organisation already exists in", *dir, "- nothing changed")
+		} else {
+			fmt.Fprintln(stderr, "parley admin bootstrap:", errs.CodeOf(err), "-", err)
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "created organisation %q with owner %s (user id %d)\n", *org, owner.Email, owner.ID)
+	return 0
+}
+
+func cutAt(email string) (string, string, bool) {
+	for i := 0; i < len(email); i++ {
+		if email[i] == '@' {
+			return email[:i], email[i+1:], true
+		}
+	}
+	return email, "", false
+}

@@ -1,0 +1,77 @@
+// Package account owns organisations (the tenants), their users and roles,
+// and the Actor value every domain service receives to decide authorisation.
+package account
+
+import (
+	"time"
+)
+
+// Role is a user's role in their organisation.
+type Role string
+
+// Organisation roles. Department admins arrive with the directory.
+const (
+	RoleOwner  Role = "owner"
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+	RoleGuest  Role = "guest"
+	RoleBot    Role = "bot"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleOwner, RoleAdmin, RoleMember, RoleGuest, RoleBot:
+		return true
+	}
+	return false
+}
+
+// Org is an organisation: every other row belongs to exactly one.
+type Org struct {
+	ID                int64
+	Name              string
+	RecallWindow      time.Duration // how long authors may recall (撤回) their messages
+	ReceiptMaxMembers int           // largest channel that shows read receipts
+	CreatedAt         time.Time
+}
+
+// DefaultRecallWindow and DefaultReceiptMaxMembers apply to new organisations.
+const (
+	DefaultRecallWindow      = 24 * time.Hour
+	DefaultReceiptMaxMembers = 500
+)
+
+// User is a person (or bot) in one organisation.
+type User struct {
+	ID          int64
+	Org         int64
+	Email       string // lower-cased
+	Username    string // lower-cased
+	DisplayName string
+	AvatarURL   string
+	Locale      string // "zh-CN", "en" or "" for the browser's choice
+	TimeZone    string // IANA name or ""
+	StatusText  string
+	Role        Role
+	Active      bool
+	CreatedAt   time.Time
+}
+
+// Actor is the authenticated user on whose behalf a service method runs. It
+// is passed explicitly to every service method that needs authorisation.
+type Actor struct {
+	Org  int64
+	User int64
+	Role Role
+}
+
+// IsAdmin reports whether the actor administers the organisation.
+func (a Actor) IsAdmin() bool { return a.Role == RoleOwner || a.Role == RoleAdmin }
+
+// IsGuest reports whether the actor is a guest, who sees only the channels
+// they were invited to.
+func (a Actor) IsGuest() bool { return a.Role == RoleGuest }
+
+// ActorOf returns the actor for a user.
+func ActorOf(u User) Actor { return Actor{Org: u.Org, User: u.ID, Role: u.Role} }

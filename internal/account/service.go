@@ -1,0 +1,391 @@
+package account
+
+import (
+	"context"
+	"time"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/event"
+)
+
+// Store is what the account service needs from persistence.
+// Reads return errs.NotFound for missing rows.
+type Store interface {
+	Reader
+	// Update runs fn in one durable transaction; Conflict on unique violations.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Reader holds the queries the service uses inside and outside transactions.
+type Reader interface {
+	OrgCount(ctx context.Context) (int, error)
+	Org(ctx context.Context, id int64) (Org, error)
+	User(ctx context.Context, org, id int64) (User, error)
+	Users(ctx context.Context, org int64, ids []int64) ([]User, error)
+	ListUsers(ctx context.Context, org int64, query string, afterID int64, limit int) ([]User, error)
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	Reader
+	InsertOrg(ctx context.Context, o Org) (Org, error)
+	UpdateOrg(ctx context.Context, o Org) error
+	// InsertUser returns Conflict with code email_taken or username_taken.
+	InsertUser(ctx context.Context, u User, passwordHash string) (User, error)
+	UpdateUser(ctx context.Context, u User) error
+	// DeleteSessions revokes every session and token of the user.
+	DeleteSessions(ctx context.Context, org, user int64) error
+	// Emit allocates the organisation's next event sequence, renders the frame
+	// and stores the event; it is published after commit.
+	Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error
+}
+
+// Encoder renders event payloads in the public wire format.
+type Encoder interface {
+	EncodeEvent(typ string, seq int64, payload any) ([]byte, error)
+}
+
+// Hasher turns a password into a storable hash.
+type Hasher interface {
+	Hash(password string) (string, error)
+}
+
+// Service manages organisations and users.
+type Service struct {
+	store  Store
+	enc    Encoder
+	hasher Hasher
+	now    func() time.Time
+}
+
+// NewService returns an account service.
+func NewService(st Store, enc Encoder, h Hasher, now func() time.Time) *Service {
+	return &Service{store: st, enc: enc, hasher: h, now: now}
+}
+
+// BootstrapInput creates the first organisation and its owner.
+type BootstrapInput struct {
+	OrgName     string
+	Email       string
+	Username    string
+	DisplayName string
+	Password    string
+	Locale      string
+}
+
+// NeedsSetup reports whether no organisation exists yet.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	n, err := s.store.OrgCount(ctx)
+	if err != nil {
+		return false, errs.E("account.NeedsSetup", errs.Unavailable, "", err)
+	}
+	return n == 0, nil
+}
+
+// Bootstrap creates the first organisation and its owner. It fails with
+// Conflict "already_set_up" when any organisation exists (private
+// deployment); CreateOrg is the SaaS path.
+func (s *Service) Bootstrap(ctx context.Context, in BootstrapInput) (Org, User, error) {
+	const op = "account.Bootstrap"
+	return s.createOrg(ctx, op, in, true)
+}
+
+// CreateOrg creates another organisation with its owner (SaaS mode).
+func (s *Service) CreateOrg(ctx context.Context, in BootstrapInput) (Org, User, error) {
+	return s.createOrg(ctx, "account.CreateOrg", in, false)
+}
+
+func (s *Service) createOrg(ctx context.Context, op string, in BootstrapInput, first bool) (Org, User, error) {
+	name, err := CleanText(op, "org_name", in.OrgName, 1, MaxNameLen)
+	if err != nil {
+		return Org{}, User{}, err
+	}
+	owner, hash, err := s.newUser(op, NewUserInput{Email: in.Email, Username: in.Username,
+		DisplayName: in.DisplayName, Password: in.Password, Role: RoleOwner, Locale: in.Locale})
+	if err != nil {
+		return Org{}, User{}, err
+	}
+	var org Org
+	err = s.store.Update(ctx, func(tx Tx) error {
+		if first {
+			n, err := tx.OrgCount(ctx)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return errs.New(op, errs.Conflict, "already_set_up")
+			}
+		}
+		org, err = tx.InsertOrg(ctx, Org{Name: name, RecallWindow: DefaultRecallWindow,
+			ReceiptMaxMembers: DefaultReceiptMaxMembers, CreatedAt: s.now()})
+		if err != nil {
+			return err
+		}
+		owner.Org = org.ID
+		owner, err = tx.InsertUser(ctx, owner, hash)
+		return err
+	})
+	if err != nil {
+		return Org{}, User{}, errs.E(op, errs.Other, "", err)
+	}
+	return org, owner, nil
+}
+
+// NewUserInput describes a user an administrator creates.
+type NewUserInput struct {
+	Email, Username, DisplayName, Password string
+	Role                                   Role
+	Locale                                 string
+}
+
+func (s *Service) newUser(op string, in NewUserInput) (User, string, error) {
+	var u User
+	var err error
+	if u.Email, err = CleanEmail(op, in.Email); err != nil {
+		return u, "", err
+	}
+	if u.Username, err = CleanUsername(op, in.Username); err != nil {
+		return u, "", err
+	}
+	if in.DisplayName == "" {
+		in.DisplayName = u.Username
+	}
+	if u.DisplayName, err = CleanText(op, "display_name", in.DisplayName, 1, MaxNameLen); err != nil {
+		return u, "", err
+	}
+	if u.Locale, err = CleanLocale(op, in.Locale); err != nil {
+		return u, "", err
+	}
+	if !in.Role.Valid() {
+		return u, "", errs.New(op, errs.Invalid, "role_invalid")
+	}
+	u.Role = in.Role
+	if err := CheckPassword(op, in.Password); err != nil {
+		return u, "", err
+	}
+	hash, err := s.hasher.Hash(in.Password)
+	if err != nil {
+		return u, "", errs.E(op, errs.Internal, "", err)
+	}
+	u.Active = true
+	u.CreatedAt = s.now()
+	return u, hash, nil
+}
+
+// CreateUser adds a user to the actor's organisation. Admins only; only the
+// owner may create another owner.
+func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUserInput) (User, error) {
+	const op = "account.CreateUser"
+	if !actor.IsAdmin() || (in.Role == RoleOwner && actor.Role != RoleOwner) {
+		return User{}, errs.New(op, errs.Permission, "admin_required")
+	}
+	u, hash, err := s.newUser(op, in)
+	if err != nil {
+		return User{}, err
+	}
+	u.Org = actor.Org
+	err = s.store.Update(ctx, func(tx Tx) error {
+		u, err = tx.InsertUser(ctx, u, hash)
+		if err != nil {
+			return err
+		}
+		return s.emitUser(ctx, tx, u)
+	})
+	if err != nil {
+		return User{}, errs.E(op, errs.Other, "", err)
+	}
+	return u, nil
+}
+
+func (s *Service) emitUser(ctx context.Context, tx Tx, u User) error {
+	return tx.Emit(ctx, event.Event{Org: u.Org, All: true, Type: "user.updated"}, func(seq int64) ([]byte, error) {
+		return s.enc.EncodeEvent("user.updated", seq, u)
+	})
+}
+
+// User returns a user of the actor's organisation.
+func (s *Service) User(ctx context.Context, actor Actor, id int64) (User, error) {
+	u, err := s.store.User(ctx, actor.Org, id)
+	if err != nil {
+		return User{}, errs.E("account.User", errs.Other, "", err)
+	}
+	return u, nil
+}
+
+// Users returns the users with the given ids in the actor's organisation,
+// skipping unknown ids.
+func (s *Service) Users(ctx context.Context, actor Actor, ids []int64) ([]User, error) {
+	us, err := s.store.Users(ctx, actor.Org, ids)
+	if err != nil {
+		return nil, errs.E("account.Users", errs.Other, "", err)
+	}
+	return us, nil
+}
+
+// ListUsers pages through the organisation's directory, filtered by query
+// (a prefix of username, display name or email).
+func (s *Service) ListUsers(ctx context.Context, actor Actor, query string, afterID int64, limit int) ([]User, error) {
+	const op = "account.ListUsers"
+	q, err := CleanText(op, "query", query, 0, MaxNameLen)
+	if err != nil {
+		return nil, err
+	}
+	us, err := s.store.ListUsers(ctx, actor.Org, q, afterID, limit)
+	if err != nil {
+		return nil, errs.E(op, errs.Other, "", err)
+	}
+	return us, nil
+}
+
+// Org returns the actor's organisation.
+func (s *Service) Org(ctx context.Context, actor Actor) (Org, error) {
+	o, err := s.store.Org(ctx, actor.Org)
+	if err != nil {
+		return Org{}, errs.E("account.Org", errs.Other, "", err)
+	}
+	return o, nil
+}
+
+// OrgPatch changes organisation settings; nil fields stay as they are.
+type OrgPatch struct {
+	Name              *string
+	RecallWindow      *time.Duration
+	ReceiptMaxMembers *int
+}
+
+// UpdateOrg changes organisation settings (admins only).
+func (s *Service) UpdateOrg(ctx context.Context, actor Actor, p OrgPatch) (Org, error) {
+	const op = "account.UpdateOrg"
+	if !actor.IsAdmin() {
+		return Org{}, errs.New(op, errs.Permission, "admin_required")
+	}
+	var o Org
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if o, err = tx.Org(ctx, actor.Org); err != nil {
+			return err
+		}
+		if p.Name != nil {
+			if o.Name, err = CleanText(op, "org_name", *p.Name, 1, MaxNameLen); err != nil {
+				return err
+			}
+		}
+		if p.RecallWindow != nil {
+			if *p.RecallWindow < 0 || *p.RecallWindow > 365*24*time.Hour {
+				return errs.New(op, errs.Invalid, "recall_window_invalid")
+			}
+			o.RecallWindow = *p.RecallWindow
+		}
+		if p.ReceiptMaxMembers != nil {
+			if *p.ReceiptMaxMembers < 2 || *p.ReceiptMaxMembers > 10000 {
+				return errs.New(op, errs.Invalid, "receipt_max_members_invalid")
+			}
+			o.ReceiptMaxMembers = *p.ReceiptMaxMembers
+		}
+		if err := tx.UpdateOrg(ctx, o); err != nil {
+			return err
+		}
+		return tx.Emit(ctx, event.Event{Org: o.ID, All: true, Type: "org.updated"}, func(seq int64) ([]byte, error) {
+			return s.enc.EncodeEvent("org.updated", seq, o)
+		})
+	})
+	if err != nil {
+		return Org{}, errs.E(op, errs.Other, "", err)
+	}
+	return o, nil
+}
+
+// ProfilePatch changes the actor's own profile; nil fields stay.
+type ProfilePatch struct {
+	DisplayName, AvatarURL, Locale, TimeZone, StatusText *string
+}
+
+// UpdateProfile changes the actor's own profile.
+func (s *Service) UpdateProfile(ctx context.Context, actor Actor, p ProfilePatch) (User, error) {
+	const op = "account.UpdateProfile"
+	var u User
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if u, err = tx.User(ctx, actor.Org, actor.User); err != nil {
+			return err
+		}
+		if p.DisplayName != nil {
+			if u.DisplayName, err = CleanText(op, "display_name", *p.DisplayName, 1, MaxNameLen); err != nil {
+				return err
+			}
+		}
+		if p.AvatarURL != nil {
+			if u.AvatarURL, err = CleanURL(op, "avatar_url", *p.AvatarURL); err != nil {
+				return err
+			}
+		}
+		if p.Locale != nil {
+			if u.Locale, err = CleanLocale(op, *p.Locale); err != nil {
+				return err
+			}
+		}
+		if p.TimeZone != nil {
+			if u.TimeZone, err = CleanTimeZone(op, *p.TimeZone); err != nil {
+				return err
+			}
+		}
+		if p.StatusText != nil {
+			if u.StatusText, err = CleanText(op, "status_text", *p.StatusText, 0, MaxStatusLen); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		return s.emitUser(ctx, tx, u)
+	})
+	if err != nil {
+		return User{}, errs.E(op, errs.Other, "", err)
+	}
+	return u, nil
+}
+
+// SetActive deactivates or reactivates a user (admins only). Deactivation
+// revokes every session and token and closes the user's streams; history and
+// authorship stay.
+func (s *Service) SetActive(ctx context.Context, actor Actor, id int64, active bool) (User, error) {
+	const op = "account.SetActive"
+	if !actor.IsAdmin() {
+		return User{}, errs.New(op, errs.Permission, "admin_required")
+	}
+	if id == actor.User {
+		return User{}, errs.New(op, errs.Invalid, "cannot_deactivate_self")
+	}
+	var u User
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if u, err = tx.User(ctx, actor.Org, id); err != nil {
+			return err
+		}
+		if u.Role == RoleOwner && actor.Role != RoleOwner {
+			return errs.New(op, errs.Permission, "owner_required")
+		}
+		if u.Active == active {
+			return nil
+		}
+		u.Active = active
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if !active {
+			if err := tx.DeleteSessions(ctx, u.Org, u.ID); err != nil {
+				return err
+			}
+			if err := tx.Emit(ctx, event.Event{Org: u.Org, User: u.ID, Revoke: true, Type: "session.revoked"}, func(seq int64) ([]byte, error) {
+				return s.enc.EncodeEvent("session.revoked", seq, nil)
+			}); err != nil {
+				return err
+			}
+		}
+		return s.emitUser(ctx, tx, u)
+	})
+	if err != nil {
+		return User{}, errs.E(op, errs.Other, "", err)
+	}
+	return u, nil
+}

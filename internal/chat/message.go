@@ -1,0 +1,622 @@
+package chat
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/event"
+)
+
+// NewMessage is a message to post.
+type NewMessage struct {
+	ClientID      string // the client's id for this send; a retry with the same id returns the original
+	Text          string
+	Root          int64 // reply in this thread
+	AlsoInChannel bool
+}
+
+// CleanClientID validates a client message id: 1–64 of [A-Za-z0-9._:-].
+func CleanClientID(op, s string) (string, error) {
+	if s == "" {
+		return "", errs.New(op, errs.Invalid, "client_id_required")
+	}
+	if len(s) > MaxClientIDLen {
+		return "", errs.New(op, errs.Invalid, "client_id_too_long").With("max", MaxClientIDLen)
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == ':' || r == '-') {
+			return "", errs.New(op, errs.Invalid, "client_id_invalid")
+		}
+	}
+	return s, nil
+}
+
+// CleanMessageText validates markdown source: valid UTF-8, no control
+// characters other than newline and tab, 1 to MaxMessageLen characters.
+// Carriage returns are normalised away; nothing is silently truncated.
+func CleanMessageText(op, s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", errs.New(op, errs.Invalid, "text_invalid_utf8")
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	for _, r := range s {
+		if account.IsForbiddenRune(r, true) && r != 0x200E && r != 0x200F && !(r >= 0x202A && r <= 0x202E) && !(r >= 0x2066 && r <= 0x2069) && r != 0x061C {
+			return "", errs.New(op, errs.Invalid, "text_invalid_characters")
+		}
+		if r == '\r' {
+			return "", errs.New(op, errs.Invalid, "text_invalid_characters")
+		}
+	}
+	if strings.TrimSpace(s) == "" {
+		return "", errs.New(op, errs.Invalid, "text_required")
+	}
+	if n := utf8.RuneCountInString(s); n > MaxMessageLen {
+		return "", errs.New(op, errs.TooLarge, "message_too_long").With("max", MaxMessageLen)
+	}
+	return s, nil
+}
+
+// Post sends a message. It returns the message and whether it was created
+// now (false for an idempotent retry of an earlier send with the same
+// client id, which returns the original unchanged). The message is durably
+// committed before Post returns.
+func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64, in NewMessage) (Message, bool, error) {
+	const op = "chat.Post"
+	clientID, err := CleanClientID(op, in.ClientID)
+	if err != nil {
+		return Message{}, false, err
+	}
+	text, err := CleanMessageText(op, in.Text)
+	if err != nil {
+		return Message{}, false, err
+	}
+	if in.Root < 0 {
+		return Message{}, false, errs.New(op, errs.Invalid, "root_id_invalid")
+	}
+	ments := parseMentions(text)
+	var msg Message
+	created := false
+	err = s.update(ctx, op, func(tx Tx) error {
+		if prev, err := tx.MessageByClientID(ctx, actor.Org, actor.User, clientID); err == nil {
+			msg = prev.Redacted()
+			return nil
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		ch, m, err := member(ctx, tx, op, actor, channelID)
+		if err != nil {
+			return err
+		}
+		if err := notArchived(op, ch); err != nil {
+			return err
+		}
+		if !m.CanPost(ch) {
+			return errs.New(op, errs.Permission, "channel_read_only")
+		}
+		var root Message
+		if in.Root != 0 {
+			if root, err = tx.Message(ctx, actor.Org, in.Root); err != nil || root.Channel != ch.ID {
+				return errs.New(op, errs.NotFound, "root_not_found")
+			}
+			if root.Root != 0 {
+				return errs.New(op, errs.Invalid, "reply_to_reply")
+			}
+			if root.Hidden() {
+				return errs.New(op, errs.Conflict, "root_deleted")
+			}
+		}
+		now := s.now()
+		msg = Message{Org: actor.Org, Channel: ch.ID, ClientID: clientID, Author: actor.User, Text: text,
+			Root: in.Root, AlsoInChannel: in.Root != 0 && in.AlsoInChannel, CreatedAt: now}
+		if err := s.resolveMentions(ctx, tx, ch, &msg, ments); err != nil {
+			return err
+		}
+		if msg.MentionChannel && ch.Kind != KindPublic && ch.Kind != KindPrivate {
+			msg.MentionChannel = false // @all in a DM is just text
+		}
+		if msg.Seq, err = tx.NextChannelSeq(ctx, ch.ID, now); err != nil {
+			return err
+		}
+		if msg, err = tx.InsertMessage(ctx, msg); err != nil {
+			return err
+		}
+		created = true
+		if len(msg.Mentions) > 0 {
+			if err := tx.InsertMentions(ctx, actor.Org, ch.ID, msg.Seq, msg.Mentions); err != nil {
+				return err
+			}
+		}
+		// Writing implies having read what came before.
+		if m.LastReadSeq < msg.Seq {
+			m.LastReadSeq = msg.Seq
+			if err := tx.UpdateMember(ctx, m); err != nil {
+				return err
+			}
+		}
+		if err := s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.posted"}, msg); err != nil {
+			return err
+		}
+		if root.ID != 0 {
+			root.ReplyCount++
+			root.LastReplyAt = now
+			if err := tx.UpdateMessage(ctx, root); err != nil {
+				return err
+			}
+			if root, err = tx.Message(ctx, actor.Org, root.ID); err != nil {
+				return err
+			}
+			if err := s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.updated"}, root.Redacted()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Message{}, false, err
+	}
+	return msg, created, nil
+}
+
+// resolveMentions turns parsed @names into member user ids and @here into the
+// members online now.
+func (s *Service) resolveMentions(ctx context.Context, tx Tx, ch Channel, msg *Message, ments mentions) error {
+	msg.MentionChannel = ments.channel
+	msg.MentionHere = ments.here
+	if len(ments.users) == 0 && !ments.here {
+		return nil
+	}
+	var ids []int64
+	if len(ments.users) > 0 {
+		us, err := tx.UsersByUsername(ctx, ch.Org, ments.users)
+		if err != nil {
+			return err
+		}
+		for _, u := range us {
+			if u.ID == msg.Author || !u.Active {
+				continue
+			}
+			if _, err := tx.Member(ctx, ch.ID, u.ID); err != nil {
+				if errs.Is(err, errs.NotFound) {
+					continue // not notified: they cannot read the channel
+				}
+				return err
+			}
+			ids = append(ids, u.ID)
+		}
+	}
+	if ments.here && s.presence != nil {
+		ms, err := tx.Members(ctx, ch.ID)
+		if err != nil {
+			return err
+		}
+		all := make([]int64, 0, len(ms))
+		for _, m := range ms {
+			if m.User != msg.Author {
+				all = append(all, m.User)
+			}
+		}
+		ids = append(ids, s.presence.Online(ch.Org, all)...)
+	}
+	msg.Mentions = dedupe(ids)
+	return nil
+}
+
+func dedupe(ids []int64) []int64 {
+	seen := make(map[int64]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// readable loads a message and checks the actor may read its channel.
+func readable(ctx context.Context, r Reader, op string, actor account.Actor, id int64) (Message, Channel, *Member, error) {
+	msg, err := r.Message(ctx, actor.Org, id)
+	if err != nil {
+		return Message{}, Channel{}, nil, errs.E(op, errs.Other, "message_not_found", err)
+	}
+	ch, m, err := access(ctx, r, op, actor, msg.Channel)
+	if err != nil {
+		if errs.Is(err, errs.NotFound) {
+			return Message{}, Channel{}, nil, errs.New(op, errs.NotFound, "message_not_found")
+		}
+		return Message{}, Channel{}, nil, err
+	}
+	return msg, ch, m, nil
+}
+
+// Message returns one message the actor may read.
+func (s *Service) Message(ctx context.Context, actor account.Actor, id int64) (Message, error) {
+	msg, _, _, err := readable(ctx, s.store, "chat.Message", actor, id)
+	return msg.Redacted(), err
+}
+
+// History returns a window of a channel's history.
+func (s *Service) History(ctx context.Context, actor account.Actor, channelID int64, p Page) (History, error) {
+	const op = "chat.History"
+	ch, _, err := access(ctx, s.store, op, actor, channelID)
+	if err != nil {
+		return History{}, err
+	}
+	if p.Limit <= 0 || p.Limit > 200 {
+		p.Limit = 50
+	}
+	if p.Before < 0 || p.After < 0 || p.Around < 0 {
+		return History{}, errs.New(op, errs.Invalid, "cursor_invalid")
+	}
+	n := 0
+	for _, v := range []int64{p.Before, p.After, p.Around} {
+		if v != 0 {
+			n++
+		}
+	}
+	if n > 1 {
+		return History{}, errs.New(op, errs.Invalid, "cursor_conflict")
+	}
+	h, err := s.store.History(ctx, ch.ID, p)
+	if err != nil {
+		return History{}, errs.E(op, errs.Other, "", err)
+	}
+	for i := range h.Messages {
+		h.Messages[i] = h.Messages[i].Redacted()
+	}
+	return h, nil
+}
+
+// Replies returns a thread's replies after a sequence.
+func (s *Service) Replies(ctx context.Context, actor account.Actor, rootID, afterSeq int64, limit int) ([]Message, bool, error) {
+	const op = "chat.Replies"
+	root, _, _, err := readable(ctx, s.store, op, actor, rootID)
+	if err != nil {
+		return nil, false, err
+	}
+	if root.Root != 0 {
+		return nil, false, errs.New(op, errs.Invalid, "not_a_thread_root")
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	ms, more, err := s.store.Replies(ctx, root.ID, afterSeq, limit)
+	if err != nil {
+		return nil, false, errs.E(op, errs.Other, "", err)
+	}
+	for i := range ms {
+		ms[i] = ms[i].Redacted()
+	}
+	return ms, more, nil
+}
+
+// Edit replaces a message's text (author only); the previous text is kept in
+// the edit history.
+func (s *Service) Edit(ctx context.Context, actor account.Actor, id int64, text string) (Message, error) {
+	const op = "chat.Edit"
+	text, err := CleanMessageText(op, text)
+	if err != nil {
+		return Message{}, err
+	}
+	var msg Message
+	err = s.update(ctx, op, func(tx Tx) error {
+		var ch Channel
+		var err error
+		if msg, ch, _, err = readable(ctx, tx, op, actor, id); err != nil {
+			return err
+		}
+		if msg.Author != actor.User {
+			return errs.New(op, errs.Permission, "not_author")
+		}
+		if msg.Hidden() {
+			return errs.New(op, errs.Conflict, "message_deleted")
+		}
+		if err := notArchived(op, ch); err != nil {
+			return err
+		}
+		if msg.Text == text {
+			return nil
+		}
+		now := s.now()
+		if err := tx.InsertEdit(ctx, msg.Org, msg.ID, Edit{Text: msg.Text, EditedAt: now}); err != nil {
+			return err
+		}
+		ments := parseMentions(text)
+		old := map[int64]bool{}
+		for _, u := range msg.Mentions {
+			old[u] = true
+		}
+		msg.Text, msg.EditedAt = text, now
+		if err := s.resolveMentions(ctx, tx, ch, &msg, ments); err != nil {
+			return err
+		}
+		var added []int64
+		for _, u := range msg.Mentions {
+			if !old[u] {
+				added = append(added, u)
+			}
+		}
+		if len(added) > 0 {
+			if err := tx.InsertMentions(ctx, msg.Org, ch.ID, msg.Seq, added); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateMessage(ctx, msg); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.updated"}, msg)
+	})
+	return msg, err
+}
+
+// Edits returns a message's previous texts, oldest first.
+func (s *Service) Edits(ctx context.Context, actor account.Actor, id int64) ([]Edit, error) {
+	const op = "chat.Edits"
+	msg, _, _, err := readable(ctx, s.store, op, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if msg.Hidden() {
+		return []Edit{}, nil
+	}
+	es, err := s.store.Edits(ctx, msg.ID)
+	if err != nil {
+		return nil, errs.E(op, errs.Other, "", err)
+	}
+	return es, nil
+}
+
+// Delete hides a message from everyone: the author, a channel admin or an
+// organisation admin may delete. The original stays stored for compliance.
+func (s *Service) Delete(ctx context.Context, actor account.Actor, id int64) error {
+	const op = "chat.Delete"
+	return s.update(ctx, op, func(tx Tx) error {
+		msg, ch, m, err := readable(ctx, tx, op, actor, id)
+		if err != nil {
+			return err
+		}
+		if msg.Author != actor.User && !canAdmin(actor, ch, m) {
+			return errs.New(op, errs.Permission, "not_author")
+		}
+		if msg.Hidden() {
+			return nil
+		}
+		msg.DeletedAt = s.now()
+		msg.Pinned = false
+		if err := tx.UpdateMessage(ctx, msg); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.deleted"}, msg.Redacted())
+	})
+}
+
+// Recall (撤回) withdraws a message: the author within the organisation's
+// recall window, or an organisation admin at any time. Everyone sees that it
+// was recalled and by whom; the original stays stored for compliance.
+func (s *Service) Recall(ctx context.Context, actor account.Actor, id int64) (Message, error) {
+	const op = "chat.Recall"
+	var msg Message
+	err := s.update(ctx, op, func(tx Tx) error {
+		var ch Channel
+		var err error
+		if msg, ch, _, err = readable(ctx, tx, op, actor, id); err != nil {
+			return err
+		}
+		if msg.Hidden() {
+			return errs.New(op, errs.Conflict, "message_deleted")
+		}
+		if !actor.IsAdmin() {
+			if msg.Author != actor.User {
+				return errs.New(op, errs.Permission, "not_author")
+			}
+			org, err := tx.Org(ctx, actor.Org)
+			if err != nil {
+				return err
+			}
+			if s.now().Sub(msg.CreatedAt) > org.RecallWindow {
+				return errs.New(op, errs.Conflict, "recall_window_passed").With("seconds", int64(org.RecallWindow.Seconds()))
+			}
+		}
+		msg.RecalledAt, msg.RecalledBy = s.now(), actor.User
+		msg.Pinned = false
+		if err := tx.UpdateMessage(ctx, msg); err != nil {
+			return err
+		}
+		msg = msg.Redacted()
+		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.recalled"}, msg)
+	})
+	return msg, err
+}
+
+// React adds (on) or removes (off) the actor's reaction with emoji.
+func (s *Service) React(ctx context.Context, actor account.Actor, id int64, emoji string, on bool) (Message, error) {
+	const op = "chat.React"
+	if !ValidEmoji(emoji) {
+		return Message{}, errs.New(op, errs.Invalid, "emoji_invalid")
+	}
+	var msg Message
+	err := s.update(ctx, op, func(tx Tx) error {
+		var ch Channel
+		var m *Member
+		var err error
+		if msg, ch, m, err = readable(ctx, tx, op, actor, id); err != nil {
+			return err
+		}
+		if m == nil {
+			return errs.New(op, errs.Permission, "not_a_member")
+		}
+		if msg.Hidden() {
+			return errs.New(op, errs.Conflict, "message_deleted")
+		}
+		if err := notArchived(op, ch); err != nil {
+			return err
+		}
+		var changed bool
+		if on {
+			if len(msg.Reactions) >= 50 && !hasEmoji(msg.Reactions, emoji) {
+				return errs.New(op, errs.TooLarge, "too_many_reactions").With("max", 50)
+			}
+			changed, err = tx.AddReaction(ctx, msg.Org, msg.ID, actor.User, emoji, s.now())
+		} else {
+			changed, err = tx.RemoveReaction(ctx, msg.ID, actor.User, emoji)
+		}
+		if err != nil || !changed {
+			return err
+		}
+		if msg, err = tx.Message(ctx, actor.Org, id); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.updated"}, msg)
+	})
+	return msg, err
+}
+
+func hasEmoji(rs []Reaction, e string) bool {
+	for _, r := range rs {
+		if r.Emoji == e {
+			return true
+		}
+	}
+	return false
+}
+
+// Pin pins or unpins a message (members who may post).
+func (s *Service) Pin(ctx context.Context, actor account.Actor, id int64, pinned bool) (Message, error) {
+	const op = "chat.Pin"
+	var msg Message
+	err := s.update(ctx, op, func(tx Tx) error {
+		var ch Channel
+		var m *Member
+		var err error
+		if msg, ch, m, err = readable(ctx, tx, op, actor, id); err != nil {
+			return err
+		}
+		if m == nil || (!m.CanPost(ch) && !canAdmin(actor, ch, m)) {
+			return errs.New(op, errs.Permission, "not_a_member")
+		}
+		if msg.Hidden() {
+			return errs.New(op, errs.Conflict, "message_deleted")
+		}
+		if err := notArchived(op, ch); err != nil {
+			return err
+		}
+		if msg.Pinned == pinned {
+			return nil
+		}
+		msg.Pinned = pinned
+		if err := tx.UpdateMessage(ctx, msg); err != nil {
+			return err
+		}
+		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.updated"}, msg)
+	})
+	return msg, err
+}
+
+// Pins lists a channel's pinned messages.
+func (s *Service) Pins(ctx context.Context, actor account.Actor, channelID int64) ([]Message, error) {
+	const op = "chat.Pins"
+	ch, _, err := access(ctx, s.store, op, actor, channelID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.Pins(ctx, ch.ID)
+	if err != nil {
+		return nil, errs.E(op, errs.Other, "", err)
+	}
+	return ms, nil
+}
+
+// Receipts says which members have read a message and which have not, for
+// DMs and channels up to the organisation's receipt size limit. The author
+// is in neither list.
+func (s *Service) Receipts(ctx context.Context, actor account.Actor, id int64) (Receipts, error) {
+	const op = "chat.Receipts"
+	msg, ch, _, err := readable(ctx, s.store, op, actor, id)
+	if err != nil {
+		return Receipts{}, err
+	}
+	org, err := s.store.Org(ctx, actor.Org)
+	if err != nil {
+		return Receipts{}, errs.E(op, errs.Other, "", err)
+	}
+	if ch.MemberCount > org.ReceiptMaxMembers {
+		return Receipts{}, errs.New(op, errs.Conflict, "channel_too_large_for_receipts").With("max", org.ReceiptMaxMembers)
+	}
+	ms, err := s.store.Members(ctx, ch.ID)
+	if err != nil {
+		return Receipts{}, errs.E(op, errs.Other, "", err)
+	}
+	r := Receipts{Read: []int64{}, Unread: []int64{}}
+	for _, m := range ms {
+		switch {
+		case m.User == msg.Author:
+		case m.LastReadSeq >= msg.Seq:
+			r.Read = append(r.Read, m.User)
+		default:
+			r.Unread = append(r.Unread, m.User)
+		}
+	}
+	return r, nil
+}
+
+// MarkRead moves the actor's read position in a channel forward to seq
+// (never backwards; use MarkUnread for that).
+func (s *Service) MarkRead(ctx context.Context, actor account.Actor, channelID, seq int64) (Member, error) {
+	return s.setRead(ctx, "chat.MarkRead", actor, channelID, seq, false)
+}
+
+// MarkUnread sets the actor's read position to just before seq, so seq and
+// everything after it count as unread.
+func (s *Service) MarkUnread(ctx context.Context, actor account.Actor, channelID, seq int64) (Member, error) {
+	return s.setRead(ctx, "chat.MarkUnread", actor, channelID, seq, true)
+}
+
+func (s *Service) setRead(ctx context.Context, op string, actor account.Actor, channelID, seq int64, unread bool) (Member, error) {
+	if seq < 0 || (unread && seq < 1) {
+		return Member{}, errs.New(op, errs.Invalid, "seq_invalid")
+	}
+	var m Member
+	err := s.update(ctx, op, func(tx Tx) error {
+		ch, mm, err := member(ctx, tx, op, actor, channelID)
+		if err != nil {
+			return err
+		}
+		m = mm
+		if seq > ch.LastSeq {
+			seq = ch.LastSeq
+			if unread {
+				return errs.New(op, errs.Invalid, "seq_invalid")
+			}
+		}
+		next := seq
+		if unread {
+			next = seq - 1
+		} else if next <= m.LastReadSeq {
+			m, err = tx.MemberWithCounts(ctx, ch.ID, actor.User)
+			return err
+		}
+		m.LastReadSeq = next
+		if err := tx.UpdateMember(ctx, m); err != nil {
+			return err
+		}
+		if m, err = tx.MemberWithCounts(ctx, ch.ID, actor.User); err != nil {
+			return err
+		}
+		if err := s.emitReadState(ctx, tx, ch, m); err != nil {
+			return err
+		}
+		org, err := tx.Org(ctx, actor.Org)
+		if err != nil {
+			return err
+		}
+		if ch.MemberCount <= org.ReceiptMaxMembers {
+			return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "receipt.updated"},
+				Receipt{Channel: ch.ID, User: actor.User, LastReadSeq: m.LastReadSeq})
+		}
+		return nil
+	})
+	return m, err
+}

@@ -1,0 +1,269 @@
+// Package config defines Parley's configuration: one Config value built from
+// defaults, an optional JSON file, PARLEY_* environment variables and
+// command-line flags, in increasing order of precedence. It is passed to the
+// server explicitly; nothing reads it from a global.
+package config
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the configuration of `parley serve`.
+type Config struct {
+	DataDir         string        // where the database and files live
+	Addr            string        // HTTP listen address
+	PublicURL       string        // URL users reach the server at (setup link, cookies)
+	LogLevel        string        // debug, info, warn, error
+	LogFormat       string        // text or json
+	ReplayWindow    time.Duration // how long events stay replayable on reconnect
+	SecureCookies   bool          // mark cookies Secure (serve behind HTTPS)
+	ShutdownTimeout time.Duration // how long a graceful shutdown may take
+	QueueSize       int           // events queued per WebSocket before it is closed as too slow
+	PingInterval    time.Duration // WebSocket heartbeat
+	IdleTimeout     time.Duration // close a WebSocket silent for this long
+	Migrate         bool          // apply database migrations at start
+}
+
+// Default returns the embedded-default configuration.
+func Default() Config {
+	return Config{
+		DataDir:         "./data",
+		Addr:            "127.0.0.1:8080",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ReplayWindow:    7 * 24 * time.Hour,
+		ShutdownTimeout: 15 * time.Second,
+		QueueSize:       1024,
+		PingInterval:    25 * time.Second,
+		IdleTimeout:     60 * time.Second,
+		Migrate:         true,
+	}
+}
+
+// option is one setting, reachable as a flag, an environment variable and a
+// key of the JSON config file.
+type option struct {
+	name string // flag name and, with '-' as '_', the file key
+	help string
+	get  func(*Config) string
+	set  func(*Config, string) error
+}
+
+func (o option) env() string {
+	return "PARLEY_" + strings.ToUpper(strings.ReplaceAll(o.name, "-", "_"))
+}
+
+func (o option) key() string { return strings.ReplaceAll(o.name, "-", "_") }
+
+func str(p func(*Config) *string) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return *p(c) }, func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func dur(p func(*Config) *time.Duration) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return p(c).String() }, func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("not a duration (like 30s, 15m, 168h): %q", v)
+		}
+		*p(c) = d
+		return nil
+	}
+}
+
+func boolean(p func(*Config) *bool) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return strconv.FormatBool(*p(c)) }, func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("not a boolean: %q", v)
+		}
+		*p(c) = b
+		return nil
+	}
+}
+
+func integer(p func(*Config) *int) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return strconv.Itoa(*p(c)) }, func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", v)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func options() []option {
+	mk := func(name, help string, gs func() (func(*Config) string, func(*Config, string) error)) option {
+		g, s := gs()
+		return option{name: name, help: help, get: g, set: s}
+	}
+	return []option{
+		mk("data", "data directory: database and files", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.DataDir })
+		}),
+		mk("addr", "HTTP listen address host:port", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.Addr })
+		}),
+		mk("public-url", "URL users reach the server at (default http://ADDR)", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.PublicURL })
+		}),
+		mk("log-level", "debug, info, warn or error", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.LogLevel })
+		}),
+		mk("log-format", "text or json", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.LogFormat })
+		}),
+		mk("replay-window", "how long a reconnecting client can resume its event stream", func() (func(*Config) string, func(*Config, string) error) {
+			return dur(func(c *Config) *time.Duration { return &c.ReplayWindow })
+		}),
+		mk("secure-cookies", "mark session cookies Secure (when served over HTTPS)", func() (func(*Config) string, func(*Config, string) error) {
+			return boolean(func(c *Config) *bool { return &c.SecureCookies })
+		}),
+		mk("shutdown-timeout", "how long a graceful shutdown may take", func() (func(*Config) string, func(*Config, string) error) {
+			return dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })
+		}),
+		mk("ws-queue", "events queued per WebSocket before a slow client is disconnected", func() (func(*Config) string, func(*Config, string) error) {
+			return integer(func(c *Config) *int { return &c.QueueSize })
+		}),
+		mk("ws-ping", "WebSocket heartbeat interval", func() (func(*Config) string, func(*Config, string) error) {
+			return dur(func(c *Config) *time.Duration { return &c.PingInterval })
+		}),
+		mk("ws-idle-timeout", "close a WebSocket that sent nothing for this long", func() (func(*Config) string, func(*Config, string) error) {
+			return dur(func(c *Config) *time.Duration { return &c.IdleTimeout })
+		}),
+		mk("migrate", "apply pending database migrations at start", func() (func(*Config) string, func(*Config, string) error) {
+			return boolean(func(c *Config) *bool { return &c.Migrate })
+		}),
+	}
+}
+
+// Load builds the configuration of a command from defaults, the JSON file
+// named by --config or PARLEY_CONFIG, the environment and args. getenv is
+// os.Getenv in production and a map in tests.
+func Load(name string, args []string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	opts := options()
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	configFile := fs.String("config", getenv("PARLEY_CONFIG"), "JSON config file (env PARLEY_CONFIG)")
+	flagVals := map[string]*string{}
+	for _, o := range opts {
+		flagVals[o.name] = fs.String(o.name, o.get(&cfg), o.help+" (env "+o.env()+")")
+	}
+	fs.Usage = func() { fmt.Fprint(fs.Output(), Usage(name)) }
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *configFile != "" {
+		if err := loadFile(&cfg, opts, *configFile); err != nil {
+			return Config{}, err
+		}
+	}
+	for _, o := range opts {
+		if v := getenv(o.env()); v != "" {
+			if err := o.set(&cfg, v); err != nil {
+				return Config{}, fmt.Errorf("%s: %w", o.env(), err)
+			}
+		}
+	}
+	var ferr error
+	fs.Visit(func(f *flag.Flag) {
+		for _, o := range opts {
+			if o.name == f.Name && ferr == nil {
+				if err := o.set(&cfg, *flagVals[o.name]); err != nil {
+					ferr = fmt.Errorf("--%s: %w", o.name, err)
+				}
+			}
+		}
+	})
+	if ferr != nil {
+		return Config{}, ferr
+	}
+	return cfg, cfg.Validate()
+}
+
+func loadFile(cfg *Config, opts []option, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %w", err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("config file %s: %w", path, err)
+	}
+	known := map[string]option{}
+	for _, o := range opts {
+		known[o.key()] = o
+	}
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		o, ok := known[k]
+		if !ok {
+			return fmt.Errorf("config file %s: unknown key %q", path, k)
+		}
+		if err := o.set(cfg, fmt.Sprint(raw[k])); err != nil {
+			return fmt.Errorf("config file %s: %s: %w", path, k, err)
+		}
+	}
+	return nil
+}
+
+// Validate checks the configuration.
+func (c Config) Validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("data directory must not be empty")
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("addr %q: want host:port", c.Addr)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
+	}
+	if c.ReplayWindow < time.Minute {
+		return fmt.Errorf("replay window %s: must be at least 1m", c.ReplayWindow)
+	}
+	if c.QueueSize < 16 {
+		return fmt.Errorf("ws-queue %d: must be at least 16", c.QueueSize)
+	}
+	if c.PingInterval < time.Second || c.IdleTimeout <= c.PingInterval {
+		return fmt.Errorf("ws-ping must be at least 1s and below ws-idle-timeout")
+	}
+	if c.ShutdownTimeout <= 0 {
+		return fmt.Errorf("shutdown timeout must be positive")
+	}
+	return nil
+}
+
+// Usage describes every option with its flag, environment variable and
+// default, for --help and docs/configuration.md.
+func Usage(cmd string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: parley %s [options]\n\nOptions (flag, environment variable, default):\n", cmd)
+	fmt.Fprintf(&b, "  --config FILE\n      JSON config file with the keys below (env PARLEY_CONFIG)\n")
+	def := Default()
+	for _, o := range options() {
+		fmt.Fprintf(&b, "  --%s\n      %s (env %s, file key %q, default %q)\n", o.name, o.help, o.env(), o.key(), o.get(&def))
+	}
+	b.WriteString("\nPrecedence: flags, then environment, then the config file, then defaults.\n")
+	return b.String()
+}

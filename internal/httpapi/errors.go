@@ -1,0 +1,264 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/parley-chat/parley/internal/errs"
+)
+
+// status maps an error kind to its HTTP status. This is the only place that
+// knows both.
+func status(k errs.Kind) int {
+	switch k {
+	case errs.Invalid:
+		return http.StatusBadRequest
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.Permission:
+		return http.StatusForbidden
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.RateLimited:
+		return http.StatusTooManyRequests
+	case errs.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail carries a stable machine code and a message in the caller's
+// language.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// lang picks the response language from Accept-Language: zh-CN for any
+// Chinese preference that comes before English, else en.
+func lang(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case strings.HasPrefix(tag, "zh"):
+			return "zh-CN"
+		case strings.HasPrefix(tag, "en"):
+			return "en"
+		}
+	}
+	return "en"
+}
+
+// writeError renders err. Internal errors are logged with their detail and
+// shown to the client only as "internal".
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	kind := errs.KindOf(err)
+	code := errs.CodeOf(err)
+	st := status(kind)
+	if st >= 500 {
+		if kind == errs.Unavailable {
+			log.Warn("unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		} else {
+			log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+			code = "internal"
+		}
+	}
+	if kind == errs.RateLimited {
+		if s, ok := errs.ParamsOf(err)["seconds"]; ok {
+			w.Header().Set("Retry-After", fmt.Sprint(s))
+		}
+	}
+	if kind == errs.Unavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, st, ErrorBody{Error: ErrorDetail{Code: code, Message: message(lang(r), code, kind, errs.ParamsOf(err))}})
+}
+
+func writeJSON(w http.ResponseWriter, st int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		st = http.StatusInternalServerError
+		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(st)
+	w.Write(append(b, '\n'))
+}
+
+// message renders the localised message for code, substituting {param}s,
+// falling back to the kind's generic message.
+func message(lang, code string, kind errs.Kind, params map[string]any) string {
+	m, ok := catalog[code]
+	if !ok {
+		m, ok = catalog[kind.String()]
+	}
+	if !ok {
+		m = catalog["internal"]
+	}
+	s := m.en
+	if lang == "zh-CN" {
+		s = m.zh
+	}
+	for k, v := range params {
+		s = strings.ReplaceAll(s, "{"+k+"}", fmt.Sprint(v))
+	}
+	return s
+}
+
+type text struct{ en, zh string }
+
+// catalog holds the message of every stable error code in both languages. A
+// test checks that every code the code base uses is here.
+var catalog = map[string]text{
+	// Generic, one per kind.
+	"invalid":         {"The request is invalid.", "请求无效。"},
+	"not_found":       {"Not found.", "未找到。"},
+	"conflict":        {"The request conflicts with the current state.", "请求与当前状态冲突。"},
+	"permission":      {"You are not allowed to do that.", "你没有执行此操作的权限。"},
+	"unauthenticated": {"Please log in.", "请先登录。"},
+	"rate_limited":    {"Too many requests; try again later.", "请求过于频繁，请稍后再试。"},
+	"too_large":       {"The request is too large.", "请求内容过大。"},
+	"unavailable":     {"The service is temporarily unavailable; try again.", "服务暂时不可用，请重试。"},
+	"internal":        {"Something went wrong on the server.", "服务器出现错误。"},
+	"other":           {"Something went wrong on the server.", "服务器出现错误。"},
+
+	// Request format.
+	"body_too_large":           {"The request body is larger than {max} bytes.", "请求体超过 {max} 字节。"},
+	"invalid_json":             {"The request body is not valid JSON.", "请求体不是有效的 JSON。"},
+	"invalid_utf8":             {"The request contains invalid UTF-8.", "请求包含无效的 UTF-8 编码。"},
+	"unknown_field":            {"Unknown field \"{field}\".", "未知字段“{field}”。"},
+	"wrong_type":               {"Field \"{field}\" has the wrong type.", "字段“{field}”的类型错误。"},
+	"unsupported_media":        {"Send the body as application/json.", "请以 application/json 格式发送请求体。"},
+	"id_invalid":               {"The id in the path is not valid.", "路径中的 ID 无效。"},
+	"cursor_invalid":           {"The cursor is not valid.", "分页游标无效。"},
+	"cursor_conflict":          {"Use only one of before, after and around.", "before、after、around 只能使用其中一个。"},
+	"limit_invalid":            {"limit must be between 1 and 200.", "limit 必须在 1 到 200 之间。"},
+	"method_not_allowed":       {"This method is not allowed here.", "不支持此请求方法。"},
+	"csrf_failed":              {"Missing or wrong CSRF token; reload the page.", "CSRF 令牌缺失或错误，请刷新页面。"},
+	"origin_not_allowed":       {"Cross-origin request refused.", "已拒绝跨站请求。"},
+	"shutting_down":            {"The server is restarting; try again in a moment.", "服务器正在重启，请稍后重试。"},
+	"migrations_pending":       {"The database schema is not up to date.", "数据库结构尚未更新。"},
+	"resync_required":          {"Too far behind; reload.", "落后太多，请重新加载。"},
+	"query_too_long":           {"The search text is too long.", "搜索内容过长。"},
+	"query_invalid_utf8":       {"The search text is not valid UTF-8.", "搜索内容不是有效的 UTF-8。"},
+	"query_invalid_characters": {"The search text contains control characters.", "搜索内容包含控制字符。"},
+
+	// Setup and login.
+	"setup_token_invalid":  {"This setup link is not valid; use the link from the server log.", "安装链接无效，请使用服务器日志中的链接。"},
+	"already_set_up":       {"Parley is already set up.", "Parley 已完成初始化。"},
+	"credentials_required": {"Enter your e-mail or username and password.", "请输入邮箱或用户名以及密码。"},
+	"invalid_credentials":  {"Wrong e-mail, username or password.", "邮箱、用户名或密码错误。"},
+	"too_many_attempts":    {"Too many failed logins; try again in {seconds} seconds.", "登录失败次数过多，请在 {seconds} 秒后重试。"},
+	"session_expired":      {"Your session has expired; please log in again.", "会话已过期，请重新登录。"},
+	"user_deactivated":     {"This account is deactivated.", "该账号已停用。"},
+
+	// Accounts.
+	"admin_required":              {"Only organisation admins can do that.", "只有组织管理员可以执行此操作。"},
+	"owner_required":              {"Only the organisation owner can do that.", "只有组织所有者可以执行此操作。"},
+	"cannot_deactivate_self":      {"You cannot deactivate yourself.", "不能停用自己的账号。"},
+	"user_not_found":              {"User not found.", "未找到该用户。"},
+	"org_not_found":               {"Organisation not found.", "未找到该组织。"},
+	"email_taken":                 {"This e-mail address is already in use.", "该邮箱已被使用。"},
+	"username_taken":              {"This username is already taken.", "该用户名已被占用。"},
+	"email_invalid":               {"Enter a valid e-mail address.", "请输入有效的邮箱地址。"},
+	"email_required":              {"E-mail is required.", "邮箱不能为空。"},
+	"email_too_long":              {"The e-mail address is too long.", "邮箱地址过长。"},
+	"email_too_short":             {"Enter a valid e-mail address.", "请输入有效的邮箱地址。"},
+	"email_invalid_utf8":          {"Enter a valid e-mail address.", "请输入有效的邮箱地址。"},
+	"email_invalid_characters":    {"Enter a valid e-mail address.", "请输入有效的邮箱地址。"},
+	"username_invalid":            {"Usernames use 2–40 lower-case letters, digits, '.', '_' or '-'.", "用户名由 2–40 个小写字母、数字、“.”“_”或“-”组成。"},
+	"username_too_long":           {"Usernames are at most {max} characters.", "用户名最多 {max} 个字符。"},
+	"password_too_short":          {"Passwords need at least {min} characters.", "密码至少需要 {min} 个字符。"},
+	"password_too_long":           {"Passwords are at most {max} characters.", "密码最多 {max} 个字符。"},
+	"password_invalid_utf8":       {"The password is not valid UTF-8.", "密码不是有效的 UTF-8。"},
+	"role_invalid":                {"Unknown role.", "未知角色。"},
+	"locale_unsupported":          {"Supported languages are zh-CN and en.", "支持的语言为 zh-CN 和 en。"},
+	"time_zone_invalid":           {"Unknown time zone.", "未知时区。"},
+	"avatar_url_invalid":          {"The avatar URL is not valid.", "头像地址无效。"},
+	"recall_window_invalid":       {"The recall window must be between 0 and 365 days.", "撤回时限必须在 0 到 365 天之间。"},
+	"receipt_max_members_invalid": {"The read-receipt limit must be between 2 and 10000 members.", "已读回执人数上限必须在 2 到 10000 之间。"},
+
+	// Channels.
+	"channel_not_found":               {"Channel not found.", "未找到该频道。"},
+	"channel_name_taken":              {"A channel with this name already exists.", "已存在同名频道。"},
+	"channel_name_invalid":            {"Channel names cannot contain #, @ or line breaks.", "频道名称不能包含 #、@ 或换行。"},
+	"channel_kind_invalid":            {"A channel is public or private.", "频道类型必须是公开或私有。"},
+	"channel_archived":                {"This channel is archived.", "该频道已归档。"},
+	"channel_private":                 {"This channel is private; ask a member to invite you.", "这是私有频道，请联系成员邀请你加入。"},
+	"channel_admin_required":          {"Only channel admins can do that.", "只有频道管理员可以执行此操作。"},
+	"channel_read_only":               {"You can read this channel but not post in it.", "你只能阅读此频道，不能发言。"},
+	"not_a_member":                    {"You are not a member of this channel.", "你不是该频道的成员。"},
+	"member_not_found":                {"That user is not a member of this channel.", "该用户不是此频道的成员。"},
+	"guest_not_allowed":               {"Guests cannot do that.", "访客无法执行此操作。"},
+	"invite_not_allowed":              {"You cannot invite people to this channel.", "你不能邀请他人加入此频道。"},
+	"dm_needs_another_user":           {"Choose at least one other person.", "请至少选择一位其他成员。"},
+	"group_too_large":                 {"Group messages have at most {max} people.", "群聊最多 {max} 人。"},
+	"dm_cannot_be_left":               {"You cannot leave a direct message.", "不能退出单聊。"},
+	"dm_cannot_be_renamed":            {"Direct messages have no name.", "单聊和群聊没有名称。"},
+	"dm_cannot_be_archived":           {"Direct messages cannot be archived.", "单聊和群聊不能归档。"},
+	"dm_members_fixed":                {"Start a new group message to add people.", "请发起新的群聊来添加成员。"},
+	"dm_exists":                       {"This conversation already exists.", "该会话已存在。"},
+	"too_many_users":                  {"At most {max} people at a time.", "一次最多 {max} 人。"},
+	"user_ids_required":               {"Choose at least one person.", "请至少选择一人。"},
+	"star_order_invalid":              {"Invalid star order.", "星标排序无效。"},
+	"channel_name_required":           {"Channel name is required.", "频道名称不能为空。"},
+	"channel_name_too_long":           {"Channel names are at most {max} characters.", "频道名称最多 {max} 个字符。"},
+	"channel_name_invalid_utf8":       {"The channel name is not valid UTF-8.", "频道名称不是有效的 UTF-8。"},
+	"channel_name_invalid_characters": {"Channel names cannot contain control or direction-override characters.", "频道名称不能包含控制字符或文字方向控制符。"},
+	"topic_too_long":                  {"Topics are at most {max} characters.", "主题最多 {max} 个字符。"},
+	"topic_invalid_utf8":              {"The topic is not valid UTF-8.", "主题不是有效的 UTF-8。"},
+	"topic_invalid_characters":        {"Topics cannot contain control or direction-override characters.", "主题不能包含控制字符或文字方向控制符。"},
+	"purpose_too_long":                {"Purposes are at most {max} characters.", "用途说明最多 {max} 个字符。"},
+	"purpose_invalid_utf8":            {"The purpose is not valid UTF-8.", "用途说明不是有效的 UTF-8。"},
+	"purpose_invalid_characters":      {"The purpose cannot contain control or direction-override characters.", "用途说明不能包含控制字符或文字方向控制符。"},
+	"display_name_required":           {"Display name is required.", "显示名称不能为空。"},
+	"display_name_too_long":           {"Display names are at most {max} characters.", "显示名称最多 {max} 个字符。"},
+	"display_name_invalid_utf8":       {"The display name is not valid UTF-8.", "显示名称不是有效的 UTF-8。"},
+	"display_name_invalid_characters": {"Display names cannot contain control or direction-override characters.", "显示名称不能包含控制字符或文字方向控制符。"},
+	"org_name_required":               {"Organisation name is required.", "组织名称不能为空。"},
+	"org_name_too_long":               {"Organisation names are at most {max} characters.", "组织名称最多 {max} 个字符。"},
+	"org_name_invalid_utf8":           {"The organisation name is not valid UTF-8.", "组织名称不是有效的 UTF-8。"},
+	"org_name_invalid_characters":     {"Organisation names cannot contain control or direction-override characters.", "组织名称不能包含控制字符或文字方向控制符。"},
+	"status_text_too_long":            {"Status text is at most {max} characters.", "状态最多 {max} 个字符。"},
+	"status_text_invalid_utf8":        {"The status text is not valid UTF-8.", "状态不是有效的 UTF-8。"},
+	"status_text_invalid_characters":  {"Status text cannot contain control or direction-override characters.", "状态不能包含控制字符或文字方向控制符。"},
+	"avatar_url_too_long":             {"The avatar URL is too long.", "头像地址过长。"},
+	"avatar_url_invalid_utf8":         {"The avatar URL is not valid.", "头像地址无效。"},
+	"avatar_url_invalid_characters":   {"The avatar URL is not valid.", "头像地址无效。"},
+
+	// Messages.
+	"message_not_found":              {"Message not found.", "未找到该消息。"},
+	"message_too_long":               {"Messages can be at most {max} characters.", "消息最多 {max} 个字符。"},
+	"text_required":                  {"The message is empty.", "消息内容不能为空。"},
+	"text_invalid_utf8":              {"The message is not valid UTF-8.", "消息不是有效的 UTF-8。"},
+	"text_invalid_characters":        {"The message contains control characters.", "消息包含控制字符。"},
+	"client_id_required":             {"client_id is required.", "client_id 不能为空。"},
+	"client_id_too_long":             {"client_id is at most {max} characters.", "client_id 最多 {max} 个字符。"},
+	"client_id_invalid":              {"client_id may use letters, digits, '.', '_', ':' and '-'.", "client_id 只能包含字母、数字、“.”“_”“:”和“-”。"},
+	"client_id_taken":                {"This client_id was already used.", "该 client_id 已被使用。"},
+	"root_id_invalid":                {"Invalid thread root.", "话题根消息无效。"},
+	"root_not_found":                 {"The thread was not found in this channel.", "在此频道中未找到该话题。"},
+	"reply_to_reply":                 {"Reply to the thread's first message.", "请回复话题的第一条消息。"},
+	"root_deleted":                   {"This thread's first message was deleted.", "该话题的第一条消息已被删除。"},
+	"not_a_thread_root":              {"This message does not start a thread.", "该消息不是话题的第一条消息。"},
+	"not_author":                     {"Only the author can do that.", "只有发送者可以执行此操作。"},
+	"message_deleted":                {"This message was deleted or recalled.", "该消息已被删除或撤回。"},
+	"recall_window_passed":           {"Messages can only be recalled within {seconds} seconds of sending.", "消息只能在发送后 {seconds} 秒内撤回。"},
+	"emoji_invalid":                  {"That is not an emoji.", "这不是有效的表情。"},
+	"too_many_reactions":             {"A message can have at most {max} different reactions.", "一条消息最多有 {max} 种表情回应。"},
+	"seq_invalid":                    {"Invalid message position.", "消息位置无效。"},
+	"channel_too_large_for_receipts": {"Read receipts are shown for channels of up to {max} members.", "成员不超过 {max} 人的频道才显示已读回执。"},
+}

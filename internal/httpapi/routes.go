@@ -1,0 +1,72 @@
+package httpapi
+
+import "net/http"
+
+// route is one entry of the route table.
+type route struct {
+	Method  string
+	Pattern string
+	handler http.Handler
+}
+
+// routes lists every route of the API on one screen. A test checks this
+// table against the OpenAPI document in both directions.
+func (a *API) routes() []route {
+	return []route{
+		{"GET", "/healthz", a.public(a.healthz)},
+		{"GET", "/readyz", a.public(a.readyz)},
+		{"GET", "/api/v1/openapi.json", a.public(a.openapi)},
+
+		{"GET", "/api/v1/setup", a.public(a.setupStatus)},
+		{"POST", "/api/v1/setup", a.public(a.setup)},
+		{"POST", "/api/v1/auth/login", a.public(a.login)},
+		{"POST", "/api/v1/auth/logout", a.authed(a.logout)},
+
+		{"GET", "/api/v1/org", a.authed(a.getOrg)},
+		{"PATCH", "/api/v1/org", a.authed(a.patchOrg)},
+
+		{"GET", "/api/v1/users/me", a.authed(a.getMe)},
+		{"PATCH", "/api/v1/users/me", a.authed(a.patchMe)},
+		{"GET", "/api/v1/users", a.authed(a.listUsers)},
+		{"POST", "/api/v1/users", a.authed(a.createUser)},
+		{"GET", "/api/v1/users/{id}", a.authed(a.getUser)},
+		{"POST", "/api/v1/users/{id}/deactivate", a.authed(a.deactivateUser)},
+		{"POST", "/api/v1/users/{id}/reactivate", a.authed(a.reactivateUser)},
+		{"GET", "/api/v1/presence", a.authed(a.presence)},
+
+		{"GET", "/api/v1/channels", a.authed(a.listChannels)},
+		{"POST", "/api/v1/channels", a.authed(a.createChannel)},
+		{"GET", "/api/v1/channels/browse", a.authed(a.browseChannels)},
+		{"POST", "/api/v1/dms", a.authed(a.openDM)},
+		{"GET", "/api/v1/channels/{id}", a.authed(a.getChannel)},
+		{"PATCH", "/api/v1/channels/{id}", a.authed(a.patchChannel)},
+		{"POST", "/api/v1/channels/{id}/archive", a.authed(a.archiveChannel)},
+		{"POST", "/api/v1/channels/{id}/unarchive", a.authed(a.unarchiveChannel)},
+		{"POST", "/api/v1/channels/{id}/join", a.authed(a.joinChannel)},
+		{"POST", "/api/v1/channels/{id}/leave", a.authed(a.leaveChannel)},
+		{"GET", "/api/v1/channels/{id}/members", a.authed(a.listMembers)},
+		{"POST", "/api/v1/channels/{id}/members", a.authed(a.inviteMembers)},
+		{"DELETE", "/api/v1/channels/{id}/members/{user_id}", a.authed(a.removeMember)},
+		{"PATCH", "/api/v1/channels/{id}/members/{user_id}", a.authed(a.patchMember)},
+		{"PUT", "/api/v1/channels/{id}/preferences", a.authed(a.putPreferences)},
+		{"POST", "/api/v1/channels/{id}/read", a.authed(a.markRead)},
+		{"POST", "/api/v1/channels/{id}/unread", a.authed(a.markUnread)},
+		{"GET", "/api/v1/channels/{id}/pins", a.authed(a.listPins)},
+		{"GET", "/api/v1/channels/{id}/messages", a.authed(a.history)},
+		{"POST", "/api/v1/channels/{id}/messages", a.authed(a.postMessage)},
+
+		{"GET", "/api/v1/messages/{id}", a.authed(a.getMessage)},
+		{"PATCH", "/api/v1/messages/{id}", a.authed(a.editMessage)},
+		{"DELETE", "/api/v1/messages/{id}", a.authed(a.deleteMessage)},
+		{"POST", "/api/v1/messages/{id}/recall", a.authed(a.recallMessage)},
+		{"GET", "/api/v1/messages/{id}/history", a.authed(a.messageEdits)},
+		{"GET", "/api/v1/messages/{id}/replies", a.authed(a.replies)},
+		{"PUT", "/api/v1/messages/{id}/reactions/{emoji}", a.authed(a.addReaction)},
+		{"DELETE", "/api/v1/messages/{id}/reactions/{emoji}", a.authed(a.removeReaction)},
+		{"POST", "/api/v1/messages/{id}/pin", a.authed(a.pin)},
+		{"DELETE", "/api/v1/messages/{id}/pin", a.authed(a.unpin)},
+		{"GET", "/api/v1/messages/{id}/receipts", a.authed(a.receipts)},
+
+		{"GET", "/api/v1/stream", a.authed(a.stream)},
+	}
+}

@@ -1,0 +1,197 @@
+package realtime
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// maxServerFrame bounds what the client accepts from a server.
+const maxServerFrame = 64 << 20
+
+// Frame is one server→client message as decoded by Client.
+type Frame struct {
+	Seq       int64           // event sequence; in hello the organisation's latest; 0 otherwise
+	Type      string          // "hello", "ready", "resync", "pong", "typing", "presence" or an event type
+	ChannelID int64           // channel_id, for typing
+	UserID    int64           // user_id, for typing and presence
+	Data      json.RawMessage // the data field of events
+	Raw       []byte          // the whole frame as received
+}
+
+// CloseError is returned by Client.Next when the server closed the stream.
+type CloseError struct {
+	Code   int    // one of the Close constants, or 1005 when none was given
+	Reason string // optional text sent by the server
+}
+
+func (e *CloseError) Error() string {
+	return "realtime: stream closed with code " + strconv.Itoa(e.Code)
+}
+
+// Client is a Go client for the stream protocol, used by integration tests,
+// the crash test and the load generator. Next must be called from one
+// goroutine; Send and Close may be called from any.
+type Client struct {
+	nc net.Conn
+	br *bufio.Reader
+
+	wmu    sync.Mutex
+	closed bool
+}
+
+// Dial connects to a stream URL (ws:// or wss://). since < 0 means a fresh
+// load (no since parameter); since >= 0 resumes after that seq.
+func Dial(ctx context.Context, rawURL string, header http.Header, since int64) (*Client, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("realtime: dial: %w", err)
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	}
+	if since >= 0 {
+		q := u.Query()
+		q.Set("since", strconv.FormatInt(since, 10))
+		u.RawQuery = q.Encode()
+	}
+	d := ws.Dialer{}
+	if header != nil {
+		d.Header = ws.HandshakeHeaderHTTP(header)
+	}
+	nc, br, _, err := d.Dial(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("realtime: dial %s: %w", u.Redacted(), err)
+	}
+	if br == nil {
+		br = bufio.NewReaderSize(nc, 4096)
+	}
+	return &Client{nc: nc, br: br}, nil
+}
+
+// Next returns the next data frame, answering pings on the way. When the
+// server closes the stream it returns a *CloseError. After an error the
+// client must be closed.
+func (c *Client) Next(ctx context.Context) (Frame, error) {
+	if dl, ok := ctx.Deadline(); ok {
+		c.nc.SetReadDeadline(dl)
+	} else {
+		c.nc.SetReadDeadline(time.Time{})
+	}
+	stop := context.AfterFunc(ctx, func() { c.nc.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	for {
+		hd, err := ws.ReadHeader(c.br)
+		if err != nil {
+			return Frame{}, c.readErr(ctx, err)
+		}
+		if hd.Length > maxServerFrame || !hd.Fin {
+			return Frame{}, fmt.Errorf("realtime: unsupported server frame (fin=%v, %d bytes)", hd.Fin, hd.Length)
+		}
+		p := make([]byte, hd.Length)
+		if _, err := io.ReadFull(c.br, p); err != nil {
+			return Frame{}, c.readErr(ctx, err)
+		}
+		if hd.Masked {
+			ws.Cipher(p, hd.Mask, 0)
+		}
+		switch hd.OpCode {
+		case ws.OpPing:
+			c.writeFrame(ctx, ws.NewPongFrame(p))
+		case ws.OpPong:
+		case ws.OpClose:
+			code, reason := ws.ParseCloseFrameData(p)
+			if code.Empty() {
+				code = ws.StatusNoStatusRcvd
+			}
+			c.writeFrame(ctx, ws.NewCloseFrame(ws.NewCloseFrameBody(code, "")))
+			c.nc.Close()
+			return Frame{}, &CloseError{Code: int(code), Reason: reason}
+		case ws.OpText, ws.OpBinary:
+			return decodeFrame(p)
+		}
+	}
+}
+
+func (c *Client) readErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("realtime: read: %w", err)
+}
+
+func decodeFrame(p []byte) (Frame, error) {
+	var w struct {
+		Seq       int64           `json:"seq"`
+		Type      string          `json:"type"`
+		ChannelID int64           `json:"channel_id"`
+		UserID    int64           `json:"user_id"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(p, &w); err != nil {
+		return Frame{Raw: p}, fmt.Errorf("realtime: bad server frame: %w", err)
+	}
+	return Frame{Seq: w.Seq, Type: w.Type, ChannelID: w.ChannelID, UserID: w.UserID, Data: w.Data, Raw: p}, nil
+}
+
+// Send marshals v as JSON and sends it as one text message.
+func (c *Client) Send(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("realtime: send: %w", err)
+	}
+	return c.writeFrame(ctx, ws.NewTextFrame(b))
+}
+
+// writeFrame masks and writes one frame; f's payload is modified.
+func (c *Client) writeFrame(ctx context.Context, f ws.Frame) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return net.ErrClosed
+	}
+	dl, ok := ctx.Deadline()
+	if !ok {
+		dl = time.Now().Add(10 * time.Second)
+	}
+	c.nc.SetWriteDeadline(dl)
+	f = ws.MaskFrameInPlace(f)
+	b, err := ws.CompileFrame(f)
+	if err == nil {
+		_, err = c.nc.Write(b)
+	}
+	if err != nil {
+		return fmt.Errorf("realtime: write: %w", err)
+	}
+	return nil
+}
+
+// Close sends a normal close frame and closes the connection without
+// waiting for the server's reply.
+func (c *Client) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	werr := c.writeFrame(ctx, ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusNormalClosure, "")))
+	c.wmu.Lock()
+	c.closed = true
+	c.wmu.Unlock()
+	err := c.nc.Close()
+	if errors.Is(werr, net.ErrClosed) || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}

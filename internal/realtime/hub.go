@@ -1,0 +1,528 @@
+// Package realtime owns the per-user event stream: one WebSocket per client
+// at /api/v1/stream, carrying already authorised events with per-organisation
+// sequence numbers, with replay on reconnect (every later event, in order,
+// exactly once), fan-out, presence and typing. It never imports domain
+// packages: events arrive serialised, and the durable log is behind Source.
+package realtime
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+
+	"github.com/parley-chat/parley/internal/event"
+)
+
+// Principal is the authenticated owner of a stream.
+type Principal struct {
+	Org, User int64
+	Guest     bool
+}
+
+// Source is the durable side of the stream, implemented by the store adapter.
+type Source interface {
+	// Channels returns the ids of the channels the user is a member of now.
+	// Errors: Unavailable, Internal.
+	Channels(ctx context.Context, org, user int64) ([]int64, error)
+	// EventsSince returns up to limit events with Seq > after that the user may
+	// see (addressed by Channel membership at read time, User, or All), in Seq
+	// order. Errors: Conflict "resync_required" when after is older than the
+	// replay window; Unavailable, Internal.
+	EventsSince(ctx context.Context, org, user, after int64, limit int) ([]event.Event, error)
+	// LatestSeq returns the organisation's latest committed event sequence.
+	// Errors: Unavailable, Internal.
+	LatestSeq(ctx context.Context, org int64) (int64, error)
+}
+
+// Publisher puts ephemeral events (typing, presence) on the event bus; they
+// come back to every node through Hub.Deliver.
+type Publisher interface {
+	Publish(ctx context.Context, ev event.Event) error
+}
+
+// Config tunes the hub; zero fields take the defaults in NewHub.
+type Config struct {
+	QueueSize     int           // frames queued per connection before it is closed with 4008; default 1024
+	PingInterval  time.Duration // server ping period; default 25s
+	IdleTimeout   time.Duration // close a connection silent for this long; default 60s
+	WriteTimeout  time.Duration // bound on one write to a socket; default 10s
+	ReplayBatch   int           // events per Source.EventsSince call; default 500
+	CatchUpBuffer int           // live events buffered per connection during replay; default 8192
+
+	// PresenceVisible reports whether viewer may see subject's presence; nil
+	// means everyone in the organisation (the hook for restricting guests).
+	PresenceVisible func(viewer Principal, subject int64) bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.QueueSize <= 0 {
+		c.QueueSize = 1024
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 25 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 60 * time.Second
+	}
+	if c.IdleTimeout < c.PingInterval {
+		c.IdleTimeout = 2 * c.PingInterval
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.ReplayBatch <= 0 {
+		c.ReplayBatch = 500
+	}
+	if c.CatchUpBuffer <= 0 {
+		c.CatchUpBuffer = 8192
+	}
+	return c
+}
+
+// Hub holds every stream of this node and routes delivered events to them.
+type Hub struct {
+	cfg      Config
+	src      Source
+	pub      Publisher
+	log      *slog.Logger
+	upgrader ws.HTTPUpgrader
+
+	ctx    context.Context // bounds Source and Publisher calls; canceled by Shutdown
+	cancel context.CancelFunc
+
+	mu      sync.RWMutex
+	orgs    map[int64]*orgState
+	closing bool
+
+	wg    sync.WaitGroup // readers, writers and catching-up handlers
+	count atomic.Int64
+
+	onClose func(p Principal, code int) // test hook: a close code was chosen
+	onLeave func(p Principal)           // test hook: a conn left routing and presence
+}
+
+// NewHub returns a hub reading history from src and publishing ephemeral
+// events to pub.
+func NewHub(cfg Config, src Source, pub Publisher, log *slog.Logger) *Hub {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg = cfg.withDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{
+		cfg: cfg, src: src, pub: pub, log: log,
+		upgrader: ws.HTTPUpgrader{Timeout: cfg.WriteTimeout},
+		ctx:      ctx, cancel: cancel,
+		orgs: make(map[int64]*orgState),
+	}
+}
+
+// orgState is one organisation's routing state. Its mutex is the shard lock:
+// deliveries of one organisation are serialised (which keeps their order),
+// organisations do not contend.
+type orgState struct {
+	id int64
+
+	mu        sync.Mutex
+	live      map[int64][]*conn            // user → connections routed by the index
+	catching  map[*conn]struct{}           // connections replaying history
+	index     map[int64]map[*conn]struct{} // channel → live member connections
+	count     map[int64]int                // user → connections (both states)
+	presence  map[int64]string             // user → last status delivered (absent: offline)
+	announced map[int64]string             // user → last status this node published
+	removed   bool                         // dropped from Hub.orgs; re-lookup
+
+	pubMu sync.Mutex // orders this node's presence publications
+}
+
+func newOrgState(id int64) *orgState {
+	return &orgState{
+		id: id, live: make(map[int64][]*conn), catching: make(map[*conn]struct{}),
+		index: make(map[int64]map[*conn]struct{}), count: make(map[int64]int),
+		presence: make(map[int64]string), announced: make(map[int64]string),
+	}
+}
+
+func (o *orgState) emptyLocked() bool {
+	return len(o.count) == 0 && len(o.announced) == 0
+}
+
+func (h *Hub) lookup(org int64) *orgState {
+	h.mu.RLock()
+	o := h.orgs[org]
+	h.mu.RUnlock()
+	return o
+}
+
+// register adds c in the catching-up state. It fails when shutting down.
+func (h *Hub) register(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	o := h.orgs[c.p.Org]
+	if o == nil {
+		o = newOrgState(c.p.Org)
+		h.orgs[c.p.Org] = o
+	}
+	o.mu.Lock()
+	o.catching[c] = struct{}{}
+	o.count[c.p.User]++
+	o.mu.Unlock()
+	c.org = o
+	h.wg.Add(1) // released by the reader, or by ServeStream if it starts none
+	h.count.Add(1)
+	return true
+}
+
+// unregister removes c from routing and drops the organisation when empty.
+func (h *Hub) unregister(c *conn) {
+	o := c.org
+	o.mu.Lock()
+	if _, ok := o.catching[c]; ok {
+		delete(o.catching, c)
+		c.pending = nil
+	} else {
+		cs := o.live[c.p.User]
+		for i, x := range cs {
+			if x == c {
+				cs[i] = cs[len(cs)-1]
+				cs[len(cs)-1] = nil
+				cs = cs[:len(cs)-1]
+				break
+			}
+		}
+		if len(cs) == 0 {
+			delete(o.live, c.p.User)
+		} else {
+			o.live[c.p.User] = cs
+		}
+		for ch := range c.chans {
+			o.unindex(c, ch)
+		}
+	}
+	if o.count[c.p.User]--; o.count[c.p.User] <= 0 {
+		delete(o.count, c.p.User)
+	}
+	o.mu.Unlock()
+	h.count.Add(-1)
+	h.syncPresence(o, c.p.User, "")
+}
+
+// dropIfEmpty removes an organisation with no connections and no announced
+// presence from the map.
+func (h *Hub) dropIfEmpty(o *orgState) {
+	h.mu.Lock()
+	o.mu.Lock()
+	if o.emptyLocked() && !o.removed && h.orgs[o.id] == o {
+		delete(h.orgs, o.id)
+		o.removed = true
+	}
+	o.mu.Unlock()
+	h.mu.Unlock()
+}
+
+func (o *orgState) indexAdd(c *conn, ch int64) {
+	if _, ok := c.chans[ch]; ok {
+		return
+	}
+	if c.chans == nil {
+		c.chans = make(map[int64]struct{})
+	}
+	c.chans[ch] = struct{}{}
+	m := o.index[ch]
+	if m == nil {
+		m = make(map[*conn]struct{})
+		o.index[ch] = m
+	}
+	m[c] = struct{}{}
+}
+
+func (o *orgState) indexRemove(c *conn, ch int64) {
+	if _, ok := c.chans[ch]; !ok {
+		return
+	}
+	delete(c.chans, ch)
+	o.unindex(c, ch)
+}
+
+func (o *orgState) unindex(c *conn, ch int64) {
+	if m := o.index[ch]; m != nil {
+		delete(m, c)
+		if len(m) == 0 {
+			delete(o.index, ch)
+		}
+	}
+}
+
+// delivery is one event prepared for fan-out: serialised once, shared by all
+// recipients and by the catch-up buffers.
+type delivery struct {
+	ev      event.Event
+	wire    []byte // the WebSocket frame, header included
+	subject int64  // typing: the sender (excluded); presence: whose status
+	status  string // presence status
+}
+
+func (h *Hub) prepare(ev event.Event) *delivery {
+	d := &delivery{ev: ev}
+	if len(ev.Frame) > 0 && !ev.Revoke {
+		d.wire = textFrame(ev.Frame)
+	}
+	if ev.Seq == 0 && (ev.Type == "typing" || ev.Type == "presence") {
+		d.subject, d.status = ephemeralMeta(ev.Frame)
+	}
+	return d
+}
+
+// matches reports whether c, with its current channel set, receives d. It
+// is the reference for the indexed routing in route.
+func (h *Hub) matches(d *delivery, c *conn) bool {
+	ev := &d.ev
+	if d.wire == nil {
+		return false
+	}
+	if ev.Type == "typing" && ev.Seq == 0 && c.p.User == d.subject {
+		return false
+	}
+	if ev.All {
+		return h.presenceVisible(d, c)
+	}
+	if ev.Channel != 0 {
+		if _, ok := c.chans[ev.Channel]; ok {
+			return true
+		}
+	}
+	if ev.User != 0 && ev.User == c.p.User {
+		return true
+	}
+	for _, u := range ev.Users {
+		if u == c.p.User {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Hub) presenceVisible(d *delivery, c *conn) bool {
+	if d.ev.Type != "presence" || h.cfg.PresenceVisible == nil {
+		return true
+	}
+	return h.cfg.PresenceVisible(c.p, d.subject)
+}
+
+// applyJoin and applyLeave update a catching-up connection's private set.
+func applyJoin(set map[int64]struct{}, ev *event.Event, user int64) {
+	if ev.Channel == 0 {
+		return
+	}
+	for _, u := range ev.Join {
+		if u == user {
+			set[ev.Channel] = struct{}{}
+		}
+	}
+}
+
+func applyLeave(set map[int64]struct{}, ev *event.Event, user int64) {
+	if ev.Channel == 0 {
+		return
+	}
+	for _, u := range ev.Leave {
+		if u == user {
+			delete(set, ev.Channel)
+		}
+	}
+}
+
+// Deliver routes one event to this node's streams. The bus subscriber calls
+// it in Seq order per organisation; it never blocks on a socket.
+func (h *Hub) Deliver(ev event.Event) {
+	o := h.lookup(ev.Org)
+	if o == nil {
+		return // nobody of this organisation is connected here
+	}
+	d := h.prepare(ev)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.removed {
+		return
+	}
+	if ev.Type == "presence" && ev.Seq == 0 && d.subject != 0 {
+		if d.status == StatusOffline || d.status == "" {
+			delete(o.presence, d.subject)
+		} else {
+			o.presence[d.subject] = d.status
+		}
+	}
+	for c := range o.catching {
+		switch {
+		case ev.Revoke && ev.User == c.p.User:
+			c.closeWith(CloseRevoked, nil)
+		case len(c.pending) >= h.cfg.CatchUpBuffer:
+			c.closeWith(CloseSlowConsumer, nil)
+		default:
+			c.pending = append(c.pending, d)
+		}
+	}
+	h.route(o, d)
+}
+
+// route fans d out to live connections: Join applied before, Leave after.
+// A durable event at or below a connection's after seq reached the bus
+// subscriber late (it was committed before the connection's replay read)
+// and is skipped entirely, membership changes included.
+func (h *Hub) route(o *orgState, d *delivery) {
+	ev := &d.ev
+	seq := ev.Seq
+	if ev.Revoke {
+		for _, c := range o.live[ev.User] {
+			c.closeWith(CloseRevoked, nil)
+		}
+		return
+	}
+	if ev.Channel != 0 {
+		for _, u := range ev.Join {
+			for _, c := range o.live[u] {
+				if seq > c.after || seq == 0 {
+					o.indexAdd(c, ev.Channel)
+				}
+			}
+		}
+	}
+	if d.wire != nil {
+		switch {
+		case ev.All:
+			for _, cs := range o.live {
+				for _, c := range cs {
+					if (seq > c.after || seq == 0) && h.matches(d, c) {
+						c.enqueue(d.wire)
+					}
+				}
+			}
+		default:
+			typing := ev.Type == "typing" && seq == 0
+			if ev.Channel != 0 {
+				for c := range o.index[ev.Channel] {
+					if (typing && c.p.User == d.subject) || (seq <= c.after && seq != 0) {
+						continue
+					}
+					c.enqueue(d.wire)
+				}
+			}
+			h.sendUser(o, d, ev.User)
+			for _, u := range ev.Users {
+				if u != ev.User {
+					h.sendUser(o, d, u)
+				}
+			}
+		}
+	}
+	if ev.Channel != 0 {
+		for _, u := range ev.Leave {
+			for _, c := range o.live[u] {
+				if seq > c.after || seq == 0 {
+					o.indexRemove(c, ev.Channel)
+				}
+			}
+		}
+	}
+}
+
+// sendUser delivers d to user's connections that the channel did not reach.
+func (h *Hub) sendUser(o *orgState, d *delivery, user int64) {
+	if user == 0 {
+		return
+	}
+	for _, c := range o.live[user] {
+		if d.ev.Seq <= c.after && d.ev.Seq != 0 {
+			continue
+		}
+		if d.ev.Channel != 0 {
+			if _, ok := c.chans[d.ev.Channel]; ok {
+				continue
+			}
+		}
+		c.enqueue(d.wire)
+	}
+}
+
+// ConnCount returns the number of open streams on this node.
+func (h *Hub) ConnCount() int { return int(h.count.Load()) }
+
+// Run sends heartbeats until ctx is done.
+func (h *Hub) Run(ctx context.Context) error {
+	t := time.NewTicker(h.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			h.pingAll()
+		}
+	}
+}
+
+func (h *Hub) snapshot() []*orgState {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]*orgState, 0, len(h.orgs))
+	for _, o := range h.orgs {
+		out = append(out, o)
+	}
+	return out
+}
+
+func (h *Hub) pingAll() {
+	for _, o := range h.snapshot() {
+		o.mu.Lock()
+		for _, cs := range o.live {
+			for _, c := range cs {
+				c.enqueueIfIdle(wirePing)
+			}
+		}
+		o.mu.Unlock()
+	}
+}
+
+// Shutdown closes every stream with CloseGoingAway and waits for the hub's
+// goroutines; when ctx ends first it drops the sockets and returns ctx.Err().
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
+	h.eachConn(func(c *conn) { c.closeWith(CloseGoingAway, nil) })
+	h.cancel()
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		h.eachConn(func(c *conn) { c.nc.Close() })
+		return ctx.Err()
+	}
+}
+
+func (h *Hub) eachConn(f func(*conn)) {
+	for _, o := range h.snapshot() {
+		o.mu.Lock()
+		for c := range o.catching {
+			f(c)
+		}
+		for _, cs := range o.live {
+			for _, c := range cs {
+				f(c)
+			}
+		}
+		o.mu.Unlock()
+	}
+}

@@ -1,0 +1,115 @@
+package realtime
+
+import (
+	"context"
+
+	"github.com/parley-chat/parley/internal/event"
+)
+
+// Presence and typing are ephemeral: never stored, never replayed. This node
+// decides when to announce a change and publishes it on the bus; every node
+// (this one included) learns it back through Deliver, so a cluster only
+// needs a bus that carries Seq 0 events.
+
+// syncPresence publishes user's presence when it differs from what this
+// node last announced: online on the first connection, offline when the
+// last one closes, or want (a status the client chose) while connected.
+// pubMu makes decide-and-publish atomic per organisation, so concurrent
+// connects and disconnects cannot publish out of order.
+func (h *Hub) syncPresence(o *orgState, user int64, want string) {
+	o.pubMu.Lock()
+	o.mu.Lock()
+	connected := o.count[user] > 0
+	prev := o.announced[user]
+	next := prev
+	switch {
+	case !connected:
+		next = ""
+	case want != "":
+		next = want
+	case prev == "":
+		next = StatusOnline
+	}
+	if next == "" {
+		delete(o.announced, user)
+		delete(o.presence, user)
+	} else {
+		o.announced[user] = next
+		o.presence[user] = next
+	}
+	empty := o.emptyLocked()
+	o.mu.Unlock()
+	if next != prev {
+		status := next
+		if status == "" {
+			status = StatusOffline
+		}
+		h.publish(event.Event{Org: o.id, Type: "presence", All: true, Frame: presenceJSON(user, status)})
+	}
+	o.pubMu.Unlock()
+	if empty {
+		h.dropIfEmpty(o)
+	}
+}
+
+// typing publishes a typing notice when c's user is a member of channel.
+func (h *Hub) typing(c *conn, channel int64) {
+	o := c.org
+	o.mu.Lock()
+	_, member := c.chans[channel]
+	o.mu.Unlock()
+	if !member {
+		return // not a member (or membership just changed): ignore
+	}
+	h.publish(event.Event{Org: c.p.Org, Channel: channel, Type: "typing", Frame: typingJSON(channel, c.p.User)})
+}
+
+func (h *Hub) publish(ev event.Event) {
+	if h.pub == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, h.cfg.WriteTimeout)
+	defer cancel()
+	if err := h.pub.Publish(ctx, ev); err != nil {
+		h.log.Warn("realtime: publish ephemeral event", "type", ev.Type, "org", ev.Org, "err", err)
+	}
+}
+
+// Presence returns the status of each user as known on this node: online,
+// away, dnd or offline.
+func (h *Hub) Presence(org int64, users []int64) map[int64]string {
+	out := make(map[int64]string, len(users))
+	o := h.lookup(org)
+	if o != nil {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+	}
+	for _, u := range users {
+		s := StatusOffline
+		if o != nil {
+			if v, ok := o.presence[u]; ok {
+				s = v
+			}
+		}
+		out[u] = s
+	}
+	return out
+}
+
+// Online returns the users, among users, who are online or dnd: connected
+// and not away (the audience of @here; dnd users still get the mention).
+func (h *Hub) Online(org int64, users []int64) []int64 {
+	o := h.lookup(org)
+	if o == nil {
+		return nil
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var out []int64
+	for _, u := range users {
+		if s, ok := o.presence[u]; ok && s != StatusAway {
+			out = append(out, u)
+		}
+	}
+	return out
+}

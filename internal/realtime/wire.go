@@ -1,0 +1,148 @@
+package realtime
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"strconv"
+
+	"github.com/gobwas/ws"
+
+	"github.com/parley-chat/parley/internal/errs"
+)
+
+// WebSocket close codes sent by the server. 1000 and 1011 are RFC 6455
+// codes; the 4xxx codes are Parley's and documented in docs/realtime.md.
+const (
+	CloseNormal          = 1000 // the client asked to close
+	CloseInternal        = 1011 // server error; reconnect with backoff and since
+	CloseGoingAway       = 4000 // server shutting down; reconnect (to another node) with since
+	CloseUnauthenticated = 4001 // credentials missing or expired; log in again
+	CloseResync          = 4002 // since is outside the replay window; reload via REST
+	CloseRevoked         = 4004 // session revoked or user deactivated; do not reconnect
+	CloseSlowConsumer    = 4008 // the client fell behind; reconnect with since
+	CloseProtocol        = 4009 // the client sent a frame the server cannot accept
+)
+
+// MaxClientFrame is the largest client message payload the server accepts.
+const MaxClientFrame = 4096
+
+// Presence statuses. Offline is never sent by clients.
+const (
+	StatusOnline  = "online"
+	StatusAway    = "away"
+	StatusDND     = "dnd"
+	StatusOffline = "offline"
+)
+
+// Server frames that do not depend on the connection, encoded once.
+var (
+	wireReady  = textFrame([]byte(`{"type":"ready"}`))
+	wireResync = textFrame([]byte(`{"type":"resync"}`))
+	wirePong   = textFrame([]byte(`{"type":"pong"}`))
+	wirePing   = appendFrame(nil, ws.OpPing, nil)
+)
+
+// appendFrame appends an unmasked, unfragmented server frame to dst.
+func appendFrame(dst []byte, op ws.OpCode, p []byte) []byte {
+	b0 := 0x80 | byte(op)
+	n := len(p)
+	switch {
+	case n < 126:
+		dst = append(dst, b0, byte(n))
+	case n <= 0xffff:
+		dst = append(dst, b0, 126, byte(n>>8), byte(n))
+	default:
+		dst = append(dst, b0, 127)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
+	}
+	return append(dst, p...)
+}
+
+// textFrame encodes p as one WebSocket text frame, ready to be written.
+func textFrame(p []byte) []byte {
+	return appendFrame(make([]byte, 0, len(p)+10), ws.OpText, p)
+}
+
+// closeFrame encodes a close frame with a status code and no reason.
+func closeFrame(code int) []byte {
+	return appendFrame(nil, ws.OpClose, binary.BigEndian.AppendUint16(nil, uint16(code)))
+}
+
+// helloFrame is the first frame of every stream.
+func helloFrame(latest int64, pingEvery, idle int) []byte {
+	b := append([]byte(`{"type":"hello","seq":`), strconv.FormatInt(latest, 10)...)
+	b = append(b, `,"presence_interval":`...)
+	b = strconv.AppendInt(b, int64(pingEvery), 10)
+	b = append(b, `,"idle_timeout":`...)
+	b = strconv.AppendInt(b, int64(idle), 10)
+	b = append(b, '}')
+	return textFrame(b)
+}
+
+// typingJSON is the frame of a typing event.
+func typingJSON(channel, user int64) []byte {
+	b := append([]byte(`{"type":"typing","channel_id":`), strconv.FormatInt(channel, 10)...)
+	b = append(b, `,"user_id":`...)
+	b = strconv.AppendInt(b, user, 10)
+	return append(b, '}')
+}
+
+// presenceJSON is the frame of a presence event.
+func presenceJSON(user int64, status string) []byte {
+	b := append([]byte(`{"type":"presence","user_id":`), strconv.FormatInt(user, 10)...)
+	b = append(b, `,"status":"`...)
+	b = append(b, status...) // one of the Status constants: no escaping needed
+	return append(b, `"}`...)
+}
+
+// clientMsg is a parsed client→server message.
+type clientMsg struct {
+	Type      string `json:"type"`
+	ChannelID int64  `json:"channel_id"`
+	Status    string `json:"status"`
+}
+
+// parseClientMessage parses and validates one client text message. Unknown
+// types are returned as is (the caller ignores them, for forward
+// compatibility); malformed JSON and known types with bad fields are errs
+// Invalid, which the connection answers with CloseProtocol.
+func parseClientMessage(b []byte) (clientMsg, error) {
+	const op = "realtime.parseClientMessage"
+	var m clientMsg
+	if len(b) > MaxClientFrame {
+		return clientMsg{}, errs.New(op, errs.TooLarge, "frame_too_large")
+	}
+	if len(b) == 0 || b[0] != '{' {
+		return clientMsg{}, errs.New(op, errs.Invalid, "not_an_object")
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return clientMsg{}, errs.E(op, errs.Invalid, "invalid_json", err)
+	}
+	switch m.Type {
+	case "":
+		return clientMsg{}, errs.New(op, errs.Invalid, "missing_type")
+	case "typing":
+		if m.ChannelID <= 0 {
+			return clientMsg{}, errs.New(op, errs.Invalid, "invalid_channel_id")
+		}
+	case "presence":
+		switch m.Status {
+		case StatusOnline, StatusAway, StatusDND:
+		default:
+			return clientMsg{}, errs.New(op, errs.Invalid, "invalid_status")
+		}
+	}
+	return m, nil
+}
+
+// ephemeralMeta reads the subject of a typing or presence frame.
+func ephemeralMeta(frame []byte) (user int64, status string) {
+	var m struct {
+		UserID int64  `json:"user_id"`
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(frame, &m) != nil {
+		return 0, ""
+	}
+	return m.UserID, m.Status
+}

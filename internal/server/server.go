@@ -1,0 +1,197 @@
+// Package server is Parley's one composition root: it builds every
+// subsystem from the configuration, starts them in order and stops them in
+// the reverse order.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/bus"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// Server is a running Parley node on the embedded store.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	db       *store.DB
+	bus      *bus.Local
+	hub      *realtime.Hub
+	auth     *auth.Service
+	accounts *account.Service
+	http     *http.Server
+	ln       net.Listener
+}
+
+// New opens the store and builds every subsystem. It does not listen yet.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Handler) (*Server, error) {
+	now := func() time.Time { return time.Now().UTC() }
+	b := bus.NewLocal(0)
+	db, err := store.Open(ctx, cfg.DataDir, cfg.Migrate, store.Options{Publish: b.PublishCommitted, Logger: log, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	hub := realtime.NewHub(realtime.Config{QueueSize: cfg.QueueSize, PingInterval: cfg.PingInterval,
+		IdleTimeout: cfg.IdleTimeout}, store.Streams{DB: db}, b, log.With("component", "realtime"))
+	b.Subscribe(hub.Deliver)
+
+	enc := httpapi.Encoder{}
+	authSvc := auth.NewService(store.Auth{DB: db}, now, log.With("component", "auth"))
+	accounts := account.NewService(store.Accounts{DB: db}, enc, authSvc, now)
+	chats := chat.NewService(store.Chats{DB: db}, enc, hub, now)
+	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Stream: hub, Ready: db.Ready,
+		Log: log.With("component", "http"), SecureCookies: cfg.SecureCookies})
+
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.Handle("/healthz", api)
+	mux.Handle("/readyz", api)
+	mux.Handle("/", web)
+	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts}
+	s.http = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Listen binds the configured address; Addr reports it (useful with port 0).
+func (s *Server) Listen() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Run serves until ctx ends, then shuts down gracefully: stop accepting,
+// close WebSockets with the "reconnect" code, let in-flight requests (and so
+// their writes) finish, drain the store's commit queue, close the database.
+func (s *Server) Run(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			s.db.Close()
+			return err
+		}
+	}
+	bgCtx, stopBG := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	start := func(name string, run func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(bgCtx); err != nil && !errors.Is(err, context.Canceled) {
+				s.log.Error("background task stopped", "task", name, "err", err)
+			}
+		}()
+	}
+	start("bus", s.bus.Run)
+	start("realtime", s.hub.Run)
+	start("prune-events", s.pruneEvents)
+
+	s.announceSetup(ctx)
+	s.log.Info("parley listening", "addr", s.Addr(), "data", s.cfg.DataDir)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- s.http.Serve(s.ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	s.log.Info("shutting down")
+	sdCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	var hubErr error
+	var hw sync.WaitGroup
+	hw.Add(1)
+	go func() { defer hw.Done(); hubErr = s.hub.Shutdown(sdCtx) }()
+	if e := s.http.Shutdown(sdCtx); e != nil {
+		s.log.Warn("http shutdown", "err", e)
+	}
+	hw.Wait()
+	if cerr := s.db.Close(); cerr != nil {
+		s.log.Warn("close store", "err", cerr)
+	}
+	stopBG()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	if hubErr != nil {
+		s.log.Warn("realtime shutdown", "err", hubErr)
+	}
+	return err
+}
+
+// announceSetup logs the one-time setup link when no organisation exists.
+func (s *Server) announceSetup(ctx context.Context) {
+	needed, err := s.accounts.NeedsSetup(ctx)
+	if err != nil || !needed {
+		return
+	}
+	base := s.cfg.PublicURL
+	if base == "" {
+		base = "http://" + s.Addr()
+	}
+	tok := s.auth.NewSetupToken()
+	s.log.Info("no organisation yet: open the setup link to create one", "url", strings.TrimRight(base, "/")+"/setup?token="+tok)
+}
+
+// pruneEvents deletes events older than the replay window, hourly.
+func (s *Server) pruneEvents(ctx context.Context) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		cutoff := time.Now().Add(-s.cfg.ReplayWindow)
+		err := s.db.Update(ctx, func(tx *store.Tx) error {
+			n, err := tx.PruneEvents(ctx, cutoff)
+			if n > 0 {
+				s.log.Info("pruned events", "count", n)
+			}
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("prune events", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Bootstrap creates the first organisation and its owner in the data
+// directory, for `parley admin bootstrap`.
+func Bootstrap(ctx context.Context, dataDir string, in account.BootstrapInput) (account.Org, account.User, error) {
+	db, err := store.Open(ctx, dataDir, true, store.Options{})
+	if err != nil {
+		return account.Org{}, account.User{}, err
+	}
+	defer db.Close()
+	now := func() time.Time { return time.Now().UTC() }
+	accounts := account.NewService(store.Accounts{DB: db}, httpapi.Encoder{}, auth.Hasher{}, now)
+	return accounts.Bootstrap(ctx, in)
+}

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/event"
+)
+
+// The domain packages each declare the store they need; these thin adapters
+// give each its own Update signature over the one DB.
+
+// Accounts is the DB as account.Store.
+type Accounts struct{ *DB }
+
+// Update runs fn in a group-committed write transaction.
+func (a Accounts) Update(ctx context.Context, fn func(account.Tx) error) error {
+	return a.DB.update(ctx, func(t *Tx) error { return fn(t) })
+}
+
+// Chats is the DB as chat.Store.
+type Chats struct{ *DB }
+
+// Update runs fn in a group-committed write transaction.
+func (c Chats) Update(ctx context.Context, fn func(chat.Tx) error) error {
+	return c.DB.update(ctx, func(t *Tx) error { return fn(t) })
+}
+
+// Auth is the DB as auth.Store.
+type Auth struct{ *DB }
+
+// Update runs fn in a group-committed write transaction.
+func (a Auth) Update(ctx context.Context, fn func(auth.Tx) error) error {
+	return a.DB.update(ctx, func(t *Tx) error { return fn(t) })
+}
+
+// Streams is the DB as the realtime event source.
+type Streams struct{ *DB }
+
+// Channels returns the ids of the channels the user is a member of.
+func (s Streams) Channels(ctx context.Context, org, user int64) ([]int64, error) {
+	return s.UserChannelIDs(ctx, org, user)
+}
+
+// Update runs fn in a write transaction (for maintenance such as pruning).
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error { return db.update(ctx, fn) }
+
+var (
+	_ account.Store = Accounts{}
+	_ chat.Store    = Chats{}
+	_ auth.Store    = Auth{}
+)
+
+// EventsSince is defined on Queries; this assertion documents that Streams
+// serves the realtime source interface shape.
+var _ interface {
+	EventsSince(ctx context.Context, org, user, after int64, limit int) ([]event.Event, error)
+	LatestSeq(ctx context.Context, org int64) (int64, error)
+} = Streams{}
+

@@ -1,0 +1,289 @@
+// Package store owns all SQL: the schema and its migrations, one file of
+// hand-written queries per aggregate, and the single writer that commits
+// concurrent writes together (group commit) so that an acknowledged write is
+// durable without capping throughput at the disk's fsync rate.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/event"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+)
+
+// Options configure a DB.
+type Options struct {
+	// Publish receives the events of each committed batch, in sequence
+	// order, after the commit is durable and before the writers are told.
+	Publish func([]event.Event)
+	// MaxBatch caps how many writes share one commit (default 256).
+	MaxBatch int
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// DB is the embedded SQLite store: a pool of read connections and one writer
+// connection owned by the commit loop.
+type DB struct {
+	Queries // reads through the pool
+
+	path    string
+	read    *sql.DB
+	write   *sql.DB
+	opts    Options
+	reqs    chan *writeReq
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+	mu      sync.RWMutex // guards closing against new writes
+	closing bool
+}
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error
+}
+
+// FileName is the database file inside the data directory.
+const FileName = "parley.db"
+
+// Open opens (creating if needed) the database in dir, applies pending
+// migrations when migrate is true, and starts the commit loop.
+func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("store: create data dir: %w", err)
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	path := filepath.Join(dir, FileName)
+	// busy_timeout first so that the other pragmas wait instead of failing;
+	// WAL for concurrent readers; synchronous=FULL so that every commit is
+	// fsynced: an acknowledged write survives power loss.
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)"
+	write, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store: open writer: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if migrate {
+		if err := Migrate(ctx, write); err != nil {
+			write.Close()
+			return nil, err
+		}
+	}
+	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: open readers: %w", err)
+	}
+	read.SetMaxOpenConns(8)
+	read.SetMaxIdleConns(8)
+	db := &DB{
+		Queries: Queries{q: read, now: opts.Now},
+		path:    path, read: read, write: write, opts: opts,
+		reqs:    make(chan *writeReq, 4096),
+		stop:    make(chan struct{}),
+		stopped: make(chan struct{}),
+	}
+	go db.commitLoop()
+	return db, nil
+}
+
+// Ready reports whether the store answers and its schema is up to date.
+func (db *DB) Ready(ctx context.Context) error {
+	pending, err := PendingMigrations(ctx, db.read)
+	if err != nil {
+		return errs.E("store.Ready", errs.Unavailable, "", err)
+	}
+	if pending > 0 {
+		return errs.E("store.Ready", errs.Unavailable, "migrations_pending", fmt.Errorf("%d migrations pending", pending))
+	}
+	return nil
+}
+
+// Close stops accepting writes, finishes the writes already queued, and
+// closes the database.
+func (db *DB) Close() error {
+	db.once.Do(func() {
+		db.mu.Lock()
+		db.closing = true
+		db.mu.Unlock()
+		close(db.stop)
+		<-db.stopped
+	})
+	return errors.Join(db.write.Close(), db.read.Close())
+}
+
+// update runs fn in a write transaction shared with other concurrent writes.
+// It returns only after the transaction is durably committed (nil) or has
+// failed (the error fn returned, or Unavailable when the commit failed).
+func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	db.mu.RLock()
+	if db.closing {
+		db.mu.RUnlock()
+		return errs.New("store.update", errs.Unavailable, "shutting_down")
+	}
+	select {
+	case db.reqs <- req:
+		db.mu.RUnlock()
+	case <-ctx.Done():
+		db.mu.RUnlock()
+		return errs.E("store.update", errs.Unavailable, "", ctx.Err())
+	}
+	// Once queued, wait for the outcome even if ctx ends: the write may commit
+	// and the caller must not report failure for a write that happened.
+	return <-req.done
+}
+
+func (db *DB) commitLoop() {
+	defer close(db.stopped)
+	batch := make([]*writeReq, 0, db.opts.MaxBatch)
+	for {
+		var first *writeReq
+		select {
+		case first = <-db.reqs:
+		case <-db.stop:
+			// Drain what was queued before Close: finish in-flight writes.
+			for {
+				select {
+				case r := <-db.reqs:
+					batch = append(batch[:0], r)
+					db.commit(batch)
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < db.opts.MaxBatch {
+			select {
+			case r := <-db.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		db.commit(batch)
+	}
+}
+
+// commit runs a batch of writes in one transaction, each inside its own
+// savepoint so that one failing write does not undo the others, then commits
+// once (one fsync for the whole batch).
+func (db *DB) commit(batch []*writeReq) {
+	ctx := context.Background()
+	results := make([]error, len(batch))
+	fail := func(err error) {
+		for i, r := range batch {
+			if results[i] == nil {
+				r.done <- errs.E("store.commit", errs.Unavailable, "", err)
+			} else {
+				r.done <- results[i]
+			}
+		}
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		fail(err)
+		return
+	}
+	var events []event.Event
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = errs.E("store.update", errs.Unavailable, "", err)
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			results[i] = err
+			continue
+		}
+		t := &Tx{Queries: Queries{q: tx, now: db.opts.Now}, tx: tx}
+		err := runFn(r.fn, t)
+		if err != nil {
+			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO w"); rerr != nil {
+				tx.Rollback()
+				results[i] = err
+				fail(rerr)
+				return
+			}
+			results[i] = err
+		} else {
+			events = append(events, t.events...)
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+			tx.Rollback()
+			fail(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		db.opts.Logger.Error("commit failed", "err", err, "writes", len(batch))
+		fail(err)
+		return
+	}
+	if len(events) > 0 && db.opts.Publish != nil {
+		db.opts.Publish(events)
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// runFn calls fn, turning a panic into an Internal error so that one bad
+// write cannot take the commit loop down.
+func runFn(fn func(*Tx) error, t *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errs.E("store.update", errs.Internal, "", fmt.Errorf("panic: %v\n%s", p, debug.Stack()))
+		}
+	}()
+	return fn(t)
+}
+
+// Tx is a write transaction: every query plus the writes and Emit.
+type Tx struct {
+	Queries
+	tx     *sql.Tx
+	events []event.Event
+}
+
+// querier is what queries run on: the read pool or a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Queries holds every read query; it runs on the pool or inside a Tx.
+type Queries struct {
+	q   querier
+	now func() time.Time
+}

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/event"
+)
+
+// Emit allocates the organisation's next event sequence, renders the frame
+// with it and stores the event. The event is published after the commit.
+func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error {
+	const op = "store.Emit"
+	if err := t.q.QueryRowContext(ctx, `UPDATE orgs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`,
+		ev.Org).Scan(&ev.Seq); err != nil {
+		return notFound(op, "org_not_found", err)
+	}
+	frame, err := render(ev.Seq)
+	if err != nil {
+		return errs.E(op, errs.Internal, "", err)
+	}
+	ev.Frame = frame
+	_, err = t.q.ExecContext(ctx, `
+		INSERT INTO events (org_id, seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.Org, ev.Seq, ev.Channel, ev.User, ev.All, ev.Revoke, ev.Type, joinIDs(ev.Join), joinIDs(ev.Leave),
+		ev.Frame, ms(t.now()))
+	if err != nil {
+		return dbErr(op, err)
+	}
+	t.events = append(t.events, ev)
+	return nil
+}
+
+// LatestSeq returns the organisation's latest committed event sequence.
+func (q Queries) LatestSeq(ctx context.Context, org int64) (int64, error) {
+	var seq int64
+	err := q.q.QueryRowContext(ctx, `SELECT event_seq FROM orgs WHERE id = ?`, org).Scan(&seq)
+	if err != nil {
+		return 0, notFound("store.LatestSeq", "org_not_found", err)
+	}
+	return seq, nil
+}
+
+// EventsSince returns up to limit events after seq that the user may see:
+// addressed to them, to everyone, or to a channel they are a member of now.
+// It returns Conflict "resync_required" when events after seq were pruned
+// (older than the replay window) or seq is ahead of the organisation.
+func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit int) ([]event.Event, error) {
+	const op = "store.EventsSince"
+	var latest, pruned int64
+	if err := q.q.QueryRowContext(ctx, `SELECT event_seq, events_pruned_seq FROM orgs WHERE id = ?`, org).Scan(&latest, &pruned); err != nil {
+		return nil, notFound(op, "org_not_found", err)
+	}
+	if after < pruned || after > latest || after < 0 {
+		return nil, errs.New(op, errs.Conflict, "resync_required")
+	}
+	rows, err := q.q.QueryContext(ctx, `
+		SELECT seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame
+		FROM events
+		WHERE org_id = ? AND seq > ?
+		  AND (all_users = 1 OR user_id = ?
+		       OR channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = ?))
+		ORDER BY seq LIMIT ?`, org, after, user, user, limit)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	var evs []event.Event
+	for rows.Next() {
+		ev := event.Event{Org: org}
+		var joins, leaves string
+		if err := rows.Scan(&ev.Seq, &ev.Channel, &ev.User, &ev.All, &ev.Revoke, &ev.Type, &joins, &leaves, &ev.Frame); err != nil {
+			return nil, dbErr(op, err)
+		}
+		ev.Join, ev.Leave = splitIDs(joins), splitIDs(leaves)
+		evs = append(evs, ev)
+	}
+	return evs, dbErr(op, rows.Err())
+}
+
+// PruneEvents deletes events older than the cutoff and records, per
+// organisation, the highest sequence pruned, so that a client resuming from
+// before it is told to resync instead of silently missing events.
+func (t *Tx) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	const op = "store.PruneEvents"
+	cut := ms(before)
+	if _, err := t.q.ExecContext(ctx, `
+		UPDATE orgs SET events_pruned_seq = (
+			SELECT MAX(seq) FROM events WHERE events.org_id = orgs.id AND created_at < ?)
+		WHERE EXISTS (SELECT 1 FROM events WHERE events.org_id = orgs.id AND created_at < ?)`, cut, cut); err != nil {
+		return 0, dbErr(op, err)
+	}
+	res, err := t.q.ExecContext(ctx, `DELETE FROM events WHERE created_at < ?`, cut)
+	if err != nil {
+		return 0, dbErr(op, err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

@@ -1,0 +1,47 @@
+// Entry point: theme, session boot, realtime connection, notifications.
+import { render } from 'preact';
+import { effect } from '@preact/signals';
+import './styles/tokens.css';
+import './styles/app.css';
+import { locale } from './i18n';
+import * as chatStore from './state/chat';
+import { startConnection, stopConnection, sendPresence } from './state/connection';
+import { loadDirectory, loadPresence } from './state/directory';
+import { startNotifications } from './state/notify';
+import { boot, setSessionHooks } from './state/session';
+import { applyTheme } from './state/theme';
+import { App } from './ui/App';
+import { navigate } from './state/router';
+
+applyTheme();
+effect(() => {
+  document.documentElement.lang = locale.value;
+});
+
+async function loadState(): Promise<void> {
+  await Promise.all([chatStore.loadChannels(), loadDirectory().catch(() => {})]);
+}
+
+setSessionHooks(
+  async (u) => {
+    chatStore.resetChat(u.id);
+    await loadState();
+    startConnection(loadState);
+    void loadPresence([...new Set(Object.values(chatStore.chat.value.channels).flatMap((c) => c.member_ids ?? []))]).catch(() => {});
+  },
+  () => {
+    stopConnection();
+    chatStore.resetChat(0);
+    if (location.pathname !== '/login' && !location.pathname.startsWith('/setup')) navigate('/login', true);
+  },
+);
+
+startNotifications();
+document.addEventListener('visibilitychange', () => sendPresence(document.hidden ? 'away' : 'online'));
+
+render(<App />, document.getElementById('app')!);
+void boot();
+
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  // No service worker yet: the manifest alone makes the app installable on most platforms.
+}

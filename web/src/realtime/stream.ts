@@ -1,0 +1,186 @@
+// The one module that speaks the realtime protocol (docs/realtime.md):
+// GET /api/v1/stream?since=SEQ as a WebSocket. It owns reconnecting, resuming
+// from the last seen seq, keep-alive pings, and the close codes. Everything
+// above it sees only callbacks, so protocol changes stay in this file.
+import type { StreamEvent, PresenceStatus, ID } from '../api/types';
+
+export type ConnState = 'connecting' | 'live' | 'offline';
+
+export interface StreamHandlers {
+  /** A fresh (non-resumed) connection: the caller must (re)load REST state. */
+  onFresh(): Promise<void>;
+  onEvent(ev: StreamEvent): void;
+  onTyping(channelId: ID, userId: ID): void;
+  onPresence(userId: ID, status: PresenceStatus): void;
+  onState(state: ConnState): void;
+  onUnauthenticated(): void;
+}
+
+const CLOSE_RESTARTING = 4000;
+const CLOSE_UNAUTHENTICATED = 4001;
+const CLOSE_RESYNC = 4002;
+const CLOSE_REVOKED = 4004;
+const CLOSE_SLOW = 4008;
+
+const PING_MS = 25_000;
+
+export class Stream {
+  private ws: WebSocket | null = null;
+  /** Highest event seq applied; 0 means "no baseline, connect fresh". */
+  lastSeq = 0;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private ping: ReturnType<typeof setInterval> | null = null;
+  private stopped = true;
+  /** Events that arrive while a fresh connection is still loading REST state. */
+  private buffer: StreamEvent[] | null = null;
+
+  constructor(private readonly h: StreamHandlers, private readonly url = defaultURL) {}
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimers();
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close(1000);
+  }
+
+  send(msg: { type: 'typing'; channel_id: ID } | { type: 'presence'; status: PresenceStatus } | { type: 'ping' }): void {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  /** Reconnects now (e.g. when the browser comes back online). */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.ws && this.ws.readyState <= WebSocket.OPEN) return;
+    this.attempt = 0;
+    this.clearTimers();
+    this.connect();
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.ping) clearInterval(this.ping);
+    this.timer = null;
+    this.ping = null;
+  }
+
+  private connect(): void {
+    this.h.onState('connecting');
+    const since = this.lastSeq;
+    const ws = new WebSocket(this.url(since));
+    this.ws = ws;
+    let fresh = since === 0;
+    ws.onmessage = (e) => {
+      if (this.ws !== ws) return;
+      let msg: { type: string; seq?: number; [k: string]: unknown };
+      try {
+        msg = JSON.parse(String(e.data));
+      } catch {
+        return;
+      }
+      this.onMessage(ws, msg, fresh);
+      if (msg.type === 'hello') fresh = false;
+    };
+    ws.onopen = () => {
+      this.attempt = 0;
+      this.ping = setInterval(() => this.send({ type: 'ping' }), PING_MS);
+    };
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.clearTimers();
+      this.buffer = null;
+      if (this.stopped) return;
+      switch (e.code) {
+        case CLOSE_UNAUTHENTICATED:
+        case CLOSE_REVOKED:
+          this.stopped = true;
+          this.h.onState('offline');
+          this.h.onUnauthenticated();
+          return;
+        case CLOSE_RESYNC:
+          this.lastSeq = 0;
+          this.schedule(0);
+          return;
+        case CLOSE_RESTARTING:
+        case CLOSE_SLOW:
+        default:
+          this.h.onState('offline');
+          this.schedule(this.backoff());
+      }
+    };
+  }
+
+  private onMessage(ws: WebSocket, msg: { type: string; seq?: number; [k: string]: unknown }, fresh: boolean): void {
+    switch (msg.type) {
+      case 'hello': {
+        const latest = Number(msg.seq ?? 0);
+        if (fresh) {
+          // Baseline: REST state as of now, then every event after `latest`.
+          this.lastSeq = latest;
+          this.buffer = [];
+          this.h.onFresh().then(
+            () => {
+              const queued = this.buffer ?? [];
+              this.buffer = null;
+              for (const ev of queued) this.deliver(ev);
+            },
+            () => ws.close(4999), // could not load state: reconnect and try again
+          );
+        }
+        return;
+      }
+      case 'ready':
+        this.h.onState('live');
+        return;
+      case 'resync':
+        this.lastSeq = 0;
+        return; // the server closes with 4002 next
+      case 'typing':
+        this.h.onTyping(Number(msg.channel_id), Number(msg.user_id));
+        return;
+      case 'presence':
+        this.h.onPresence(Number(msg.user_id), msg.status as PresenceStatus);
+        return;
+      case 'pong':
+        return;
+      default:
+        if (typeof msg.seq === 'number') {
+          const ev = msg as unknown as StreamEvent;
+          if (this.buffer) this.buffer.push(ev);
+          else this.deliver(ev);
+        }
+    }
+  }
+
+  private deliver(ev: StreamEvent): void {
+    if (ev.seq <= this.lastSeq) return; // replay of something already applied
+    this.lastSeq = ev.seq;
+    try {
+      this.h.onEvent(ev);
+    } catch (e) {
+      console.error('stream event failed', ev.type, e);
+    }
+  }
+
+  private backoff(): number {
+    const base = Math.min(30_000, 500 * 2 ** this.attempt);
+    this.attempt++;
+    return base / 2 + Math.random() * (base / 2);
+  }
+
+  private schedule(ms: number): void {
+    this.timer = setTimeout(() => this.connect(), ms);
+  }
+}
+
+function defaultURL(since: number): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${location.host}/api/v1/stream${since > 0 ? `?since=${since}` : ''}`;
+}

@@ -1,0 +1,83 @@
+// The application shell: routes between setup, login and the chat layout, and
+// owns the global keyboard shortcuts.
+import { useEffect } from 'preact/hooks';
+import { t } from '../i18n';
+import { conn, online } from '../state/connection';
+import * as chatStore from '../state/chat';
+import { askBanner, dismissAsk, requestPermission } from '../state/notify';
+import { channelPath, navigate, route } from '../state/router';
+import { me, phase } from '../state/session';
+import { dialog, flash, panel, sidebarOpen } from '../state/view';
+import { Login, Setup } from './Auth';
+import { ChannelView } from './ChannelView';
+import { Dialogs } from './Dialogs';
+import { SidePanel } from './Panels';
+import { neighbourChannel, Sidebar, sidebarOrder } from './Sidebar';
+
+export function App() {
+  const r = route.value;
+  const ph = phase.value;
+  if (r.name === 'setup') return <Setup token={r.token} />;
+  if (ph === 'loading') return <div class="splash" role="status">{t('common.loading')}</div>;
+  if (ph === 'anonymous' || !me.value) return <Login />;
+  return <Chat meId={me.value.id} />;
+}
+
+function Chat({ meId }: { meId: number }) {
+  const r = route.value;
+  const channelId = r.name === 'channel' ? r.channelId : null;
+
+  // Home: open the first channel.
+  useEffect(() => {
+    if (r.name === 'home' || r.name === 'login') {
+      const first = sidebarOrder(meId)[0];
+      if (first) navigate(channelPath(first.id), true);
+    }
+  }, [r.name, Object.keys(chatStore.chat.value.channels).length]);
+
+  // Global shortcuts.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        dialog.value = dialog.value?.kind === 'switcher' ? null : { kind: 'switcher' };
+      } else if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {
+        e.preventDefault();
+        const c = neighbourChannel(meId, channelId, e.key === 'ArrowUp' ? -1 : 1, e.shiftKey);
+        if (c) navigate(channelPath(c.id));
+      } else if (e.key === 'Escape' && !dialog.value && panel.value) {
+        panel.value = null;
+      }
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, [meId, channelId]);
+
+  const offline = !online.value || conn.value === 'offline';
+  return (
+    <div class={'layout' + (panel.value ? ' with-panel' : '')}>
+      <a class="skip-link" href="#main">{t('a11y.skip')}</a>
+      {offline && <div class="banner banner-offline" role="status">{t('conn.offline')}</div>}
+      {!offline && conn.value === 'connecting' && <div class="banner banner-info" role="status">{t('conn.reconnecting')}</div>}
+      {askBanner.value && (
+        <div class="banner banner-info" role="region" aria-label={t('settings.notifications')}>
+          <span>{t('notify.prompt')}</span>
+          <button class="btn btn-primary" onClick={() => void requestPermission()}>{t('notify.enable')}</button>
+          <button class="btn" onClick={dismissAsk}>{t('notify.later')}</button>
+        </div>
+      )}
+      <Sidebar meId={meId} />
+      {sidebarOpen.value && <div class="scrim only-mobile" onClick={() => (sidebarOpen.value = false)} />}
+      {channelId !== null ? (
+        <ChannelView channelId={channelId} seq={r.name === 'channel' ? r.seq : null} meId={meId} />
+      ) : (
+        <main class="main empty-state" id="main"><p>{t('channel.select')}</p></main>
+      )}
+      <SidePanel meId={meId} />
+      <Dialogs meId={meId} />
+      {(flash.value || chatStore.notice.value) && (
+        <div class="toast" role="status" onClick={() => { flash.value = null; chatStore.notice.value = null; }}>{flash.value ?? chatStore.notice.value}</div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,89 @@
+// Sign-in and first-run setup pages.
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError } from '../api/client';
+import { locale, t, type Locale } from '../i18n';
+import { changeLocale, login, signedIn } from '../state/session';
+import { navigate } from '../state/router';
+
+function LangSwitch() {
+  return (
+    <select class="input lang-switch" aria-label={t('settings.language')} value={locale.value} onChange={(e) => changeLocale(e.currentTarget.value as Locale)}>
+      <option value="zh-CN">简体中文</option>
+      <option value="en">English</option>
+    </select>
+  );
+}
+
+export function Login() {
+  const [name, setName] = useState('');
+  const [pw, setPw] = useState('');
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    api.setupNeeded().then((r) => r.needed && setErr(t('setup.no_token')), () => {});
+  }, []);
+  return (
+    <main class="auth" id="main">
+      <form class="auth-card form" onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setErr('');
+        try {
+          await login(name.trim(), pw);
+          navigate(location.pathname === '/login' ? '/' : location.pathname, true);
+        } catch (x) {
+          setErr(x instanceof ApiError && x.status === 401 ? t('login.failed') : x instanceof Error ? x.message : String(x));
+        } finally {
+          setBusy(false);
+        }
+      }}>
+        <h1>{t('login.title')}</h1>
+        <label>{t('login.login')}<input class="input" name="login" autoComplete="username" required value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
+        <label>{t('login.password')}<input class="input" name="password" type="password" autoComplete="current-password" required value={pw} onInput={(e) => setPw(e.currentTarget.value)} /></label>
+        {err && <p class="error-text" role="alert">{err}</p>}
+        <button class="btn btn-primary" type="submit" disabled={busy}>{t('login.submit')}</button>
+        <LangSwitch />
+      </form>
+    </main>
+  );
+}
+
+export function Setup({ token }: { token: string }) {
+  const [f, setF] = useState({ org_name: '', email: '', username: '', display_name: '', password: '' });
+  const [err, setErr] = useState(token ? '' : t('setup.no_token'));
+  const [busy, setBusy] = useState(false);
+  const field = (k: keyof typeof f, label: string, type: 'text' | 'email' | 'password' = 'text', auto = 'off') => (
+    <label>{label}<input class="input" name={k} type={type as 'text'} autoComplete={auto} required value={f[k]} onInput={(e) => setF({ ...f, [k]: e.currentTarget.value })} /></label>
+  );
+  return (
+    <main class="auth" id="main">
+      <form class="auth-card form" onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setErr('');
+        try {
+          const r = await api.setup({ setup_token: token, ...f });
+          await signedIn(r.user ?? (await api.me()));
+          navigate('/', true);
+        } catch (x) {
+          if (x instanceof ApiError && x.code === 'setup_token_invalid') setErr(t('setup.token_invalid'));
+          else if (x instanceof ApiError && x.code === 'already_set_up') setErr(t('setup.done'));
+          else setErr(x instanceof Error ? x.message : String(x));
+        } finally {
+          setBusy(false);
+        }
+      }}>
+        <h1>{t('setup.title')}</h1>
+        <p class="muted">{t('setup.intro')}</p>
+        {field('org_name', t('setup.org'), 'text', 'organization')}
+        {field('display_name', t('setup.display'), 'text', 'name')}
+        {field('username', t('setup.username'), 'text', 'username')}
+        {field('email', t('setup.email'), 'email', 'email')}
+        {field('password', t('setup.password'), 'password', 'new-password')}
+        {err && <p class="error-text" role="alert">{err}</p>}
+        <button class="btn btn-primary" type="submit" disabled={busy || !token}>{t('setup.submit')}</button>
+        <LangSwitch />
+      </form>
+    </main>
+  );
+}
