@@ -166,9 +166,11 @@ type Receipts struct {
 }
 
 // Page selects a window of history by channel sequence: at most one of
-// Before, After, Around is non-zero; none means the newest page.
+// Before, After (with HasAfter) and Around is set; none means the newest
+// page. After 0 with HasAfter reads from the very beginning.
 type Page struct {
 	Before, After, Around int64
+	HasAfter              bool
 	Limit                 int
 }
 

@@ -251,9 +251,12 @@ func (s *Service) History(ctx context.Context, actor account.Actor, channelID in
 	if p.Before < 0 || p.After < 0 || p.Around < 0 {
 		return History{}, errs.New(op, errs.Invalid, "cursor_invalid")
 	}
+	if p.After > 0 {
+		p.HasAfter = true
+	}
 	n := 0
-	for _, v := range []int64{p.Before, p.After, p.Around} {
-		if v != 0 {
+	for _, set := range []bool{p.Before != 0, p.HasAfter, p.Around != 0} {
+		if set {
 			n++
 		}
 	}

@@ -31,6 +31,7 @@ func (a *API) history(w http.ResponseWriter, r *http.Request, c call) error {
 	if p.Around, err = queryInt(r, "around", "cursor_invalid"); err != nil {
 		return err
 	}
+	p.HasAfter = r.URL.Query().Has("after")
 	h, err := a.Chat.History(r.Context(), c.actor, id, p)
 	if err != nil {
 		return err

@@ -176,3 +176,19 @@ func (h *Hub) sourceFailed(c *conn, what string, err error) {
 }
 
 var _ io.Reader = (*prefixReader)(nil)
+
+// RejectStream upgrades the request only to close it at once with code
+// (CloseUnauthenticated, typically): browsers cannot read the HTTP status of
+// a failed WebSocket handshake, but they do see a close code.
+func (h *Hub) RejectStream(w http.ResponseWriter, r *http.Request, code int) {
+	nc, _, _, err := h.upgrader.Upgrade(r, w)
+	if err != nil {
+		if nc != nil {
+			nc.Close()
+		}
+		return
+	}
+	c := &conn{hub: h, nc: nc}
+	c.write(closeFrame(code))
+	nc.Close()
+}

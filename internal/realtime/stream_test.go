@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -362,18 +363,7 @@ func TestPresenceTransitions(t *testing.T) {
 	}
 }
 
-func jsonHas(b []byte, s string) bool {
-	return slices.Contains([]string{string(b)}, string(b)) && contains(b, s)
-}
-
-func contains(b []byte, s string) bool {
-	for i := 0; i+len(s) <= len(b); i++ {
-		if string(b[i:i+len(s)]) == s {
-			return true
-		}
-	}
-	return false
-}
+func jsonHas(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
 
 func TestRevokeClosesAllStreamsOfUser(t *testing.T) {
 	h := newHarness(t, Config{})

@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gobwas/ws"
 )
@@ -143,4 +146,20 @@ func TestHeartbeatAndIdleTimeout(t *testing.T) {
 		t.Fatal("no ping before the idle timeout")
 	}
 	h.waitLeave(1)
+}
+
+func TestRejectStreamUnauthenticated(t *testing.T) {
+	h := newHarness(t, Config{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.hub.RejectStream(w, r, CloseUnauthenticated)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, srv.URL, nil, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	expectClose(t, c, CloseUnauthenticated)
 }

@@ -59,4 +59,3 @@ var _ interface {
 	EventsSince(ctx context.Context, org, user, after int64, limit int) ([]event.Event, error)
 	LatestSeq(ctx context.Context, org int64) (int64, error)
 } = Streams{}
-

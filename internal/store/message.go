@@ -156,7 +156,7 @@ func (q Queries) History(ctx context.Context, channel int64, p chat.Page) (chat.
 	var h chat.History
 	limit := p.Limit
 	switch {
-	case p.After > 0:
+	case p.HasAfter || p.After > 0:
 		ms, err := q.messages(ctx, op, `SELECT `+messageCols+` FROM messages
 			WHERE channel_id = ? AND seq > ? AND `+inChannel+` ORDER BY seq LIMIT ?`, channel, p.After, limit+1)
 		if err != nil {
@@ -165,14 +165,14 @@ func (q Queries) History(ctx context.Context, channel int64, p chat.Page) (chat.
 		if len(ms) > limit {
 			ms, h.HasMoreAfter = ms[:limit], true
 		}
-		h.Messages, h.HasMoreBefore = ms, true
+		h.Messages, h.HasMoreBefore = ms, p.After > 0
 		return h, nil
 	case p.Around > 0:
 		before, err := q.History(ctx, channel, chat.Page{Before: p.Around + 1, Limit: limit/2 + 1})
 		if err != nil {
 			return h, err
 		}
-		after, err := q.History(ctx, channel, chat.Page{After: p.Around, Limit: limit / 2})
+		after, err := q.History(ctx, channel, chat.Page{After: p.Around, HasAfter: true, Limit: limit / 2})
 		if err != nil {
 			return h, err
 		}

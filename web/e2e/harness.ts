@@ -1,0 +1,159 @@
+// Starts the real server binary (PARLEY_BIN) on a temp data dir, and drives
+// Chromium (playwright-core with the system browser) against it.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const OWNER = { email: 'owner@example.com', username: 'owner', password: 'correct-horse-battery-1', name: 'Olivia Owner' };
+
+export function bin(): string {
+  const b = process.env.PARLEY_BIN;
+  if (!b) throw new Error('set PARLEY_BIN to the parley binary (go build -o /tmp/parley ./cmd/parley)');
+  return b;
+}
+
+export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export class Server {
+  dir = mkdtempSync(join(tmpdir(), 'parley-e2e-'));
+  port = 0;
+  proc: ChildProcess | null = null;
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.port) {
+      this.port = await freePort();
+      execFileSync(bin(), ['admin', 'bootstrap', '--data', this.dir, '--org', 'Acme', '--email', OWNER.email, '--password', OWNER.password, '--username', OWNER.username, '--name', OWNER.name], { stdio: 'pipe' });
+    }
+    const log = openSync(join(this.dir, 'server.log'), 'a');
+    this.proc = spawn(bin(), ['serve', '--data', this.dir, '--addr', `127.0.0.1:${this.port}`], { stdio: ['ignore', log, log] });
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      try {
+        const r = await fetch(this.url + '/readyz');
+        if (r.ok) return;
+      } catch { /* not yet */ }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('server did not become ready; see ' + join(this.dir, 'server.log'));
+  }
+
+  async stop(): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+      setTimeout(() => p.kill('SIGKILL'), 10_000);
+    });
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    if (!process.env.PARLEY_E2E_KEEP) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** A bearer-token API client for seeding through the public API. */
+  async client(login = OWNER.username, password = OWNER.password): Promise<Api> {
+    const r = await fetch(this.url + '/api/v1/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }) });
+    if (!r.ok) throw new Error('login failed: ' + r.status + ' ' + (await r.text()));
+    const { token } = (await r.json()) as { token: string };
+    return new Api(this.url, token);
+  }
+}
+
+export class Api {
+  constructor(readonly base: string, readonly token: string) {}
+  async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const r = await fetch(this.base + '/api/v1' + path, {
+      method,
+      headers: { Authorization: 'Bearer ' + this.token, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+  createUser(username: string, displayName: string, password: string) {
+    return this.call<{ id: number }>('POST', '/users', { email: `${username}@example.com`, username, display_name: displayName, password, role: 'member' });
+  }
+  createChannel(name: string, userIds: number[] = []) {
+    return this.call<{ id: number }>('POST', '/channels', { name, kind: 'public', user_ids: userIds });
+  }
+  post(channelId: number, text: string, clientId = 'seed-' + Math.random().toString(36).slice(2)) {
+    return this.call<{ id: number; seq: number }>('POST', `/channels/${channelId}/messages`, { client_id: clientId, text });
+  }
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface Session {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+/** Opens a fresh browser context and signs in through the login page. */
+export async function signIn(browser: Browser, server: Server, login: string, password: string, opts: { locale?: string; viewport?: { width: number; height: number } } = {}): Promise<Session> {
+  const context = await browser.newContext({ locale: opts.locale ?? 'en-US', viewport: opts.viewport ?? { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource|WebSocket/.test(m.text())) errors.push(m.text());
+  });
+  await page.goto(server.url + '/login');
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('button[type="submit"]').click();
+  await page.locator('nav.sidebar').waitFor({ timeout: 15_000 });
+  return { context, page, errors };
+}
+
+export async function openChannel(page: Page, server: Server, channelId: number): Promise<void> {
+  await page.evaluate((p) => {
+    history.pushState(null, '', p);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, `/c/${channelId}`);
+  await page.locator('.composer-input').waitFor();
+  void server;
+}
+
+export async function send(page: Page, text: string, scope = 'main'): Promise<void> {
+  const box = page.locator(`${scope} .composer-input`);
+  await box.click();
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The text of the message rows currently rendered in the main history. */
+export function messages(page: Page) {
+  return page.locator('main .msg .msg-body');
+}
