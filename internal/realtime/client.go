@@ -36,6 +36,7 @@ type CloseError struct {
 	Reason string // optional text sent by the server
 }
 
+// Error reports the close code.
 func (e *CloseError) Error() string {
 	return "realtime: stream closed with code " + strconv.Itoa(e.Code)
 }

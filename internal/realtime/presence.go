@@ -68,7 +68,8 @@ func (h *Hub) publish(ev event.Event) {
 	if h.pub == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(h.ctx, h.cfg.WriteTimeout)
+	// Not h.ctx: the offline notices of a shutdown must still go out.
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteTimeout)
 	defer cancel()
 	if err := h.pub.Publish(ctx, ev); err != nil {
 		h.log.Warn("realtime: publish ephemeral event", "type", ev.Type, "org", ev.Org, "err", err)
