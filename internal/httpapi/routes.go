@@ -70,3 +70,13 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/stream", a.authed(a.stream)},
 	}
 }
+
+// Routes returns the method and pattern of every route, for tests and docs.
+func Routes() [][2]string {
+	a := &API{}
+	var out [][2]string
+	for _, r := range a.routes() {
+		out = append(out, [2]string{r.Method, r.Pattern})
+	}
+	return out
+}

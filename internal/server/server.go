@@ -195,3 +195,16 @@ func Bootstrap(ctx context.Context, dataDir string, in account.BootstrapInput) (
 	accounts := account.NewService(store.Accounts{DB: db}, httpapi.Encoder{}, auth.Hasher{}, now)
 	return accounts.Bootstrap(ctx, in)
 }
+
+// CreateOrg adds another organisation with its owner (SaaS mode), for
+// `parley admin create-org`.
+func CreateOrg(ctx context.Context, dataDir string, in account.BootstrapInput) (account.Org, account.User, error) {
+	db, err := store.Open(ctx, dataDir, true, store.Options{})
+	if err != nil {
+		return account.Org{}, account.User{}, err
+	}
+	defer db.Close()
+	now := func() time.Time { return time.Now().UTC() }
+	accounts := account.NewService(store.Accounts{DB: db}, httpapi.Encoder{}, auth.Hasher{}, now)
+	return accounts.CreateOrg(ctx, in)
+}

@@ -1,0 +1,79 @@
+# Parley: `make run` starts the server on the embedded default; `make test`
+# runs every test, installing what the tests need on a fresh Debian machine.
+
+GO        ?= go
+NPM       ?= npm
+BIN       := bin/parley
+DATA      ?= ./data
+ADDR      ?= 127.0.0.1:8080
+WEB_SRC   := $(shell find web/src web/index.html web/public web/vite.config.ts web/package.json -type f 2>/dev/null)
+WEB_OUT   := internal/webui/dist/index.html
+GO_SRC    := $(shell find cmd internal -name '*.go' -o -name '*.sql' -o -name '*.json' 2>/dev/null)
+
+.PHONY: run build web deps-web test test-go test-web test-e2e cross vet bench bench-smoke fmt clean
+
+## run: build (web client included when Node is available) and start on ./data
+run: build
+	@mkdir -p $(DATA)
+	./$(BIN) serve --data $(DATA) --addr $(ADDR)
+
+## build: the single binary, with the web client embedded
+build: $(BIN)
+
+$(BIN): $(GO_SRC) go.mod go.sum $(WEB_OUT)
+	@mkdir -p bin
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/parley
+
+# The web client is rebuilt only when its sources change. Without Node the
+# binary still builds and serves a page saying the client was not built.
+$(WEB_OUT): $(WEB_SRC)
+	@if command -v $(NPM) >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory deps-web && cd web && $(NPM) run build; \
+	else \
+		echo "npm not found: building without the web client"; \
+	fi
+
+web: deps-web
+	cd web && $(NPM) run build
+
+deps-web: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+## test: everything CI runs
+test: vet test-go cross test-web test-e2e bench-smoke
+	@echo "make test: all suites passed"
+
+vet:
+	@test -z "$$(gofmt -l cmd internal)" || (echo "gofmt needed:"; gofmt -l cmd internal; exit 1)
+	$(GO) vet ./...
+
+test-go: $(WEB_OUT)
+	$(GO) test -count=1 ./...
+
+# The binary must build without cgo for the platforms we ship.
+cross:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -o /dev/null ./cmd/parley
+	CGO_ENABLED=0 GOOS=linux GOARCH=loong64 $(GO) build -o /dev/null ./cmd/parley
+
+test-web: deps-web
+	cd web && $(NPM) run typecheck && $(NPM) test
+
+test-e2e: build
+	scripts/ensure-chromium.sh
+	cd web && PARLEY_BIN=$(CURDIR)/$(BIN) $(NPM) run e2e
+
+bench-smoke: build
+	./$(BIN) bench --suite smoke
+
+## bench: the standard benchmark suite; rewrites docs/benchmarks.md
+bench: build
+	./$(BIN) bench --suite standard --write-doc docs/benchmarks.md
+
+fmt:
+	gofmt -w cmd internal
+
+clean:
+	rm -rf bin internal/webui/dist/assets internal/webui/dist/*.html

@@ -1,0 +1,251 @@
+package httpapi_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/parley-chat/parley/internal/apiclient"
+	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/server/servertest"
+)
+
+// principals, in the column order of testdata/authz.policy.
+var principals = []string{"anon", "member", "nonmember", "guest", "admin", "other", "deact"}
+
+type policyRow struct {
+	method, pattern, variant string
+	want                     map[string]int
+	line                     int
+}
+
+func readPolicy(t *testing.T) []policyRow {
+	t.Helper()
+	f, err := os.Open("testdata/authz.policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []policyRow
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fs := strings.Fields(line)
+		if len(fs) != 3+len(principals) {
+			t.Fatalf("authz.policy:%d: want %d fields, got %d", n, 3+len(principals), len(fs))
+		}
+		r := policyRow{method: fs[0], pattern: fs[1], variant: fs[2], want: map[string]int{}, line: n}
+		for i, p := range principals {
+			st, err := strconv.Atoi(fs[3+i])
+			if err != nil {
+				t.Fatalf("authz.policy:%d: status %q", n, fs[3+i])
+			}
+			r.want[p] = st
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// world is the fixture one policy cell runs against: fresh objects, so that
+// one principal's allowed change does not affect another's result.
+type world struct {
+	channel, message, member2 int64
+}
+
+type authzEnv struct {
+	env     *servertest.Env
+	clients map[string]*apiclient.Client
+	ids     map[string]int64
+	creator *apiclient.Client
+	n       atomic.Int64
+}
+
+func newAuthzEnv(t *testing.T) *authzEnv {
+	e := &authzEnv{env: servertest.Start(t), clients: map[string]*apiclient.Client{}, ids: map[string]int64{}}
+	e.clients["anon"] = e.env.Client()
+	for _, p := range []struct{ name, role string }{{"member", "member"}, {"nonmember", "member"},
+		{"guest", "guest"}, {"admin", "admin"}, {"deact", "member"}, {"member2", "member"}, {"creator", "member"}} {
+		c, id := e.env.User(p.role)
+		e.clients[p.name], e.ids[p.name] = c, id
+	}
+	e.creator = e.clients["creator"]
+	e.clients["other"] = e.env.OtherOrg("Globex")
+	return e
+}
+
+// newWorld creates a channel (private, or public for the "public" variant)
+// owned by creator with member and member2, and a message by member. (The
+// deactivated user cannot be added any more; their token fails first.)
+func (e *authzEnv) newWorld(t *testing.T, variant string) world {
+	t.Helper()
+	ctx := context.Background()
+	kind := "private"
+	if variant == "public" {
+		kind = "public"
+	}
+	ch, err := e.creator.CreateChannel(ctx, fmt.Sprintf("authz-%d", e.n.Add(1)), kind,
+		[]int64{e.ids["member"], e.ids["member2"]})
+	if err != nil {
+		t.Fatalf("create channel: %v", err)
+	}
+	msg, _, err := e.clients["member"].Post(ctx, ch.ID, fmt.Sprintf("authz-msg-%d", e.n.Add(1)), "hello @member2")
+	if err != nil {
+		t.Fatalf("post: %v", err)
+	}
+	return world{channel: ch.ID, message: msg.ID, member2: e.ids["member2"]}
+}
+
+// request builds a valid request for the route, so that the status measures
+// authorisation rather than input validation.
+func (e *authzEnv) request(method, pattern string, w world) (string, any) {
+	n := e.n.Add(1)
+	path := pattern
+	if strings.HasPrefix(pattern, "/api/v1/users/{id}/") {
+		// Deactivation targets a fresh user so shared fixtures stay active.
+		_, id := e.env.User("member")
+		path = strings.Replace(path, "{id}", strconv.FormatInt(id, 10), 1)
+	}
+	if strings.HasPrefix(pattern, "/api/v1/users/{id}") {
+		path = strings.Replace(path, "{id}", strconv.FormatInt(w.member2, 10), 1)
+	}
+	if strings.HasPrefix(pattern, "/api/v1/messages/{id}") {
+		path = strings.Replace(path, "{id}", strconv.FormatInt(w.message, 10), 1)
+	}
+	path = strings.Replace(path, "{id}", strconv.FormatInt(w.channel, 10), 1)
+	path = strings.Replace(path, "{user_id}", strconv.FormatInt(w.member2, 10), 1)
+	path = strings.Replace(path, "{emoji}", "%F0%9F%91%8D", 1)
+	key := method + " " + pattern
+	switch key {
+	case "POST /api/v1/setup":
+		return path, map[string]any{"setup_token": "x", "org_name": "X", "email": "x@x.test", "username": "xx",
+			"password": servertest.Password}
+	case "POST /api/v1/auth/login":
+		return path, map[string]any{"login": "owner@acme.test", "password": servertest.Password}
+	case "PATCH /api/v1/org":
+		return path, map[string]any{"receipt_max_members": 500}
+	case "PATCH /api/v1/users/me":
+		return path, map[string]any{"status_text": "busy"}
+	case "POST /api/v1/users":
+		return path, map[string]any{"email": fmt.Sprintf("new%d@acme.test", n), "username": fmt.Sprintf("new%d", n),
+			"password": servertest.Password, "role": "member"}
+	case "GET /api/v1/presence":
+		return path + "?user_ids=" + strconv.FormatInt(w.member2, 10), nil
+	case "POST /api/v1/channels":
+		return path, map[string]any{"name": fmt.Sprintf("new-%d", n), "kind": "public"}
+	case "POST /api/v1/dms":
+		return path, map[string]any{"user_ids": []int64{w.member2}}
+	case "PATCH /api/v1/channels/{id}":
+		return path, map[string]any{"topic": "new topic"}
+	case "POST /api/v1/channels/{id}/members":
+		return path, map[string]any{"user_ids": []int64{e.ids["nonmember"]}}
+	case "PATCH /api/v1/channels/{id}/members/{user_id}":
+		return path, map[string]any{"role": "admin"}
+	case "PUT /api/v1/channels/{id}/preferences":
+		return path, map[string]any{"muted": true}
+	case "POST /api/v1/channels/{id}/read", "POST /api/v1/channels/{id}/unread":
+		return path, map[string]any{"seq": 1}
+	case "POST /api/v1/channels/{id}/messages":
+		return path, map[string]any{"client_id": fmt.Sprintf("authz-%d", n), "text": "hi"}
+	case "PATCH /api/v1/messages/{id}":
+		return path, map[string]any{"text": "edited"}
+	}
+	if method == "POST" || method == "PUT" || method == "PATCH" {
+		return path, map[string]any{}
+	}
+	return path, nil
+}
+
+func TestAuthorizationPolicy(t *testing.T) {
+	rows := readPolicy(t)
+	// Every route has a row and every row a route.
+	routes := httpapi.Routes()
+	covered := map[string]bool{}
+	for _, r := range rows {
+		covered[r.method+" "+r.pattern] = true
+	}
+	known := map[string]bool{}
+	for _, r := range routes {
+		key := r[0] + " " + r[1]
+		known[key] = true
+		if !covered[key] {
+			t.Errorf("route %s has no row in testdata/authz.policy", key)
+		}
+	}
+	for _, r := range rows {
+		if !known[r.method+" "+r.pattern] {
+			t.Errorf("authz.policy:%d: %s %s is not a route", r.line, r.method, r.pattern)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	e := newAuthzEnv(t)
+	ctx := context.Background()
+	// The deactivated user logged in while active; their token must stop working.
+	deact := e.clients["deact"]
+	if _, err := e.env.Owner.Do(ctx, "POST", fmt.Sprintf("/api/v1/users/%d/deactivate", e.ids["deact"]), map[string]any{}, nil); err != nil {
+		t.Fatalf("deactivate: %v", err)
+	}
+	for _, r := range rows {
+		t.Run(fmt.Sprintf("%s %s %s", r.method, r.pattern, r.variant), func(t *testing.T) {
+			for _, p := range principals {
+				w := e.newWorld(t, r.variant)
+				c := e.clients[p]
+				if p == "deact" {
+					c = deact
+				}
+				if r.pattern == "/api/v1/auth/logout" && p != "anon" && p != "deact" {
+					// Log in afresh so that logging out does not end the
+					// session the other cases use.
+					fresh, err := e.freshLogin(ctx, p)
+					if err != nil {
+						t.Fatalf("fresh login %s: %v", p, err)
+					}
+					c = fresh
+				}
+				path, body := e.request(r.method, r.pattern, w)
+				st, err := c.Do(ctx, r.method, path, body, nil)
+				if err != nil && apiclient.StatusOf(err) == 0 {
+					t.Fatalf("%s: %v", p, err)
+				}
+				if st != r.want[p] {
+					t.Errorf("%s: %s %s: got %d (%v), policy says %d", p, r.method, path, st, err, r.want[p])
+				}
+				if st >= 500 {
+					t.Errorf("%s: server error %d", p, st)
+				}
+			}
+		})
+	}
+}
+
+func (e *authzEnv) freshLogin(ctx context.Context, p string) (*apiclient.Client, error) {
+	var login string
+	switch p {
+	case "other":
+		var me httpapi.User
+		if _, err := e.clients["other"].Do(ctx, "GET", "/api/v1/users/me", nil, &me); err != nil {
+			return nil, err
+		}
+		login = me.Email
+	default:
+		var u httpapi.User
+		if _, err := e.env.Owner.Do(ctx, "GET", fmt.Sprintf("/api/v1/users/%d", e.ids[p]), nil, &u); err != nil {
+			return nil, err
+		}
+		login = u.Email
+	}
+	c, _, err := e.env.Client().Login(ctx, login, servertest.Password)
+	return c, err
+}
+

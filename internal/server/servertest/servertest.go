@@ -1,0 +1,129 @@
+// Package servertest starts a real Parley server in the test process, on a
+// temporary data directory and a loopback port, for integration tests that
+// talk to it through real HTTP and WebSocket connections.
+package servertest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/apiclient"
+	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/server"
+)
+
+// Password is the password of every user the helpers create.
+const Password = "correct-horse-battery"
+
+// Env is a running server.
+type Env struct {
+	URL   string
+	Dir   string
+	Owner *apiclient.Client // the first organisation's owner
+	tb    testing.TB
+	n     atomic.Int64
+}
+
+// Start bootstraps an organisation "Acme" (owner owner@acme.test) in a fresh
+// data directory, starts a server on 127.0.0.1:0 and stops it at cleanup.
+func Start(tb testing.TB) *Env {
+	tb.Helper()
+	dir := tb.TempDir()
+	ctx := context.Background()
+	if _, _, err := server.Bootstrap(ctx, dir, account.BootstrapInput{OrgName: "Acme", Email: "owner@acme.test",
+		Username: "owner", DisplayName: "Owner", Password: Password}); err != nil {
+		tb.Fatalf("bootstrap: %v", err)
+	}
+	e := &Env{Dir: dir, tb: tb}
+	e.startServer()
+	owner, _, err := apiclient.New(e.URL).Login(ctx, "owner@acme.test", Password)
+	if err != nil {
+		tb.Fatalf("login owner: %v", err)
+	}
+	e.Owner = owner
+	return e
+}
+
+func (e *Env) startServer() {
+	tb := e.tb
+	cfg := config.Default()
+	cfg.DataDir = e.Dir
+	cfg.Addr = "127.0.0.1:0"
+	var logOut io.Writer = io.Discard
+	if os.Getenv("PARLEY_TEST_LOG") != "" {
+		logOut = os.Stderr
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.New(ctx, cfg, log, http.NotFoundHandler())
+	if err != nil {
+		cancel()
+		tb.Fatalf("server.New: %v", err)
+	}
+	if err := srv.Listen(); err != nil {
+		cancel()
+		tb.Fatalf("listen: %v", err)
+	}
+	e.URL = "http://" + srv.Addr()
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				tb.Errorf("server stopped with error: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			tb.Errorf("server did not stop within 30s")
+		}
+	})
+}
+
+// Client returns an anonymous client for the server.
+func (e *Env) Client() *apiclient.Client { return apiclient.New(e.URL) }
+
+// User creates a user with the given role (member, admin, guest) in the
+// owner's organisation and returns a logged-in client and the user.
+func (e *Env) User(role string) (*apiclient.Client, int64) {
+	e.tb.Helper()
+	n := e.n.Add(1)
+	name := fmt.Sprintf("%s%d", role, n)
+	ctx := context.Background()
+	u, err := e.Owner.CreateUser(ctx, name+"@acme.test", name, Password, role)
+	if err != nil {
+		e.tb.Fatalf("create user %s: %v", name, err)
+	}
+	c, _, err := e.Client().Login(ctx, u.Email, Password)
+	if err != nil {
+		e.tb.Fatalf("login %s: %v", name, err)
+	}
+	return c, u.ID
+}
+
+// OtherOrg creates another organisation with its owner (as `parley admin
+// create-org` does, through a second connection to the same database while
+// the server runs) and returns the owner's client.
+func (e *Env) OtherOrg(name string) *apiclient.Client {
+	e.tb.Helper()
+	n := e.n.Add(1)
+	email := fmt.Sprintf("owner%d@%s.test", n, name)
+	ctx := context.Background()
+	if _, _, err := server.CreateOrg(ctx, e.Dir, account.BootstrapInput{OrgName: name, Email: email,
+		Username: fmt.Sprintf("owner%d", n), Password: Password}); err != nil {
+		e.tb.Fatalf("create org %s: %v", name, err)
+	}
+	c, _, err := e.Client().Login(ctx, email, Password)
+	if err != nil {
+		e.tb.Fatalf("login %s: %v", email, err)
+	}
+	return c
+}
