@@ -54,9 +54,7 @@ func New(d Deps) *API {
 	for _, rt := range a.routes() {
 		a.mux.Handle(rt.Method+" "+rt.Pattern, rt.handler)
 	}
-	a.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, a.Log, errs.New("httpapi", errs.NotFound, "not_found"))
-	})
+	a.mux.HandleFunc("/api/", a.notFound)
 	return a
 }
 
@@ -72,12 +70,27 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	// Go's mux answers 405 in plain text; detect it and answer in JSON.
-	if _, pattern := a.mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/api/") {
-		writeError(w, r, a.Log, errs.New("httpapi", errs.NotFound, "not_found"))
+	a.mux.ServeHTTP(&methodWriter{ResponseWriter: w, r: r, log: a.Log}, r)
+}
+
+// notFound answers paths no route serves: 405 with an Allow header when the
+// path exists for other methods, else 404.
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		r2 := r.Clone(r.Context())
+		r2.Method = m
+		if _, pattern := a.mux.Handler(r2); pattern != "/api/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, ErrorBody{Error: ErrorDetail{Code: "method_not_allowed",
+			Message: message(lang(r), "method_not_allowed", errs.Invalid, nil)}})
 		return
 	}
-	a.mux.ServeHTTP(&methodWriter{ResponseWriter: w, r: r, log: a.Log}, r)
+	writeError(w, r, a.Log, errs.New("httpapi", errs.NotFound, "not_found"))
 }
 
 // methodWriter replaces the mux's plain-text 405 with a JSON error.

@@ -248,4 +248,3 @@ func (e *authzEnv) freshLogin(ctx context.Context, p string) (*apiclient.Client,
 	c, _, err := e.env.Client().Login(ctx, login, servertest.Password)
 	return c, err
 }
-

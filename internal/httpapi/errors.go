@@ -151,6 +151,7 @@ var catalog = map[string]text{
 	"origin_not_allowed":       {"Cross-origin request refused.", "已拒绝跨站请求。"},
 	"shutting_down":            {"The server is restarting; try again in a moment.", "服务器正在重启，请稍后重试。"},
 	"migrations_pending":       {"The database schema is not up to date.", "数据库结构尚未更新。"},
+	"websocket_required":       {"This endpoint needs a WebSocket upgrade.", "此接口需要 WebSocket 连接。"},
 	"resync_required":          {"Too far behind; reload.", "落后太多，请重新加载。"},
 	"query_too_long":           {"The search text is too long.", "搜索内容过长。"},
 	"query_invalid_utf8":       {"The search text is not valid UTF-8.", "搜索内容不是有效的 UTF-8。"},

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/auth"
@@ -142,6 +143,11 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request, c call) error {
 func (a *API) stream(w http.ResponseWriter, r *http.Request, c call) error {
 	if c.session.Kind == auth.KindCookie && !sameOrigin(r) {
 		return errs.New("httpapi.stream", errs.Permission, "origin_not_allowed")
+	}
+	// Refuse plain HTTP here, before the hub hijacks the connection, so the
+	// client gets a normal error on a connection it may keep using.
+	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		return errs.New("httpapi.stream", errs.Invalid, "websocket_required")
 	}
 	a.Stream.ServeStream(w, r, realtimePrincipal(c.actor))
 	return nil
