@@ -37,7 +37,7 @@ func scanChannel(s scanner, extra ...any) (chat.Channel, error) {
 
 // Channel returns a channel of an organisation.
 func (q Queries) Channel(ctx context.Context, org, id int64) (chat.Channel, error) {
-	c, err := scanChannel(q.q.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE org_id = ? AND id = ?`, org, id))
+	c, err := scanChannel(q.queryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE org_id = ? AND id = ?`, org, id))
 	if err != nil {
 		return chat.Channel{}, notFound("store.Channel", "channel_not_found", err)
 	}
@@ -46,7 +46,7 @@ func (q Queries) Channel(ctx context.Context, org, id int64) (chat.Channel, erro
 
 // ChannelByDMKey finds a DM or group DM by its sorted member list.
 func (q Queries) ChannelByDMKey(ctx context.Context, org int64, key string) (chat.Channel, error) {
-	c, err := scanChannel(q.q.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE org_id = ? AND dm_key = ?`, org, key))
+	c, err := scanChannel(q.queryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE org_id = ? AND dm_key = ?`, org, key))
 	if err != nil {
 		return chat.Channel{}, notFound("store.ChannelByDMKey", "channel_not_found", err)
 	}
@@ -62,7 +62,7 @@ func (q Queries) BrowseChannels(ctx context.Context, org int64, query string, af
 		args = append(args, "%"+strings.TrimSuffix(likePrefix(query), "%")+"%")
 	}
 	args = append(args, limit)
-	rows, err := q.q.QueryContext(ctx, `SELECT `+channelCols+` FROM channels WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+	rows, err := q.query(ctx, `SELECT `+channelCols+` FROM channels WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
 	if err != nil {
 		return nil, dbErr("store.BrowseChannels", err)
 	}
@@ -111,7 +111,7 @@ func scanMember(s scanner, extra ...any) (chat.Member, error) {
 // UserChannels returns every channel the user is a member of, with their
 // membership and unread and mention counts.
 func (q Queries) UserChannels(ctx context.Context, org, user int64) ([]chat.ChannelView, error) {
-	rows, err := q.q.QueryContext(ctx, `
+	rows, err := q.query(ctx, `
 		SELECT `+channelColsOf("c.")+`, `+memberCols+`, `+unreadCountsSQL+`
 		FROM channel_members cm JOIN channels c ON c.id = cm.channel_id
 		WHERE cm.user_id = ? AND c.org_id = ?
@@ -138,7 +138,7 @@ func (q Queries) UserChannels(ctx context.Context, org, user int64) ([]chat.Chan
 
 // UserChannelIDs returns the ids of the channels a user is a member of.
 func (q Queries) UserChannelIDs(ctx context.Context, org, user int64) ([]int64, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT channel_id FROM channel_members WHERE user_id = ? AND org_id = ?`, user, org)
+	rows, err := q.query(ctx, `SELECT channel_id FROM channel_members WHERE user_id = ? AND org_id = ?`, user, org)
 	if err != nil {
 		return nil, dbErr("store.UserChannelIDs", err)
 	}
@@ -156,7 +156,7 @@ func (q Queries) UserChannelIDs(ctx context.Context, org, user int64) ([]int64, 
 
 // Member returns a membership, or NotFound.
 func (q Queries) Member(ctx context.Context, channel, user int64) (chat.Member, error) {
-	m, err := scanMember(q.q.QueryRowContext(ctx, `SELECT `+memberCols+` FROM channel_members cm WHERE cm.channel_id = ? AND cm.user_id = ?`, channel, user))
+	m, err := scanMember(q.queryRow(ctx, `SELECT `+memberCols+` FROM channel_members cm WHERE cm.channel_id = ? AND cm.user_id = ?`, channel, user))
 	if err != nil {
 		return chat.Member{}, notFound("store.Member", "not_a_member", err)
 	}
@@ -166,7 +166,7 @@ func (q Queries) Member(ctx context.Context, channel, user int64) (chat.Member, 
 // MemberWithCounts returns a membership with its unread and mention counts.
 func (q Queries) MemberWithCounts(ctx context.Context, channel, user int64) (chat.Member, error) {
 	var unread, mentions int
-	m, err := scanMember(q.q.QueryRowContext(ctx, `SELECT `+memberCols+`, `+unreadCountsSQL+`
+	m, err := scanMember(q.queryRow(ctx, `SELECT `+memberCols+`, `+unreadCountsSQL+`
 		FROM channel_members cm WHERE cm.channel_id = ? AND cm.user_id = ?`, channel, user), &unread, &mentions)
 	if err != nil {
 		return chat.Member{}, notFound("store.MemberWithCounts", "not_a_member", err)
@@ -177,7 +177,7 @@ func (q Queries) MemberWithCounts(ctx context.Context, channel, user int64) (cha
 
 // Members lists a channel's members by user id.
 func (q Queries) Members(ctx context.Context, channel int64) ([]chat.Member, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT `+memberCols+` FROM channel_members cm WHERE cm.channel_id = ? ORDER BY cm.user_id`, channel)
+	rows, err := q.query(ctx, `SELECT `+memberCols+` FROM channel_members cm WHERE cm.channel_id = ? ORDER BY cm.user_id`, channel)
 	if err != nil {
 		return nil, dbErr("store.Members", err)
 	}
@@ -201,7 +201,7 @@ func (t *Tx) InsertChannel(ctx context.Context, c chat.Channel) (chat.Channel, e
 	if !c.Kind.IsDirect() {
 		nameKey = strings.ToLower(c.Name)
 	}
-	err := t.q.QueryRowContext(ctx, `
+	err := t.queryRow(ctx, `
 		INSERT INTO channels (org_id, kind, name, name_key, dm_key, topic, purpose, announcement, archived,
 			created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -216,7 +216,7 @@ func (t *Tx) UpdateChannel(ctx context.Context, c chat.Channel) error {
 	if !c.Kind.IsDirect() {
 		nameKey = strings.ToLower(c.Name)
 	}
-	_, err := t.q.ExecContext(ctx, `
+	_, err := t.exec(ctx, `
 		UPDATE channels SET name = ?, name_key = ?, topic = ?, purpose = ?, announcement = ?, archived = ?
 		WHERE org_id = ? AND id = ?`,
 		c.Name, nullable(nameKey), c.Topic, c.Purpose, c.Announcement, c.Archived, c.Org, c.ID)
@@ -225,7 +225,7 @@ func (t *Tx) UpdateChannel(ctx context.Context, c chat.Channel) error {
 
 // AddMember adds a member; it reports false when they already were one.
 func (t *Tx) AddMember(ctx context.Context, m chat.Member) (bool, error) {
-	res, err := t.q.ExecContext(ctx, `
+	res, err := t.exec(ctx, `
 		INSERT INTO channel_members (channel_id, user_id, org_id, role, last_read_seq, joined_at)
 		VALUES (?, ?, ?, ?, (SELECT msg_seq FROM channels WHERE id = ?), ?)
 		ON CONFLICT (channel_id, user_id) DO NOTHING`,
@@ -237,13 +237,13 @@ func (t *Tx) AddMember(ctx context.Context, m chat.Member) (bool, error) {
 	if n == 0 {
 		return false, nil
 	}
-	_, err = t.q.ExecContext(ctx, `UPDATE channels SET member_count = member_count + 1 WHERE id = ?`, m.Channel)
+	_, err = t.exec(ctx, `UPDATE channels SET member_count = member_count + 1 WHERE id = ?`, m.Channel)
 	return true, dbErr("store.AddMember", err)
 }
 
 // RemoveMember removes a member; it reports false when they were not one.
 func (t *Tx) RemoveMember(ctx context.Context, channel, user int64) (bool, error) {
-	res, err := t.q.ExecContext(ctx, `DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?`, channel, user)
+	res, err := t.exec(ctx, `DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?`, channel, user)
 	if err != nil {
 		return false, dbErr("store.RemoveMember", err)
 	}
@@ -251,13 +251,13 @@ func (t *Tx) RemoveMember(ctx context.Context, channel, user int64) (bool, error
 	if n == 0 {
 		return false, nil
 	}
-	_, err = t.q.ExecContext(ctx, `UPDATE channels SET member_count = member_count - 1 WHERE id = ?`, channel)
+	_, err = t.exec(ctx, `UPDATE channels SET member_count = member_count - 1 WHERE id = ?`, channel)
 	return true, dbErr("store.RemoveMember", err)
 }
 
 // UpdateMember saves a member's role, read position and preferences.
 func (t *Tx) UpdateMember(ctx context.Context, m chat.Member) error {
-	_, err := t.q.ExecContext(ctx, `
+	_, err := t.exec(ctx, `
 		UPDATE channel_members SET role = ?, last_read_seq = ?, muted = ?, starred = ?, star_order = ?
 		WHERE channel_id = ? AND user_id = ?`,
 		string(m.Role), m.LastReadSeq, m.Muted, m.Starred, m.StarOrder, m.Channel, m.User)
@@ -269,7 +269,7 @@ func (t *Tx) UpdateMember(ctx context.Context, m chat.Member) error {
 // number back.
 func (t *Tx) NextChannelSeq(ctx context.Context, channel int64, at time.Time) (int64, error) {
 	var seq int64
-	err := t.q.QueryRowContext(ctx, `
+	err := t.queryRow(ctx, `
 		UPDATE channels SET msg_seq = msg_seq + 1, last_message_at = ? WHERE id = ? RETURNING msg_seq`,
 		ms(at), channel).Scan(&seq)
 	return seq, dbErr("store.NextChannelSeq", err)

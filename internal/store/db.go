@@ -42,6 +42,7 @@ type DB struct {
 	read    *sql.DB
 	write   *sql.DB
 	opts    Options
+	wstmts  *stmtCache // prepared on the writer connection
 	reqs    chan *writeReq
 	stop    chan struct{}
 	stopped chan struct{}
@@ -105,7 +106,8 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	db := &DB{
-		Queries: Queries{q: read, now: opts.Now},
+		Queries: Queries{q: read, stmts: newStmtCache(read, false), now: opts.Now},
+		wstmts:  newStmtCache(write, true),
 		path:    path, read: read, write: write, opts: opts,
 		reqs:    make(chan *writeReq, 4096),
 		stop:    make(chan struct{}),
@@ -136,6 +138,8 @@ func (db *DB) Close() error {
 		db.mu.Unlock()
 		close(db.stop)
 		<-db.stopped
+		db.wstmts.close()
+		db.stmts.close()
 	})
 	return errors.Join(db.write.Close(), db.read.Close())
 }
@@ -192,6 +196,7 @@ func (db *DB) commitLoop() {
 			}
 		}
 		db.commit(batch)
+		db.wstmts.prepareWanted(context.Background())
 	}
 }
 
@@ -225,7 +230,7 @@ func (db *DB) commit(batch []*writeReq) {
 			results[i] = err
 			continue
 		}
-		t := &Tx{Queries: Queries{q: tx, now: db.opts.Now}, tx: tx}
+		t := &Tx{Queries: Queries{q: tx, tx: tx, stmts: db.wstmts, now: db.opts.Now}, tx: tx}
 		err := runFn(r.fn, t)
 		if err != nil {
 			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO w"); rerr != nil {
@@ -284,6 +289,8 @@ type querier interface {
 
 // Queries holds every read query; it runs on the pool or inside a Tx.
 type Queries struct {
-	q   querier
-	now func() time.Time
+	q     querier
+	tx    *sql.Tx    // set inside a write transaction
+	stmts *stmtCache // prepared statements of the pool q runs on
+	now   func() time.Time
 }

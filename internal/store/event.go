@@ -12,7 +12,7 @@ import (
 // with it and stores the event. The event is published after the commit.
 func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error {
 	const op = "store.Emit"
-	if err := t.q.QueryRowContext(ctx, `UPDATE orgs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`,
+	if err := t.queryRow(ctx, `UPDATE orgs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`,
 		ev.Org).Scan(&ev.Seq); err != nil {
 		return notFound(op, "org_not_found", err)
 	}
@@ -21,7 +21,7 @@ func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([
 		return errs.E(op, errs.Internal, "", err)
 	}
 	ev.Frame = frame
-	_, err = t.q.ExecContext(ctx, `
+	_, err = t.exec(ctx, `
 		INSERT INTO events (org_id, seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ev.Org, ev.Seq, ev.Channel, ev.User, ev.All, ev.Revoke, ev.Type, joinIDs(ev.Join), joinIDs(ev.Leave),
@@ -36,7 +36,7 @@ func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([
 // LatestSeq returns the organisation's latest committed event sequence.
 func (q Queries) LatestSeq(ctx context.Context, org int64) (int64, error) {
 	var seq int64
-	err := q.q.QueryRowContext(ctx, `SELECT event_seq FROM orgs WHERE id = ?`, org).Scan(&seq)
+	err := q.queryRow(ctx, `SELECT event_seq FROM orgs WHERE id = ?`, org).Scan(&seq)
 	if err != nil {
 		return 0, notFound("store.LatestSeq", "org_not_found", err)
 	}
@@ -50,13 +50,13 @@ func (q Queries) LatestSeq(ctx context.Context, org int64) (int64, error) {
 func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit int) ([]event.Event, error) {
 	const op = "store.EventsSince"
 	var latest, pruned int64
-	if err := q.q.QueryRowContext(ctx, `SELECT event_seq, events_pruned_seq FROM orgs WHERE id = ?`, org).Scan(&latest, &pruned); err != nil {
+	if err := q.queryRow(ctx, `SELECT event_seq, events_pruned_seq FROM orgs WHERE id = ?`, org).Scan(&latest, &pruned); err != nil {
 		return nil, notFound(op, "org_not_found", err)
 	}
 	if after < pruned || after > latest || after < 0 {
 		return nil, errs.New(op, errs.Conflict, "resync_required")
 	}
-	rows, err := q.q.QueryContext(ctx, `
+	rows, err := q.query(ctx, `
 		SELECT seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame
 		FROM events
 		WHERE org_id = ? AND seq > ?
@@ -86,13 +86,13 @@ func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit 
 func (t *Tx) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
 	const op = "store.PruneEvents"
 	cut := ms(before)
-	if _, err := t.q.ExecContext(ctx, `
+	if _, err := t.exec(ctx, `
 		UPDATE orgs SET events_pruned_seq = (
 			SELECT MAX(seq) FROM events WHERE events.org_id = orgs.id AND created_at < ?)
 		WHERE EXISTS (SELECT 1 FROM events WHERE events.org_id = orgs.id AND created_at < ?)`, cut, cut); err != nil {
 		return 0, dbErr(op, err)
 	}
-	res, err := t.q.ExecContext(ctx, `DELETE FROM events WHERE created_at < ?`, cut)
+	res, err := t.exec(ctx, `DELETE FROM events WHERE created_at < ?`, cut)
 	if err != nil {
 		return 0, dbErr(op, err)
 	}

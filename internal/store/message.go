@@ -30,7 +30,7 @@ func scanMessage(s scanner) (chat.Message, error) {
 // messages runs a message query and fills reactions and thread participants
 // for the whole page with one query each.
 func (q Queries) messages(ctx context.Context, op, query string, args ...any) ([]chat.Message, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
@@ -68,7 +68,7 @@ func (q Queries) decorate(ctx context.Context, op string, ms []chat.Message) err
 			roots = append(roots, m.ID)
 		}
 	}
-	rows, err := q.q.QueryContext(ctx, `
+	rows, err := q.query(ctx, `
 		SELECT message_id, emoji, user_id FROM reactions
 		WHERE message_id IN (`+placeholders(len(args))+`)
 		ORDER BY message_id, created_at, emoji, user_id`, args...)
@@ -102,7 +102,7 @@ func (q Queries) decorate(ctx context.Context, op string, ms []chat.Message) err
 	if len(roots) == 0 {
 		return nil
 	}
-	rows, err = q.q.QueryContext(ctx, `
+	rows, err = q.query(ctx, `
 		SELECT root_id, author_id FROM messages
 		WHERE root_id IN (`+placeholders(len(roots))+`)
 		GROUP BY root_id, author_id ORDER BY root_id, MIN(seq)`, roots...)
@@ -222,7 +222,7 @@ func (q Queries) Pins(ctx context.Context, channel int64) ([]chat.Message, error
 
 // Edits returns a message's previous texts, oldest first.
 func (q Queries) Edits(ctx context.Context, message int64) ([]chat.Edit, error) {
-	rows, err := q.q.QueryContext(ctx, `SELECT text, edited_at FROM message_edits WHERE message_id = ? ORDER BY id`, message)
+	rows, err := q.query(ctx, `SELECT text, edited_at FROM message_edits WHERE message_id = ? ORDER BY id`, message)
 	if err != nil {
 		return nil, dbErr("store.Edits", err)
 	}
@@ -242,7 +242,7 @@ func (q Queries) Edits(ctx context.Context, message int64) ([]chat.Edit, error) 
 
 // InsertMessage stores a new message.
 func (t *Tx) InsertMessage(ctx context.Context, m chat.Message) (chat.Message, error) {
-	err := t.q.QueryRowContext(ctx, `
+	err := t.queryRow(ctx, `
 		INSERT INTO messages (org_id, channel_id, seq, author_id, client_id, text, root_id, also_in_channel,
 			mentions, mention_channel, mention_here, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -253,7 +253,7 @@ func (t *Tx) InsertMessage(ctx context.Context, m chat.Message) (chat.Message, e
 
 // UpdateMessage saves a message's mutable fields.
 func (t *Tx) UpdateMessage(ctx context.Context, m chat.Message) error {
-	_, err := t.q.ExecContext(ctx, `
+	_, err := t.exec(ctx, `
 		UPDATE messages SET text = ?, reply_count = ?, last_reply_at = ?, mentions = ?, mention_channel = ?,
 			mention_here = ?, pinned = ?, edited_at = ?, deleted_at = ?, recalled_at = ?, recalled_by = ?
 		WHERE org_id = ? AND id = ?`,
@@ -264,7 +264,7 @@ func (t *Tx) UpdateMessage(ctx context.Context, m chat.Message) error {
 
 // InsertEdit records a message's previous text.
 func (t *Tx) InsertEdit(ctx context.Context, org, message int64, e chat.Edit) error {
-	_, err := t.q.ExecContext(ctx, `INSERT INTO message_edits (org_id, message_id, text, edited_at) VALUES (?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO message_edits (org_id, message_id, text, edited_at) VALUES (?, ?, ?, ?)`,
 		org, message, e.Text, ms(e.EditedAt))
 	return dbErr("store.InsertEdit", err)
 }
@@ -272,7 +272,7 @@ func (t *Tx) InsertEdit(ctx context.Context, org, message int64, e chat.Edit) er
 // InsertMentions records that users were mentioned at a sequence.
 func (t *Tx) InsertMentions(ctx context.Context, org, channel, seq int64, users []int64) error {
 	for _, u := range users {
-		if _, err := t.q.ExecContext(ctx, `
+		if _, err := t.exec(ctx, `
 			INSERT INTO mentions (channel_id, user_id, seq, org_id) VALUES (?, ?, ?, ?)
 			ON CONFLICT DO NOTHING`, channel, u, seq, org); err != nil {
 			return dbErr("store.InsertMentions", err)
@@ -283,7 +283,7 @@ func (t *Tx) InsertMentions(ctx context.Context, org, channel, seq int64, users 
 
 // AddReaction adds a reaction; false when it was already there.
 func (t *Tx) AddReaction(ctx context.Context, org, message, user int64, emoji string, at time.Time) (bool, error) {
-	res, err := t.q.ExecContext(ctx, `
+	res, err := t.exec(ctx, `
 		INSERT INTO reactions (message_id, emoji, user_id, org_id, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, message, emoji, user, org, ms(at))
 	if err != nil {
@@ -295,7 +295,7 @@ func (t *Tx) AddReaction(ctx context.Context, org, message, user int64, emoji st
 
 // RemoveReaction removes a reaction; false when it was not there.
 func (t *Tx) RemoveReaction(ctx context.Context, message, user int64, emoji string) (bool, error) {
-	res, err := t.q.ExecContext(ctx, `DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`, message, emoji, user)
+	res, err := t.exec(ctx, `DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`, message, emoji, user)
 	if err != nil {
 		return false, dbErr("store.RemoveReaction", err)
 	}

@@ -10,7 +10,7 @@ import (
 // OrgCount returns how many organisations exist.
 func (q Queries) OrgCount(ctx context.Context) (int, error) {
 	var n int
-	err := q.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n)
+	err := q.queryRow(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n)
 	return n, dbErr("store.OrgCount", err)
 }
 
@@ -18,7 +18,7 @@ func (q Queries) OrgCount(ctx context.Context) (int, error) {
 func (q Queries) Org(ctx context.Context, id int64) (account.Org, error) {
 	var o account.Org
 	var recall, created int64
-	err := q.q.QueryRowContext(ctx, `
+	err := q.queryRow(ctx, `
 		SELECT id, name, recall_window_ms, receipt_max_members, created_at
 		FROM orgs WHERE id = ?`, id).Scan(&o.ID, &o.Name, &recall, &o.ReceiptMaxMembers, &created)
 	if err != nil {
@@ -31,7 +31,7 @@ func (q Queries) Org(ctx context.Context, id int64) (account.Org, error) {
 
 // InsertOrg creates an organisation.
 func (t *Tx) InsertOrg(ctx context.Context, o account.Org) (account.Org, error) {
-	err := t.q.QueryRowContext(ctx, `
+	err := t.queryRow(ctx, `
 		INSERT INTO orgs (name, recall_window_ms, receipt_max_members, created_at)
 		VALUES (?, ?, ?, ?) RETURNING id`,
 		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, ms(o.CreatedAt)).Scan(&o.ID)
@@ -40,7 +40,7 @@ func (t *Tx) InsertOrg(ctx context.Context, o account.Org) (account.Org, error) 
 
 // UpdateOrg saves an organisation's settings.
 func (t *Tx) UpdateOrg(ctx context.Context, o account.Org) error {
-	_, err := t.q.ExecContext(ctx, `
+	_, err := t.exec(ctx, `
 		UPDATE orgs SET name = ?, recall_window_ms = ?, receipt_max_members = ? WHERE id = ?`,
 		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, o.ID)
 	return dbErr("store.UpdateOrg", err)
@@ -49,7 +49,7 @@ func (t *Tx) UpdateOrg(ctx context.Context, o account.Org) error {
 // Setting returns a stored setting, or NotFound.
 func (q Queries) Setting(ctx context.Context, key string) (string, error) {
 	var v string
-	err := q.q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err := q.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if err != nil {
 		return "", notFound("store.Setting", "setting_not_found", err)
 	}
@@ -58,7 +58,7 @@ func (q Queries) Setting(ctx context.Context, key string) (string, error) {
 
 // PutSetting stores a setting.
 func (t *Tx) PutSetting(ctx context.Context, key, value string) error {
-	_, err := t.q.ExecContext(ctx, `
+	_, err := t.exec(ctx, `
 		INSERT INTO settings (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return dbErr("store.PutSetting", err)
@@ -66,6 +66,6 @@ func (t *Tx) PutSetting(ctx context.Context, key, value string) error {
 
 // DeleteSetting removes a setting.
 func (t *Tx) DeleteSetting(ctx context.Context, key string) error {
-	_, err := t.q.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key)
+	_, err := t.exec(ctx, `DELETE FROM settings WHERE key = ?`, key)
 	return dbErr("store.DeleteSetting", err)
 }

@@ -11,7 +11,7 @@ var errNoRows = sql.ErrNoRows
 
 // InsertSession stores a new session.
 func (t *Tx) InsertSession(ctx context.Context, s auth.Session) (auth.Session, error) {
-	err := t.q.QueryRowContext(ctx, `
+	err := t.queryRow(ctx, `
 		INSERT INTO sessions (org_id, user_id, token_hash, kind, csrf, user_agent, address, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		s.Org, s.User, s.TokenHash, s.Kind, s.CSRF, s.UserAgent, s.Address, ms(s.CreatedAt), ms(s.ExpiresAt)).Scan(&s.ID)
@@ -22,7 +22,7 @@ func (t *Tx) InsertSession(ctx context.Context, s auth.Session) (auth.Session, e
 func (q Queries) SessionByHash(ctx context.Context, hash []byte) (auth.Session, error) {
 	var s auth.Session
 	var created, expires int64
-	err := q.q.QueryRowContext(ctx, `
+	err := q.queryRow(ctx, `
 		SELECT id, org_id, user_id, token_hash, kind, csrf, user_agent, address, created_at, expires_at
 		FROM sessions WHERE token_hash = ?`, hash).Scan(&s.ID, &s.Org, &s.User, &s.TokenHash, &s.Kind, &s.CSRF,
 		&s.UserAgent, &s.Address, &created, &expires)
@@ -35,12 +35,12 @@ func (q Queries) SessionByHash(ctx context.Context, hash []byte) (auth.Session, 
 
 // DeleteSession removes one session.
 func (t *Tx) DeleteSession(ctx context.Context, id int64) error {
-	_, err := t.q.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	return dbErr("store.DeleteSession", err)
 }
 
 // DeleteSessions removes every session of a user.
 func (t *Tx) DeleteSessions(ctx context.Context, org, user int64) error {
-	_, err := t.q.ExecContext(ctx, `DELETE FROM sessions WHERE org_id = ? AND user_id = ?`, org, user)
+	_, err := t.exec(ctx, `DELETE FROM sessions WHERE org_id = ? AND user_id = ?`, org, user)
 	return dbErr("store.DeleteSessions", err)
 }

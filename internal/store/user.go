@@ -28,7 +28,7 @@ func scanUser(s scanner, extra ...any) (account.User, error) {
 
 // User returns a user of an organisation.
 func (q Queries) User(ctx context.Context, org, id int64) (account.User, error) {
-	u, err := scanUser(q.q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE org_id = ? AND id = ?`, org, id))
+	u, err := scanUser(q.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE org_id = ? AND id = ?`, org, id))
 	if err != nil {
 		return account.User{}, notFound("store.User", "user_not_found", err)
 	}
@@ -76,7 +76,7 @@ func (q Queries) ListUsers(ctx context.Context, org int64, query string, afterID
 }
 
 func (q Queries) users(ctx context.Context, op, query string, args ...any) ([]account.User, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
@@ -101,7 +101,7 @@ func (q Queries) UserByLogin(ctx context.Context, login string) (account.User, s
 	if strings.Contains(login, "@") {
 		col = "email"
 	}
-	rows, err := q.q.QueryContext(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE `+col+` = ? LIMIT 2`, login)
+	rows, err := q.query(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE `+col+` = ? LIMIT 2`, login)
 	if err != nil {
 		return account.User{}, "", dbErr("store.UserByLogin", err)
 	}
@@ -126,7 +126,7 @@ func (q Queries) UserByLogin(ctx context.Context, login string) (account.User, s
 
 // InsertUser creates a user.
 func (t *Tx) InsertUser(ctx context.Context, u account.User, passwordHash string) (account.User, error) {
-	err := t.q.QueryRowContext(ctx, `
+	err := t.queryRow(ctx, `
 		INSERT INTO users (org_id, email, username, display_name, avatar_url, locale, time_zone,
 			status_text, role, password_hash, active, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -137,7 +137,7 @@ func (t *Tx) InsertUser(ctx context.Context, u account.User, passwordHash string
 
 // UpdateUser saves a user's profile, role and active flag.
 func (t *Tx) UpdateUser(ctx context.Context, u account.User) error {
-	_, err := t.q.ExecContext(ctx, `
+	_, err := t.exec(ctx, `
 		UPDATE users SET display_name = ?, avatar_url = ?, locale = ?, time_zone = ?, status_text = ?,
 			role = ?, active = ?
 		WHERE org_id = ? AND id = ?`,
@@ -147,6 +147,6 @@ func (t *Tx) UpdateUser(ctx context.Context, u account.User) error {
 
 // SetPasswordHash replaces a user's password hash.
 func (t *Tx) SetPasswordHash(ctx context.Context, org, user int64, hash string) error {
-	_, err := t.q.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE org_id = ? AND id = ?`, hash, org, user)
+	_, err := t.exec(ctx, `UPDATE users SET password_hash = ? WHERE org_id = ? AND id = ?`, hash, org, user)
 	return dbErr("store.SetPasswordHash", err)
 }

@@ -1,0 +1,121 @@
+package chat_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/event"
+	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/store"
+)
+
+// fixture is a real store in a temporary directory with an organisation,
+// users and channels, driven through the real services.
+type fixture struct {
+	db       *store.DB
+	accounts *account.Service
+	chat     *chat.Service
+	owner    account.Actor
+	users    []account.Actor
+	channels []int64
+	events   atomic.Int64
+}
+
+func newFixture(tb testing.TB, nUsers, nChannels int) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	f := &fixture{}
+	db, err := store.Open(ctx, tb.TempDir(), true, store.Options{Publish: func(evs []event.Event) { f.events.Add(int64(len(evs))) }})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	f.db = db
+	now := func() time.Time { return time.Now().UTC() }
+	// A cheap hasher: password hashing is not what these benchmarks measure.
+	f.accounts = account.NewService(store.Accounts{DB: db}, httpapi.Encoder{}, plainHasher{}, now)
+	f.chat = chat.NewService(store.Chats{DB: db}, httpapi.Encoder{}, nil, now)
+	_, owner, err := f.accounts.Bootstrap(ctx, account.BootstrapInput{OrgName: "Bench", Email: "o@b.test", Username: "owner", Password: "benchmark-pw"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.owner = account.ActorOf(owner)
+	var ids []int64
+	for i := 0; i < nUsers; i++ {
+		u, err := f.accounts.CreateUser(ctx, f.owner, account.NewUserInput{Email: fmt.Sprintf("u%d@b.test", i),
+			Username: fmt.Sprintf("u%d", i), Password: "benchmark-pw", Role: account.RoleMember})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.users = append(f.users, account.ActorOf(u))
+		ids = append(ids, u.ID)
+	}
+	for i := 0; i < nChannels; i++ {
+		ch, err := f.chat.CreateChannel(ctx, f.owner, chat.NewChannel{Name: fmt.Sprintf("c%d", i), Kind: chat.KindPublic, Users: ids})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f.channels = append(f.channels, ch.ID)
+	}
+	return f
+}
+
+type plainHasher struct{}
+
+func (plainHasher) Hash(p string) (string, error) { return "plain:" + p, nil }
+
+// BenchmarkPost measures durably acknowledged sends: each Post returns only
+// after its transaction is fsynced (synchronous=FULL), with many senders at
+// once so that group commit shares the fsyncs. msgs/s is the figure the
+// core issue sets at ≥ 5,000 on a 2-core machine.
+func BenchmarkPost(b *testing.B) {
+	for _, senders := range []int{1, 16, 64} {
+		b.Run(fmt.Sprintf("senders=%d", senders), func(b *testing.B) {
+			f := newFixture(b, 20, 10)
+			ctx := context.Background()
+			var n atomic.Int64
+			b.SetParallelism(senders)
+			b.ResetTimer()
+			start := time.Now()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					i := n.Add(1)
+					actor := f.users[int(i)%len(f.users)]
+					ch := f.channels[int(i)%len(f.channels)]
+					_, _, err := f.chat.Post(ctx, actor, ch, chat.NewMessage{ClientID: fmt.Sprintf("b-%d", i),
+						Text: "a two-hundred byte message body, roughly, for benchmarking the durable send path of Parley with group commit; " +
+							"it mentions nobody and carries plain markdown text like most messages in a busy enterprise channel."})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+		})
+	}
+}
+
+// BenchmarkHistoryPage measures the newest page of 50 messages of a channel.
+func BenchmarkHistoryPage(b *testing.B) {
+	f := newFixture(b, 5, 1)
+	ctx := context.Background()
+	for i := 0; i < 2000; i++ {
+		if _, _, err := f.chat.Post(ctx, f.users[i%5], f.channels[0], chat.NewMessage{ClientID: fmt.Sprint(i), Text: "history message"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h, err := f.chat.History(ctx, f.users[0], f.channels[0], chat.Page{Before: int64(2000 - i%1900), Limit: 50})
+		if err != nil || len(h.Messages) != 50 {
+			b.Fatal(err, len(h.Messages))
+		}
+	}
+}
+
