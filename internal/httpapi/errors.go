@@ -164,6 +164,7 @@ var catalog = map[string]text{
 	"invalid_credentials":  {"Wrong e-mail, username or password.", "邮箱、用户名或密码错误。"},
 	"too_many_attempts":    {"Too many failed logins; try again in {seconds} seconds.", "登录失败次数过多，请在 {seconds} 秒后重试。"},
 	"session_expired":      {"Your session has expired; please log in again.", "会话已过期，请重新登录。"},
+	"session_not_found":    {"Your session was not found; please log in again.", "未找到会话，请重新登录。"},
 	"user_deactivated":     {"This account is deactivated.", "该账号已停用。"},
 
 	// Accounts.
@@ -172,6 +173,7 @@ var catalog = map[string]text{
 	"cannot_deactivate_self":      {"You cannot deactivate yourself.", "不能停用自己的账号。"},
 	"user_not_found":              {"User not found.", "未找到该用户。"},
 	"org_not_found":               {"Organisation not found.", "未找到该组织。"},
+	"setting_not_found":           {"Setting not found.", "未找到该设置。"},
 	"email_taken":                 {"This e-mail address is already in use.", "该邮箱已被使用。"},
 	"username_taken":              {"This username is already taken.", "该用户名已被占用。"},
 	"email_invalid":               {"Enter a valid e-mail address.", "请输入有效的邮箱地址。"},
@@ -262,4 +264,11 @@ var catalog = map[string]text{
 	"too_many_reactions":             {"A message can have at most {max} different reactions.", "一条消息最多有 {max} 种表情回应。"},
 	"seq_invalid":                    {"Invalid message position.", "消息位置无效。"},
 	"channel_too_large_for_receipts": {"Read receipts are shown for channels of up to {max} members.", "成员不超过 {max} 人的频道才显示已读回执。"},
+
+	// Realtime stream client messages.
+	"frame_too_large":    {"The stream message is too large.", "实时连接消息过大。"},
+	"not_an_object":      {"A stream message must be a JSON object.", "实时连接消息必须是 JSON 对象。"},
+	"missing_type":       {"The stream message has no type.", "实时连接消息缺少 type 字段。"},
+	"invalid_channel_id": {"The channel id is not valid.", "频道 ID 无效。"},
+	"invalid_status":     {"The presence status must be online, away or dnd.", "在线状态必须是 online、away 或 dnd。"},
 }
