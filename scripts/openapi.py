@@ -1,0 +1,553 @@
+# Generates internal/httpapi/openapi.json, the OpenAPI 3.1 document of the
+# REST API. Run from the repository root: python3 scripts/openapi.py
+# internal/httpapi/openapi_test.go checks the result against the route table
+# and the wire types, so edit this file when a route or a wire type changes.
+import json, collections
+
+def ref(name): return {"$ref": "#/components/schemas/" + name}
+ID = {"type": "integer", "format": "int64"}
+def idf(desc): return dict(ID, description=desc)
+TIME = {"type": ["string", "null"], "format": "date-time"}
+def timef(desc): return dict(TIME, description=desc)
+def s(desc, **kw): d = {"type": "string", "description": desc}; d.update(kw); return d
+def i(desc, **kw): d = {"type": "integer", "description": desc}; d.update(kw); return d
+def b(desc): return {"type": "boolean", "description": desc}
+def ids(desc, **kw): d = {"type": "array", "items": dict(ID), "description": desc}; d.update(kw); return d
+def arr(name, desc): return {"type": "array", "items": ref(name), "description": desc}
+
+def obj(desc, props, required=None, request=False):
+    o = {"type": "object", "description": desc, "properties": props}
+    if required is None and not request:
+        required = list(props)
+    if required:
+        o["required"] = required
+    if request:
+        o["additionalProperties"] = False
+    return o
+
+USER_ROLE = ["owner", "admin", "member", "guest", "bot"]
+CHAN_ROLE = ["owner", "admin", "member", "readonly"]
+
+schemas = collections.OrderedDict()
+# ---- wire types (wire.go)
+schemas["User"] = obj("A user of the caller's organisation.", {
+    "id": idf("User id."),
+    "email": s("Lower-cased e-mail address.", format="email"),
+    "username": s("Lower-cased username, 2–40 of a–z, 0–9, '.', '_', '-'."),
+    "display_name": s("Display name, 1–80 characters."),
+    "avatar_url": s("http(s) or site-relative URL of the avatar, or empty."),
+    "locale": s("Preferred language, or empty for the browser's choice.", enum=["", "zh-CN", "en"]),
+    "time_zone": s("IANA time zone name, or empty."),
+    "status_text": s("Status line, at most 140 characters."),
+    "role": s("Role in the organisation.", enum=USER_ROLE),
+    "active": b("False once an admin has deactivated the user."),
+    "created_at": timef("When the user was created."),
+})
+schemas["Org"] = obj("The caller's organisation.", {
+    "id": idf("Organisation id."),
+    "name": s("Organisation name, 1–80 characters."),
+    "recall_window_seconds": i("How long authors may recall their messages, in seconds (0–31536000).", format="int64", minimum=0, maximum=31536000),
+    "receipt_max_members": i("Largest channel (in members) that shows read receipts (2–10000).", minimum=2, maximum=10000),
+    "created_at": timef("When the organisation was created."),
+})
+MEMBERSHIP_PROPS = collections.OrderedDict([
+    ("role", s("The caller's role in the channel. `readonly` members of announcement channels read but never post.", enum=CHAN_ROLE)),
+    ("last_read_seq", i("Sequence of the last message the caller has read.", format="int64", minimum=0)),
+    ("unread_count", i("Top-level messages after last_read_seq.", minimum=0)),
+    ("mention_count", i("Mentions of the caller after last_read_seq.", minimum=0)),
+    ("muted", b("The caller muted the channel.")),
+    ("starred", b("The caller starred the channel.")),
+    ("star_order", i("Position among starred channels (0–1000000).", minimum=0, maximum=1000000)),
+])
+schemas["Membership"] = obj("The caller's own membership of a channel, with read state.", dict(MEMBERSHIP_PROPS))
+rs = collections.OrderedDict([("channel_id", idf("Channel id."))]); rs.update(MEMBERSHIP_PROPS)
+schemas["ReadState"] = obj("The caller's membership of one channel; also the payload of the `read.updated` event.", rs)
+schemas["Channel"] = obj("A channel, DM or group DM.", {
+    "id": idf("Channel id."),
+    "kind": s("`dm` is two people, `group` 3–16 people.", enum=["public", "private", "dm", "group"]),
+    "name": s("Channel name, 1–80 characters without '#', '@' or line breaks; empty for DMs and group DMs."),
+    "topic": s("Topic, at most 250 characters."),
+    "purpose": s("Purpose, at most 250 characters."),
+    "announcement": b("Only channel owners and admins may post."),
+    "archived": b("Archived channels are read-only."),
+    "created_by": idf("User id of the creator."),
+    "created_at": timef("When the channel was created."),
+    "member_count": i("Number of members.", minimum=0),
+    "last_seq": i("Sequence of the newest message; history has no holes below it.", format="int64", minimum=0),
+    "last_message_at": timef("When the newest message was posted, or null."),
+    "member_ids": ids("Member user ids, filled for `dm` and `group` only (empty otherwise)."),
+    "membership": dict(ref("Membership"), description="The caller's membership; absent when the caller is not a member, and in the answers of PATCH, archive and unarchive."),
+}, required=["id", "kind", "name", "topic", "purpose", "announcement", "archived", "created_by", "created_at",
+             "member_count", "last_seq", "last_message_at", "member_ids"])
+schemas["Member"] = obj("A member of a channel.", {
+    "user_id": idf("User id."),
+    "role": s("Role in the channel.", enum=CHAN_ROLE),
+    "last_read_seq": i("Sequence of the last message the member has read.", format="int64", minimum=0),
+})
+schemas["MemberChange"] = obj("Payload of the `member.joined`, `member.left` and `member.updated` events.", {
+    "channel_id": idf("Channel id."),
+    "user_id": idf("The member who joined, left or changed role."),
+    "role": s("The member's new role; absent for `member.left`.", enum=CHAN_ROLE),
+    "by": idf("Who made the change."),
+}, required=["channel_id", "user_id", "by"])
+schemas["Receipt"] = obj("Payload of the `receipt.updated` event.", {
+    "channel_id": idf("Channel id."),
+    "user_id": idf("The reader."),
+    "last_read_seq": i("The reader's new read position.", format="int64", minimum=0),
+})
+schemas["Reaction"] = obj("One emoji on a message.", {
+    "emoji": s("The emoji."),
+    "count": i("How many users reacted with it.", minimum=1),
+    "user_ids": ids("Who reacted with it."),
+})
+schemas["Message"] = obj("A message: a top-level message, a thread root or a reply. Deleted and recalled messages keep their place (`seq`) with empty `text`, no mentions and no reactions.", {
+    "id": idf("Message id."),
+    "channel_id": idf("Channel id."),
+    "seq": i("Per-channel sequence, gap-free, in commit order.", format="int64", minimum=1),
+    "client_id": s("The author's client id for this send (idempotency key)."),
+    "author_id": idf("Author's user id."),
+    "text": s("Markdown source, 1–16000 characters; empty when deleted or recalled."),
+    "root_id": idf("Thread root id; 0 for top-level messages."),
+    "also_in_channel": b("A reply also shown in the channel."),
+    "reply_count": i("Number of replies (thread roots).", minimum=0),
+    "last_reply_at": timef("When the newest reply was posted, or null."),
+    "thread_participants": ids("Users who replied in the thread."),
+    "mentions": ids("Users mentioned by @username (and, for @here, members online when it was sent)."),
+    "mention_channel": b("The message mentions @channel or @all."),
+    "mention_here": b("The message mentions @here."),
+    "reactions": arr("Reaction", "Reactions, one entry per emoji."),
+    "pinned": b("Pinned in the channel."),
+    "created_at": timef("When the message was posted."),
+    "edited_at": timef("When the text was last edited, or null."),
+    "deleted": b("Deleted by its author or an admin."),
+    "recalled": b("Recalled (撤回)."),
+    "recalled_by": idf("Who recalled the message; 0 when not recalled."),
+})
+schemas["Frame"] = obj("One event on the realtime stream (see docs/realtime.md).", {
+    "seq": i("Event sequence of the organisation; strictly increasing within a stream, not contiguous.", format="int64", minimum=1),
+    "type": s("Event type, such as `message.posted`; ignore types you do not know."),
+    "data": {"description": "The payload: a User, Org, Channel, Message, ReadState, MemberChange or Receipt, or an empty object."},
+})
+schemas["ErrorBody"] = obj("The body of every error response.", {"error": ref("ErrorDetail")})
+schemas["ErrorDetail"] = obj("A stable machine code and a message in the caller's language.", {
+    "code": s("Stable machine-readable code, such as `message_too_long`."),
+    "message": s("Human-readable message in zh-CN or en, picked from Accept-Language."),
+})
+# ---- response envelopes (handlers)
+schemas["SetupStatus"] = obj("Whether first-run setup is needed.", {"needed": b("True while no organisation exists.")})
+schemas["LoginResponse"] = obj("The answer to a login or setup.", {
+    "token": s("Bearer token; empty when a cookie session was requested."),
+    "user": ref("User"),
+})
+schemas["UserList"] = obj("A page of the organisation directory.", {
+    "users": arr("User", "Users ordered by id."),
+    "next_cursor": s("Pass as `cursor` for the next page; empty when there is no more."),
+})
+schemas["PresenceList"] = obj("Presence of the requested users.", {
+    "presence": {"type": "object", "description": "Maps user ids (as strings) to presence.",
+                 "additionalProperties": {"type": "string", "enum": ["online", "away", "dnd", "offline"]}},
+})
+schemas["ChannelList"] = obj("A list of channels.", {
+    "channels": arr("Channel", "The channels."),
+    "next_cursor": s("Browse only: pass as `cursor` for the next page. Absent when there is no more."),
+}, required=["channels"])
+schemas["MemberList"] = obj("A channel's members.", {"members": arr("Member", "Every member.")})
+schemas["InviteResult"] = obj("The result of an invitation.", {"added": i("How many users were added (users already members are not counted).", minimum=0)})
+schemas["MessageList"] = obj("A list of messages.", {"messages": arr("Message", "The messages.")})
+schemas["HistoryPage"] = obj("A window of a channel's history, ascending by seq. Thread replies appear only when `also_in_channel`.", {
+    "messages": arr("Message", "Messages ascending by seq."),
+    "has_more_before": b("Older messages exist."),
+    "has_more_after": b("Newer messages exist."),
+})
+schemas["EditList"] = obj("A message's previous texts.", {"edits": arr("EditEntry", "Previous texts, oldest first; empty for deleted or recalled messages.")})
+schemas["EditEntry"] = obj("One previous text of a message.", {
+    "text": s("The text before the edit."),
+    "edited_at": timef("When it was replaced."),
+})
+schemas["ReplyPage"] = obj("A page of a thread's replies, ascending by seq.", {
+    "messages": arr("Message", "Replies ascending by seq."),
+    "has_more_after": b("More replies follow."),
+})
+schemas["ReceiptList"] = obj("Who has read a message. The author is in neither list.", {
+    "read": ids("Members who have read the message."),
+    "unread": ids("Members who have not."),
+})
+# ---- request bodies (unknown fields are refused with 400 unknown_field)
+schemas["SetupRequest"] = obj("First-run setup: the organisation and its owner.", {
+    "setup_token": s("The one-time token from the link printed in the server log."),
+    "org_name": s("Organisation name, 1–80 characters.", minLength=1, maxLength=80),
+    "email": s("The owner's e-mail address.", maxLength=254),
+    "username": s("The owner's username: 2–40 of a–z, 0–9, '.', '_', '-', starting with a letter or digit.", minLength=2, maxLength=40),
+    "display_name": s("Display name, 1–80 characters; defaults to the username.", maxLength=80),
+    "password": s("Password, 8–256 characters.", minLength=8, maxLength=256),
+    "locale": s("`zh-CN` or `en` (aliases `zh`, `zh-Hans`, `en-US`, `en-GB` accepted); defaults to the request's Accept-Language."),
+    "cookie": {"type": "boolean", "default": True, "description": "Start a cookie session (default) instead of returning a bearer token."},
+}, required=["setup_token", "org_name", "email", "username", "password"], request=True)
+schemas["LoginRequest"] = obj("A password login.", {
+    "login": s("E-mail address or username.", minLength=1, maxLength=254),
+    "password": s("Password.", minLength=1, maxLength=1024),
+    "cookie": {"type": "boolean", "default": False, "description": "Start a cookie session (sets `parley_session` and `parley_csrf`) instead of returning a bearer token."},
+}, required=["login", "password"], request=True)
+schemas["OrgPatch"] = obj("Organisation settings to change; absent fields stay.", {
+    "name": s("Organisation name, 1–80 characters.", minLength=1, maxLength=80),
+    "recall_window_seconds": i("Recall window in seconds, 0–31536000 (365 days).", format="int64", minimum=0, maximum=31536000),
+    "receipt_max_members": i("Largest channel that shows read receipts, 2–10000.", minimum=2, maximum=10000),
+}, request=True)
+schemas["ProfilePatch"] = obj("Profile fields to change; absent fields stay.", {
+    "display_name": s("1–80 characters.", minLength=1, maxLength=80),
+    "avatar_url": s("Empty, or an http(s) or site-relative (`/…`) URL of at most 2048 characters.", maxLength=2048),
+    "locale": s("`zh-CN`, `en` or empty (aliases accepted, see SetupRequest)."),
+    "time_zone": s("IANA time zone name or empty.", maxLength=64),
+    "status_text": s("At most 140 characters.", maxLength=140),
+}, request=True)
+schemas["NewUser"] = obj("A user an administrator creates.", {
+    "email": s("E-mail address.", maxLength=254),
+    "username": s("2–40 of a–z, 0–9, '.', '_', '-', starting with a letter or digit.", minLength=2, maxLength=40),
+    "display_name": s("1–80 characters; defaults to the username.", maxLength=80),
+    "password": s("Initial password, 8–256 characters.", minLength=8, maxLength=256),
+    "role": {"type": "string", "enum": USER_ROLE, "default": "member", "description": "Organisation role; only the owner may create another owner."},
+    "locale": s("`zh-CN`, `en` or empty."),
+}, required=["email", "username", "password"], request=True)
+schemas["NewChannel"] = obj("A channel to create; the caller becomes its owner.", {
+    "name": s("1–80 characters without '#', '@' or line breaks (a leading '#' is dropped); unique in the organisation, case-insensitively.", minLength=1, maxLength=80),
+    "kind": {"type": "string", "enum": ["public", "private"], "default": "public", "description": "Channel kind."},
+    "topic": s("At most 250 characters.", maxLength=250),
+    "purpose": s("At most 250 characters.", maxLength=250),
+    "announcement": {"type": "boolean", "default": False, "description": "Only channel owners and admins may post; other members join as `readonly`."},
+    "user_ids": ids("Initial members besides the creator (at most 1000).", maxItems=1000),
+}, required=["name"], request=True)
+schemas["UserIDs"] = obj("A list of users.", {"user_ids": ids("User ids.", maxItems=1000)}, required=["user_ids"], request=True)
+schemas["ChannelPatch"] = obj("Channel settings to change; absent fields stay.", {
+    "name": s("New name (channel admins; not for DMs).", minLength=1, maxLength=80),
+    "topic": s("New topic (members who may post, or channel admins).", maxLength=250),
+    "purpose": s("New purpose (channel admins).", maxLength=250),
+    "announcement": b("Announcement flag (channel admins; not for DMs)."),
+}, request=True)
+schemas["MemberPatch"] = obj("A member's new channel role.", {"role": s("New role; only a channel owner or an organisation admin makes owners.", enum=CHAN_ROLE)}, required=["role"], request=True)
+schemas["Preferences"] = obj("The caller's own settings for a channel; absent fields stay.", {
+    "muted": b("Mute the channel."),
+    "starred": b("Star the channel."),
+    "star_order": i("Position among starred channels, 0–1000000.", minimum=0, maximum=1000000),
+}, request=True)
+schemas["SeqRequest"] = obj("A position in a channel's history.", {"seq": i("A message sequence.", format="int64", minimum=0)}, required=["seq"], request=True)
+schemas["NewMessage"] = obj("A message to post.", {
+    "client_id": s("The client's id for this send, 1–64 of [A-Za-z0-9._:-]; unique per author. A retry with the same id returns the original message.", minLength=1, maxLength=64, pattern="^[A-Za-z0-9._:-]{1,64}$"),
+    "text": s("Markdown source, 1–16000 characters; newlines and tabs allowed, other control characters refused.", minLength=1, maxLength=16000),
+    "root_id": {"type": "integer", "format": "int64", "minimum": 0, "default": 0, "description": "Reply in the thread of this top-level message; 0 for a top-level message."},
+    "also_in_channel": {"type": "boolean", "default": False, "description": "A reply also shown in the channel."},
+}, required=["client_id", "text"], request=True)
+schemas["EditRequest"] = obj("A message's new text.", {"text": s("Markdown source, 1–16000 characters.", minLength=1, maxLength=16000)}, required=["text"], request=True)
+
+params = collections.OrderedDict()
+def pid(name, what, desc):
+    return {"name": name, "in": "path", "required": True, "description": desc,
+            "schema": {"type": "integer", "format": "int64", "minimum": 1}}
+params["ChannelID"] = pid("id", "channel", "Channel id.")
+params["UserID"] = pid("id", "user", "User id.")
+params["MessageID"] = pid("id", "message", "Message id.")
+params["MemberUserID"] = pid("user_id", "user", "User id of the member.")
+params["Emoji"] = {"name": "emoji", "in": "path", "required": True, "description": "One emoji, URL-encoded.", "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
+params["Limit"] = {"name": "limit", "in": "query", "description": "Page size.", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
+params["Cursor"] = {"name": "cursor", "in": "query", "description": "The `next_cursor` of the previous page.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+params["Query"] = {"name": "q", "in": "query", "description": "Search text, at most 80 characters.", "schema": {"type": "string", "maxLength": 80}}
+def seqq(name, desc):
+    return {"name": name, "in": "query", "description": desc, "schema": {"type": "integer", "format": "int64", "minimum": 0}}
+params["Before"] = seqq("before", "Messages before this seq (at most one of before, after, around; 0 means unset).")
+params["After"] = seqq("after", "Messages after this seq; `after=0` reads from the very beginning.")
+params["Around"] = seqq("around", "Messages around this seq (0 means unset).")
+
+def pref(n): return {"$ref": "#/components/parameters/" + n}
+
+DECODE = ["invalid_json", "unsupported_media", "unknown_field", "wrong_type", "invalid_utf8"]
+def text(field, mn, suffixes=("invalid_utf8", "invalid_characters", "too_long")):
+    out = [field + "_" + x for x in suffixes]
+    if mn > 0: out.insert(0, field + "_required")
+    if mn > 1: out.append(field + "_too_short")
+    return out
+EMAIL = text("email", 3) + ["email_invalid"]
+USERNAME = ["username_invalid", "username_too_long"]
+PASSWORD = ["password_too_short", "password_too_long", "password_invalid_utf8"]
+QUERY = text("query", 0)
+CHAN_NAME = text("channel_name", 1) + ["channel_name_invalid"]
+
+STATUS_TEXT = {
+    "400": "Invalid request.", "401": "Not authenticated.", "403": "Not allowed.", "404": "Not found, or not visible to the caller.",
+    "409": "Conflicts with the current state.", "413": "Too large.", "429": "Too many requests; see Retry-After.",
+    "503": "Temporarily unavailable; retry (see Retry-After).",
+}
+
+ops = []
+def op(method, path, opid, tag, summary, desc, auth=True, params=(), body=None, ok=None, errors=None, pathparams=()):
+    ops.append(dict(method=method, path=path, opid=opid, tag=tag, summary=summary, desc=desc, auth=auth,
+                    params=list(params), body=body, ok=ok, errors=errors or {}, pathparams=list(pathparams)))
+
+def ok(status, desc, schema=None, headers=None):
+    r = {status: {"description": desc}}
+    if schema:
+        r[status]["content"] = {"application/json": {"schema": ref(schema) if isinstance(schema, str) else schema}}
+    if headers:
+        r[status]["headers"] = headers
+    return r
+SETCOOKIE = {"Set-Cookie": {"description": "With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token).", "schema": {"type": "string"}}}
+
+# --- meta
+op("GET", "/healthz", "healthz", "meta", "Liveness probe", "Answers 200 while the process serves HTTP. No authentication.", auth=False,
+   ok=ok("200", "Alive.", {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ok"}}}))
+op("GET", "/readyz", "readyz", "meta", "Readiness probe", "Answers 200 when the database is reachable and migrated, else 503. No authentication.", auth=False,
+   ok=ok("200", "Ready.", {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ready"}}}),
+   errors={"503": ["migrations_pending", "unavailable"]})
+op("GET", "/api/v1/openapi.json", "getOpenAPI", "meta", "This document", "The OpenAPI 3.1 document of this API. No authentication.", auth=False,
+   ok=ok("200", "The OpenAPI document.", {"type": "object"}))
+# --- session
+op("GET", "/api/v1/setup", "getSetupStatus", "session", "Whether first-run setup is needed", "No authentication.", auth=False,
+   ok=ok("200", "Setup status.", "SetupStatus"), errors={"503": ["unavailable"]})
+op("POST", "/api/v1/setup", "setup", "session", "First-run setup",
+   "Creates the first organisation and its owner, then logs the owner in (a cookie session unless `cookie` is false). No authentication: the one-time `setup_token` printed in the server log authorises the call; it is accepted only while no organisation exists.",
+   auth=False, body="SetupRequest",
+   ok=ok("201", "Set up; the owner is logged in.", "LoginResponse", SETCOOKIE),
+   errors={"400": text("org_name", 1) + EMAIL + USERNAME + text("display_name", 1) + PASSWORD + ["locale_unsupported"],
+           "403": ["setup_token_invalid"], "409": ["already_set_up"]})
+op("POST", "/api/v1/auth/login", "login", "session", "Log in with a password",
+   "Returns a bearer token, or with `cookie: true` starts a cookie session (the token is then empty). No authentication. Failed logins are rate-limited per account and per client address; deactivated users get `invalid_credentials`.",
+   auth=False, body="LoginRequest", ok=ok("200", "Logged in.", "LoginResponse", SETCOOKIE),
+   errors={"400": ["credentials_required"], "401": ["invalid_credentials"], "429": ["too_many_attempts"]})
+op("POST", "/api/v1/auth/logout", "logout", "session", "Log out", "Ends the calling session (cookie or token) and clears the session cookies. Any authenticated user.",
+   ok={"204": {"description": "Logged out.", "headers": {"Set-Cookie": {"description": "Clears `parley_session` and `parley_csrf`.", "schema": {"type": "string"}}}}})
+# --- org
+op("GET", "/api/v1/org", "getOrg", "org", "The caller's organisation", "Any authenticated user, guests included.",
+   ok=ok("200", "The organisation.", "Org"), errors={"404": ["org_not_found"]})
+op("PATCH", "/api/v1/org", "patchOrg", "org", "Change organisation settings", "Organisation owners and admins.", body="OrgPatch",
+   ok=ok("200", "The changed organisation.", "Org"),
+   errors={"400": text("org_name", 1) + ["recall_window_invalid", "receipt_max_members_invalid"], "403": ["admin_required"], "404": ["org_not_found"]})
+# --- users
+op("GET", "/api/v1/users/me", "getMe", "users", "The caller's profile", "Any authenticated user.", ok=ok("200", "The caller.", "User"), errors={"404": ["user_not_found"]})
+op("PATCH", "/api/v1/users/me", "patchMe", "users", "Change the caller's profile", "Any authenticated user, for their own profile. Emits `user.updated`.", body="ProfilePatch",
+   ok=ok("200", "The changed profile.", "User"),
+   errors={"400": text("display_name", 1) + text("avatar_url", 0) + ["avatar_url_invalid", "locale_unsupported", "time_zone_invalid"] + text("status_text", 0)})
+op("GET", "/api/v1/users", "listUsers", "users", "The organisation directory",
+   "Pages through the users of the caller's organisation, ordered by id, filtered by `q` (a prefix of username, display name or e-mail). Any authenticated user, guests included.",
+   params=[pref("Query"), pref("Limit"), pref("Cursor")], ok=ok("200", "A page of users.", "UserList"),
+   errors={"400": ["limit_invalid", "cursor_invalid"] + QUERY})
+op("POST", "/api/v1/users", "createUser", "users", "Create a user", "Organisation owners and admins; only the owner may create another owner. Emits `user.updated`.", body="NewUser",
+   ok=ok("201", "The new user.", "User"),
+   errors={"400": EMAIL + USERNAME + text("display_name", 1) + ["locale_unsupported", "role_invalid"] + PASSWORD, "403": ["admin_required"], "409": ["email_taken", "username_taken"]})
+op("GET", "/api/v1/users/{id}", "getUser", "users", "A user", "Any authenticated user, for users of their own organisation.", pathparams=["UserID"],
+   ok=ok("200", "The user.", "User"), errors={"404": ["user_not_found"]})
+for verb, act in (("deactivate", "Deactivate"), ("reactivate", "Reactivate")):
+    extra = " Deactivation revokes every session and token of the user and closes their streams; history and authorship stay." if verb == "deactivate" else ""
+    op("POST", "/api/v1/users/{id}/" + verb, verb + "User", "users", act + " a user",
+       "Organisation owners and admins; only the owner may change the owner; nobody may change themselves. Idempotent." + extra, pathparams=["UserID"],
+       ok=ok("200", "The user.", "User"), errors={"400": ["cannot_deactivate_self"], "403": ["admin_required", "owner_required"], "404": ["user_not_found"]})
+op("GET", "/api/v1/presence", "presence", "users", "Presence of users",
+   "Any authenticated user. Users the hub does not know under the caller's organisation are `offline`, so presence does not cross organisations.",
+   params=[{"name": "user_ids", "in": "query", "description": "Comma-separated user ids, at most 500.", "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"}}],
+   ok=ok("200", "Presence by user id.", "PresenceList"), errors={"400": ["id_invalid"], "413": ["too_many_users"]})
+# --- channels
+op("GET", "/api/v1/channels", "listChannels", "channels", "The caller's channels", "Every channel, DM and group DM the caller is a member of, with their membership and read state. Any authenticated user.",
+   ok=ok("200", "The caller's channels (no `next_cursor`).", "ChannelList"))
+op("POST", "/api/v1/channels", "createChannel", "channels", "Create a channel",
+   "Creates a public or private channel with the caller as owner and adds `user_ids` (active users of the organisation). Any authenticated user except guests.", body="NewChannel",
+   ok=ok("201", "The new channel with the caller's membership.", "Channel"),
+   errors={"400": ["channel_kind_invalid"] + CHAN_NAME + text("topic", 0) + text("purpose", 0) + ["user_deactivated"], "403": ["guest_not_allowed"],
+           "404": ["user_not_found"], "409": ["channel_name_taken"], "413": ["too_many_users"]})
+op("GET", "/api/v1/channels/browse", "browseChannels", "channels", "Browse public channels",
+   "Pages through the organisation's public channels, ordered by id, filtered by `q`. The channels carry no `membership`. Any authenticated user except guests.",
+   params=[pref("Query"), pref("Limit"), pref("Cursor")], ok=ok("200", "A page of public channels.", "ChannelList"),
+   errors={"400": ["limit_invalid", "cursor_invalid"] + QUERY, "403": ["guest_not_allowed"]})
+op("POST", "/api/v1/dms", "openDM", "channels", "Open a DM or group DM",
+   "Returns the DM (one other user) or group DM (2–15 others) between the caller and `user_ids`, creating it on first use. Any authenticated user; every user must be an active user of the organisation.",
+   body="UserIDs", ok=ok("200", "The DM or group DM with the caller's membership (200 also when it was just created).", "Channel"),
+   errors={"400": ["dm_needs_another_user", "group_too_large", "user_deactivated"], "404": ["user_not_found"], "409": ["dm_exists"]})
+op("GET", "/api/v1/channels/{id}", "getChannel", "channels", "A channel",
+   "Members may read a channel; other users of the organisation may read public channels, except guests. Channels the caller may not read are 404.", pathparams=["ChannelID"],
+   ok=ok("200", "The channel, with the caller's membership when a member.", "Channel"), errors={"404": ["channel_not_found"]})
+op("PATCH", "/api/v1/channels/{id}", "patchChannel", "channels", "Change a channel",
+   "Name, purpose and announcement need a channel admin: a channel owner or admin, or an organisation admin for public channels and private channels they are in. Members who may post may change the topic. DMs have no name or announcement flag. Not on archived channels.",
+   pathparams=["ChannelID"], body="ChannelPatch", ok=ok("200", "The changed channel (without `membership`).", "Channel"),
+   errors={"400": ["dm_cannot_be_renamed"] + CHAN_NAME + text("topic", 0) + text("purpose", 0), "403": ["channel_admin_required", "not_a_member"],
+           "404": ["channel_not_found"], "409": ["channel_archived", "channel_name_taken"]})
+for verb, act in (("archive", "Archive"), ("unarchive", "Unarchive")):
+    op("POST", "/api/v1/channels/{id}/" + verb, verb + "Channel", "channels", act + " a channel",
+       "Channel admins (see PATCH /api/v1/channels/{id}). Not for DMs. Idempotent.", pathparams=["ChannelID"],
+       ok=ok("200", "The channel (without `membership`).", "Channel"),
+       errors={"400": ["dm_cannot_be_archived"], "403": ["channel_admin_required"], "404": ["channel_not_found"]})
+op("POST", "/api/v1/channels/{id}/join", "joinChannel", "channels", "Join a public channel",
+   "Any authenticated user except guests, for public channels that are not archived. Joining a channel the caller is already in returns it unchanged.", pathparams=["ChannelID"],
+   ok=ok("200", "The channel with the caller's membership.", "Channel"),
+   errors={"403": ["channel_private"], "404": ["channel_not_found"], "409": ["channel_archived"]})
+op("POST", "/api/v1/channels/{id}/leave", "leaveChannel", "channels", "Leave a channel",
+   "Members of a channel or group DM. 1:1 DMs cannot be left.", pathparams=["ChannelID"], ok={"204": {"description": "Left."}},
+   errors={"400": ["dm_cannot_be_left"], "403": ["not_a_member"], "404": ["channel_not_found"]})
+op("GET", "/api/v1/channels/{id}/members", "listMembers", "channels", "A channel's members",
+   "Whoever may read the channel (see GET /api/v1/channels/{id}). Not paginated.", pathparams=["ChannelID"],
+   ok=ok("200", "Every member.", "MemberList"), errors={"404": ["channel_not_found"]})
+op("POST", "/api/v1/channels/{id}/members", "inviteMembers", "channels", "Invite users",
+   "Adds active users of the organisation to a channel (as `readonly` in announcement channels). Members who may post and channel admins, except guests. Not for DMs (open a new group DM) or archived channels.",
+   pathparams=["ChannelID"], body="UserIDs", ok=ok("200", "How many users were added.", "InviteResult"),
+   errors={"400": ["user_ids_required", "dm_members_fixed", "user_deactivated"], "403": ["not_a_member", "invite_not_allowed"],
+           "404": ["channel_not_found", "user_not_found"], "409": ["channel_archived"], "413": ["too_many_users"]})
+op("DELETE", "/api/v1/channels/{id}/members/{user_id}", "removeMember", "channels", "Remove a member",
+   "Channel admins remove anyone; any member may remove themselves. Not for DMs.", pathparams=["ChannelID", "MemberUserID"],
+   ok={"204": {"description": "Removed."}},
+   errors={"400": ["dm_members_fixed"], "403": ["channel_admin_required"], "404": ["channel_not_found", "member_not_found"]})
+op("PATCH", "/api/v1/channels/{id}/members/{user_id}", "patchMember", "channels", "Change a member's role",
+   "Channel admins; only a channel owner or an organisation admin may make owners. Not for DMs.", pathparams=["ChannelID", "MemberUserID"], body="MemberPatch",
+   ok=ok("200", "The member.", "Member"),
+   errors={"400": ["role_invalid", "dm_members_fixed"], "403": ["channel_admin_required"], "404": ["channel_not_found", "member_not_found"]})
+op("PUT", "/api/v1/channels/{id}/preferences", "putPreferences", "channels", "Set the caller's channel preferences",
+   "Members, for their own membership. Absent fields stay as they are. Emits `read.updated` to the caller.", pathparams=["ChannelID"], body="Preferences",
+   ok=ok("200", "The caller's membership.", "ReadState"),
+   errors={"400": ["star_order_invalid"], "403": ["not_a_member"], "404": ["channel_not_found"]})
+op("POST", "/api/v1/channels/{id}/read", "markRead", "channels", "Mark read",
+   "Moves the caller's read position forward to `seq` (never backwards; a `seq` past the newest message means the newest). Members. Emits `read.updated`, and `receipt.updated` in channels small enough for receipts.",
+   pathparams=["ChannelID"], body="SeqRequest", ok=ok("200", "The caller's membership.", "ReadState"),
+   errors={"400": ["seq_invalid"], "403": ["not_a_member"], "404": ["channel_not_found"]})
+op("POST", "/api/v1/channels/{id}/unread", "markUnread", "channels", "Mark unread",
+   "Sets the caller's read position to just before `seq` (1 to the channel's `last_seq`), so `seq` and later count as unread. Members.",
+   pathparams=["ChannelID"], body="SeqRequest", ok=ok("200", "The caller's membership.", "ReadState"),
+   errors={"400": ["seq_invalid"], "403": ["not_a_member"], "404": ["channel_not_found"]})
+op("GET", "/api/v1/channels/{id}/pins", "listPins", "channels", "Pinned messages",
+   "Whoever may read the channel.", pathparams=["ChannelID"], ok=ok("200", "The pinned messages.", "MessageList"), errors={"404": ["channel_not_found"]})
+op("GET", "/api/v1/channels/{id}/messages", "history", "messages", "Channel history",
+   "A window of the channel's top-level messages (and replies shown in the channel), ascending by seq: before, after or around a seq (at most one), or the newest page without any. Whoever may read the channel.",
+   pathparams=["ChannelID"], params=[pref("Before"), pref("After"), pref("Around"), pref("Limit")],
+   ok=ok("200", "A window of history.", "HistoryPage"), errors={"400": ["cursor_invalid", "cursor_conflict", "limit_invalid"], "404": ["channel_not_found"]})
+op("POST", "/api/v1/channels/{id}/messages", "postMessage", "messages", "Post a message",
+   "Members who may post (owners and admins everywhere; members except in announcement channels), in channels that are not archived. Replies go to a top-level message of the same channel. Idempotent by `client_id`: a retry with a `client_id` this user already used returns the original message with 200, whatever the channel and text. The message is durably committed before the answer.",
+   pathparams=["ChannelID"], body="NewMessage",
+   ok=dict(ok("201", "Posted.", "Message"), **ok("200", "A retry: the original message, unchanged.", "Message")),
+   errors={"400": ["client_id_required", "client_id_too_long", "client_id_invalid", "text_required", "text_invalid_utf8", "text_invalid_characters", "root_id_invalid", "reply_to_reply"],
+           "403": ["not_a_member", "channel_read_only"], "404": ["channel_not_found", "root_not_found"],
+           "409": ["channel_archived", "root_deleted", "client_id_taken"], "413": ["message_too_long"]})
+# --- messages
+op("GET", "/api/v1/messages/{id}", "getMessage", "messages", "A message", "Whoever may read its channel.", pathparams=["MessageID"],
+   ok=ok("200", "The message.", "Message"), errors={"404": ["message_not_found"]})
+op("PATCH", "/api/v1/messages/{id}", "editMessage", "messages", "Edit a message",
+   "The author only, while the message is not deleted or recalled and the channel is not archived. The previous text goes to the edit history.", pathparams=["MessageID"], body="EditRequest",
+   ok=ok("200", "The edited message.", "Message"),
+   errors={"400": ["text_required", "text_invalid_utf8", "text_invalid_characters"], "403": ["not_author"], "404": ["message_not_found"],
+           "409": ["message_deleted", "channel_archived"], "413": ["message_too_long"]})
+op("DELETE", "/api/v1/messages/{id}", "deleteMessage", "messages", "Delete a message",
+   "The author, a channel admin, or an organisation admin (not in DMs). Hides the message from everyone; the original stays stored for compliance. Idempotent.", pathparams=["MessageID"],
+   ok={"204": {"description": "Deleted."}}, errors={"403": ["not_author"], "404": ["message_not_found"]})
+op("POST", "/api/v1/messages/{id}/recall", "recallMessage", "messages", "Recall (撤回) a message",
+   "The author within the organisation's recall window, or an organisation admin at any time. Everyone sees that it was recalled and by whom.", pathparams=["MessageID"],
+   ok=ok("200", "The recalled message.", "Message"),
+   errors={"403": ["not_author"], "404": ["message_not_found"], "409": ["message_deleted", "recall_window_passed"]})
+op("GET", "/api/v1/messages/{id}/history", "messageEdits", "messages", "Edit history",
+   "Previous texts of a message, oldest first (empty once deleted or recalled). Whoever may read its channel.", pathparams=["MessageID"],
+   ok=ok("200", "The edit history.", "EditList"), errors={"404": ["message_not_found"]})
+op("GET", "/api/v1/messages/{id}/replies", "replies", "messages", "Thread replies",
+   "Replies to a top-level message after a seq, ascending. Whoever may read its channel.", pathparams=["MessageID"],
+   params=[seqq("after", "Replies after this seq."), pref("Limit")], ok=ok("200", "A page of replies.", "ReplyPage"),
+   errors={"400": ["not_a_thread_root", "cursor_invalid", "limit_invalid"], "404": ["message_not_found"]})
+for method, opid, summary, extra in (("PUT", "addReaction", "React with an emoji", {"413": ["too_many_reactions"]}), ("DELETE", "removeReaction", "Remove the caller's reaction", {})):
+    e = {"400": ["emoji_invalid"], "403": ["not_a_member"], "404": ["message_not_found"], "409": ["message_deleted", "channel_archived"]}
+    e.update(extra)
+    op(method, "/api/v1/messages/{id}/reactions/{emoji}", opid, "messages", summary,
+       "Members of the message's channel. Idempotent. A message has at most 50 different emoji.", pathparams=["MessageID", "Emoji"],
+       ok=ok("200", "The message.", "Message"), errors=e)
+for method, opid, summary in (("POST", "pin", "Pin a message"), ("DELETE", "unpin", "Unpin a message")):
+    op(method, "/api/v1/messages/{id}/pin", opid, "messages", summary,
+       "Members who may post in the channel, and channel admins. Not for deleted or recalled messages or archived channels. Idempotent.", pathparams=["MessageID"],
+       ok=ok("200", "The message.", "Message"), errors={"403": ["not_a_member"], "404": ["message_not_found"], "409": ["message_deleted", "channel_archived"]})
+op("GET", "/api/v1/messages/{id}/receipts", "receipts", "messages", "Read receipts",
+   "Which members have read the message, for DMs and channels of up to the organisation's `receipt_max_members`. Whoever may read its channel.", pathparams=["MessageID"],
+   ok=ok("200", "Readers and non-readers.", "ReceiptList"), errors={"404": ["message_not_found"], "409": ["channel_too_large_for_receipts"]})
+# --- stream
+op("GET", "/api/v1/stream", "stream", "stream", "Realtime event stream (WebSocket)",
+   "Upgrades to a WebSocket carrying every event the user may see, in order; see docs/realtime.md for the protocol and close codes. Any authenticated user. Cookie sessions must come from the same origin (the Origin header, when present, must name the requested host).",
+   params=[{"name": "since", "in": "query", "description": "The last event seq the client received: resume with every later event. Without it, live events after `hello.seq`.", "schema": {"type": "integer", "format": "int64", "minimum": 0}}],
+   ok={"101": {"description": "Switching Protocols: the WebSocket stream (frames are `Frame` objects and control frames, see docs/realtime.md)."}},
+   errors={"403": ["origin_not_allowed"]})
+
+WRITE = {"POST", "PUT", "PATCH", "DELETE"}
+paths = collections.OrderedDict()
+for o in ops:
+    item = paths.setdefault(o["path"], collections.OrderedDict())
+    if o["pathparams"]:
+        item["parameters"] = [pref(p) for p in o["pathparams"]]
+    errors = {k: list(v) for k, v in o["errors"].items()}
+    def add(st, codes, front=False):
+        cur = errors.setdefault(st, [])
+        for c in codes:
+            if c not in cur:
+                if front: cur.insert(0, c)
+                else: cur.append(c)
+    if o["body"]:
+        add("400", DECODE, front=True)
+        add("413", ["body_too_large"], front=True)
+    if o["pathparams"]:
+        add("400", ["id_invalid"], front=True)
+    if o["auth"]:
+        add("401", ["unauthenticated", "session_expired", "user_deactivated"])
+        if o["method"] in WRITE:
+            add("403", ["csrf_failed"])
+    if o["opid"] not in ("healthz", "getOpenAPI"):
+        add("503", ["unavailable"])
+        if o["method"] in WRITE:
+            add("503", ["shutting_down"])
+    responses = collections.OrderedDict()
+    for st in sorted(o["ok"]):
+        responses[st] = o["ok"][st]
+    for st in sorted(errors):
+        codes = errors[st]
+        if o["opid"] == "stream" and st in ("400", "503"):
+            continue
+        responses[st] = {"$ref": "#/components/responses/Error",
+                         "description": STATUS_TEXT[st] + " Codes: " + ", ".join("`%s`" % c for c in codes) + "."}
+    if o["opid"] == "stream":
+        responses["400"] = {"description": "`since` is not a non-negative integer (plain text, not an ErrorBody).", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        responses["503"] = {"description": "The server is shutting down (plain text, not an ErrorBody), or `unavailable` (ErrorBody) while authenticating.",
+                            "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
+                            "content": {"text/plain": {"schema": {"type": "string"}}, "application/json": {"schema": ref("ErrorBody")}}}
+        responses = collections.OrderedDict(sorted(responses.items()))
+    oper = collections.OrderedDict()
+    oper["operationId"] = o["opid"]
+    oper["tags"] = [o["tag"]]
+    oper["summary"] = o["summary"]
+    oper["description"] = o["desc"]
+    if not o["auth"]:
+        oper["security"] = []
+    elif o["method"] in WRITE:
+        oper["security"] = [{"bearerAuth": []}, {"sessionCookie": [], "csrfToken": []}]
+    else:
+        oper["security"] = [{"bearerAuth": []}, {"sessionCookie": []}]
+    if o["params"]:
+        oper["parameters"] = o["params"]
+    if o["body"]:
+        oper["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(o["body"])}}}
+    oper["responses"] = responses
+    item[o["method"].lower()] = oper
+
+doc = collections.OrderedDict()
+doc["openapi"] = "3.1.0"
+doc["info"] = {
+    "title": "Parley API",
+    "version": "1",
+    "summary": "The public REST API of Parley, an enterprise chat server.",
+    "description": "Everything the web client does goes through this API. JSON in and out, UTF-8; request bodies are limited to 256 KiB and unknown fields, wrong types, invalid UTF-8 and control characters are refused with 400. IDs are positive integers below 2^53; times are RFC 3339 UTC strings with milliseconds, or null. Errors carry a stable `error.code` and a message in the caller's language (Accept-Language zh-CN or en). Any route may also answer 500 `internal`; unknown paths under /api/ answer 404 `not_found`, wrong methods 405 `method_not_allowed`. Authorization is decided by the server per route as described in each operation. The prose guide is docs/api.md; the realtime protocol is docs/realtime.md.",
+    "license": {"name": "Apache 2.0", "identifier": "Apache-2.0"},
+}
+doc["servers"] = [{"url": "/"}]
+doc["tags"] = [{"name": n, "description": d} for n, d in [
+    ("meta", "Health, readiness and this document."), ("session", "First-run setup, login and logout."),
+    ("org", "The caller's organisation."), ("users", "Users, profiles and presence."),
+    ("channels", "Channels, DMs, membership and read state."), ("messages", "Messages, threads, reactions, pins and receipts."),
+    ("stream", "The realtime event stream.")]]
+doc["paths"] = paths
+doc["components"] = collections.OrderedDict([
+    ("securitySchemes", {
+        "bearerAuth": {"type": "http", "scheme": "bearer", "description": "A token from POST /api/v1/auth/login (scripts, bots, SDKs). No CSRF token needed."},
+        "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "parley_session", "description": "The web client's session cookie (HttpOnly, SameSite=Lax), from login or setup with `cookie: true`."},
+        "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token", "description": "With a cookie session, every state-changing request must send this header equal to the readable cookie `parley_csrf`; else 403 `csrf_failed`."},
+    }),
+    ("headers", {"Retry-After": {"description": "Seconds to wait before retrying (429 and 503).", "schema": {"type": "integer", "minimum": 0}}}),
+    ("responses", {"Error": {"description": "An error. `error.code` is stable and machine-readable; `error.message` is localised.",
+                             "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"}},
+                             "content": {"application/json": {"schema": ref("ErrorBody")}}}}),
+    ("parameters", params),
+    ("schemas", schemas),
+])
+open("internal/httpapi/openapi.json", "w", encoding="utf-8").write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+print(len(ops), "operations")
