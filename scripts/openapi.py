@@ -149,8 +149,8 @@ schemas["PresenceList"] = obj("Presence of the requested users.", {
 })
 schemas["ChannelList"] = obj("A list of channels.", {
     "channels": arr("Channel", "The channels."),
-    "next_cursor": s("Browse only: pass as `cursor` for the next page. Absent when there is no more."),
-}, required=["channels"])
+    "next_cursor": s("Browse: pass as `cursor` for the next page; empty when there is no more. Always empty for the caller's own channel list."),
+})
 schemas["MemberList"] = obj("A channel's members.", {"members": arr("Member", "Every member.")})
 schemas["InviteResult"] = obj("The result of an invitation.", {"added": i("How many users were added (users already members are not counted).", minimum=0)})
 schemas["MessageList"] = obj("A list of messages.", {"messages": arr("Message", "The messages.")})
@@ -344,7 +344,7 @@ op("GET", "/api/v1/presence", "presence", "users", "Presence of users",
    ok=ok("200", "Presence by user id.", "PresenceList"), errors={"400": ["id_invalid"], "413": ["too_many_users"]})
 # --- channels
 op("GET", "/api/v1/channels", "listChannels", "channels", "The caller's channels", "Every channel, DM and group DM the caller is a member of, with their membership and read state. Any authenticated user.",
-   ok=ok("200", "The caller's channels (no `next_cursor`).", "ChannelList"))
+   ok=ok("200", "The caller's channels (`next_cursor` is empty).", "ChannelList"))
 op("POST", "/api/v1/channels", "createChannel", "channels", "Create a channel",
    "Creates a public or private channel with the caller as owner and adds `user_ids` (active users of the organisation). Any authenticated user except guests.", body="NewChannel",
    ok=ok("201", "The new channel with the caller's membership.", "Channel"),

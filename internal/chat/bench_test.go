@@ -118,4 +118,3 @@ func BenchmarkHistoryPage(b *testing.B) {
 		}
 	}
 }
-

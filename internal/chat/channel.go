@@ -155,6 +155,9 @@ func (s *Service) addMembers(ctx context.Context, tx Tx, op string, actor accoun
 		if !u.Active {
 			return 0, errs.New(op, errs.Invalid, "user_deactivated")
 		}
+		if u.Role == account.RoleGuest && ch.Kind == KindPublic {
+			return 0, errs.New(op, errs.Permission, "guest_public_channel")
+		}
 		ok, err := tx.AddMember(ctx, Member{Channel: ch.ID, User: uid, Org: actor.Org, Role: role, JoinedAt: s.now()})
 		if err != nil {
 			return 0, err
@@ -202,6 +205,14 @@ func (s *Service) OpenDM(ctx context.Context, actor account.Actor, users []int64
 	err := s.update(ctx, op, func(tx Tx) error {
 		if ch, err := tx.ChannelByDMKey(ctx, actor.Org, key); err == nil {
 			m, err := tx.Member(ctx, ch.ID, actor.User)
+			if errs.Is(err, errs.NotFound) {
+				// The actor left this group DM earlier; opening it again
+				// brings them back (only its own members can name its key).
+				if _, err := s.addMembers(ctx, tx, op, actor, &ch, []int64{actor.User}); err != nil {
+					return err
+				}
+				m, err = tx.Member(ctx, ch.ID, actor.User)
+			}
 			if err != nil {
 				return err
 			}
@@ -259,6 +270,12 @@ func canAdmin(actor account.Actor, ch Channel, m *Member) bool {
 	return actor.IsAdmin() && !ch.Kind.IsDirect() && (ch.Kind == KindPublic || m != nil)
 }
 
+// isOwnerOrOrgAdmin reports whether the actor may act on a channel owner:
+// another owner of the channel, or an organisation admin.
+func isOwnerOrOrgAdmin(actor account.Actor, m *Member) bool {
+	return actor.IsAdmin() || (m != nil && m.Role == RoleOwner)
+}
+
 // UpdateChannel renames a channel or changes its topic, purpose or
 // announcement flag. Members may change the topic; the rest needs a channel
 // admin.
@@ -281,8 +298,13 @@ func (s *Service) UpdateChannel(ctx context.Context, actor account.Actor, id int
 		if (p.Name != nil || p.Purpose != nil || p.Announcement != nil) && !admin {
 			return errs.New(op, errs.Permission, "channel_admin_required")
 		}
-		if p.Topic != nil && !admin && (m == nil || !m.CanPost(ch)) {
-			return errs.New(op, errs.Permission, "not_a_member")
+		if p.Topic != nil && !admin {
+			if m == nil {
+				return errs.New(op, errs.Permission, "not_a_member")
+			}
+			if !m.CanPost(ch) {
+				return errs.New(op, errs.Permission, "channel_read_only")
+			}
 		}
 		if p.Name != nil {
 			if ch.Name, err = cleanChannelName(op, *p.Name); err != nil {
@@ -463,8 +485,12 @@ func (s *Service) RemoveMember(ctx context.Context, actor account.Actor, id, use
 		if user != actor.User && !canAdmin(actor, ch, m) {
 			return errs.New(op, errs.Permission, "channel_admin_required")
 		}
-		if _, err := tx.Member(ctx, ch.ID, user); err != nil {
+		target, err := tx.Member(ctx, ch.ID, user)
+		if err != nil {
 			return errs.E(op, errs.Other, "member_not_found", err)
+		}
+		if target.Role == RoleOwner && user != actor.User && !isOwnerOrOrgAdmin(actor, m) {
+			return errs.New(op, errs.Permission, "channel_owner_required")
 		}
 		return s.removeMember(ctx, tx, actor, ch, user)
 	})
@@ -491,6 +517,9 @@ func (s *Service) SetMemberRole(ctx context.Context, actor account.Actor, id, us
 		}
 		if target, err = tx.Member(ctx, ch.ID, user); err != nil {
 			return errs.E(op, errs.Other, "member_not_found", err)
+		}
+		if target.Role == RoleOwner && !isOwnerOrOrgAdmin(actor, m) {
+			return errs.New(op, errs.Permission, "channel_owner_required")
 		}
 		if target.Role == role {
 			return nil

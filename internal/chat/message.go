@@ -81,6 +81,9 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 	created := false
 	err = s.update(ctx, op, func(tx Tx) error {
 		if prev, err := tx.MessageByClientID(ctx, actor.Org, actor.User, clientID); err == nil {
+			if prev.Channel != channelID {
+				return errs.New(op, errs.Conflict, "client_id_taken")
+			}
 			msg = prev.Redacted()
 			return nil
 		} else if !errs.Is(err, errs.NotFound) {
@@ -497,8 +500,11 @@ func (s *Service) Pin(ctx context.Context, actor account.Actor, id int64, pinned
 		if msg, ch, m, err = readable(ctx, tx, op, actor, id); err != nil {
 			return err
 		}
-		if m == nil || (!m.CanPost(ch) && !canAdmin(actor, ch, m)) {
+		if m == nil {
 			return errs.New(op, errs.Permission, "not_a_member")
+		}
+		if !m.CanPost(ch) && !canAdmin(actor, ch, m) {
+			return errs.New(op, errs.Permission, "channel_read_only")
 		}
 		if msg.Hidden() {
 			return errs.New(op, errs.Conflict, "message_deleted")

@@ -32,14 +32,6 @@ type MemberChange struct {
 	By      int64 // who made the change
 }
 
-// ReadState is the payload of read.updated, sent to the reader only.
-type ReadState struct {
-	Channel      int64
-	LastReadSeq  int64
-	UnreadCount  int
-	MentionCount int
-}
-
 // Receipt is the payload of receipt.updated, sent to the channel's members
 // when the channel is small enough for read receipts.
 type Receipt struct {

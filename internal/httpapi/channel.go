@@ -11,7 +11,7 @@ import (
 // ChannelList is a list of channels.
 type ChannelList struct {
 	Channels   []Channel `json:"channels"`
-	NextCursor string    `json:"next_cursor,omitempty"`
+	NextCursor string    `json:"next_cursor"`
 }
 
 func (a *API) listChannels(w http.ResponseWriter, r *http.Request, c call) error {

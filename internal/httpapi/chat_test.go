@@ -454,3 +454,41 @@ func next(t *testing.T, s *realtime.Client, typ string) realtime.Frame {
 		}
 	}
 }
+
+func TestMembershipRules(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	alice, aliceID := env.User("member")
+	bob, bobID := env.User("member")
+	_, carolID := env.User("member")
+	_, guestID := env.User("guest")
+
+	// Leaving a group DM and opening it again brings you back.
+	group := must(alice.OpenDM(ctx, []int64{bobID, carolID}))
+	do(t, bob, "POST", fmt.Sprintf("/api/v1/channels/%d/leave", group.ID), nil, nil)
+	again := must(bob.OpenDM(ctx, []int64{aliceID, carolID}))
+	if again.ID != group.ID || again.Membership == nil {
+		t.Fatalf("reopened group DM: %+v", again)
+	}
+
+	// Guests may be invited to private channels, never public ones.
+	pub := must(alice.CreateChannel(ctx, "pub", "public", nil))
+	_, err := alice.Do(ctx, "POST", fmt.Sprintf("/api/v1/channels/%d/members", pub.ID), map[string]any{"user_ids": []int64{guestID}}, nil)
+	wantCode(t, err, 403, "guest_public_channel")
+	priv := must(alice.CreateChannel(ctx, "priv", "private", nil))
+	do(t, alice, "POST", fmt.Sprintf("/api/v1/channels/%d/members", priv.ID), map[string]any{"user_ids": []int64{guestID, bobID}}, nil)
+
+	// A channel admin cannot demote or remove the channel's owner.
+	do(t, alice, "PATCH", fmt.Sprintf("/api/v1/channels/%d/members/%d", priv.ID, bobID), map[string]any{"role": "admin"}, nil)
+	_, err = bob.Do(ctx, "PATCH", fmt.Sprintf("/api/v1/channels/%d/members/%d", priv.ID, aliceID), map[string]any{"role": "member"}, nil)
+	wantCode(t, err, 403, "channel_owner_required")
+	_, err = bob.Do(ctx, "DELETE", fmt.Sprintf("/api/v1/channels/%d/members/%d", priv.ID, aliceID), nil, nil)
+	wantCode(t, err, 403, "channel_owner_required")
+	// But removes an ordinary member.
+	do(t, bob, "DELETE", fmt.Sprintf("/api/v1/channels/%d/members/%d", priv.ID, guestID), nil, nil)
+
+	// A client id is the key of one message: reusing it elsewhere conflicts.
+	must2(alice.Post(ctx, pub.ID, "same-id", "first"))
+	_, _, err = alice.Post(ctx, priv.ID, "same-id", "second")
+	wantCode(t, err, 409, "client_id_taken")
+}

@@ -205,6 +205,8 @@ var catalog = map[string]text{
 	"channel_read_only":               {"You can read this channel but not post in it.", "你只能阅读此频道，不能发言。"},
 	"not_a_member":                    {"You are not a member of this channel.", "你不是该频道的成员。"},
 	"member_not_found":                {"That user is not a member of this channel.", "该用户不是此频道的成员。"},
+	"guest_public_channel":            {"Guests can only join private channels and direct messages.", "访客只能加入私有频道和私信。"},
+	"channel_owner_required":          {"Only a channel owner or an organisation admin can change a channel owner.", "只有频道所有者或组织管理员可以更改频道所有者。"},
 	"guest_not_allowed":               {"Guests cannot do that.", "访客无法执行此操作。"},
 	"invite_not_allowed":              {"You cannot invite people to this channel.", "你不能邀请他人加入此频道。"},
 	"dm_needs_another_user":           {"Choose at least one other person.", "请至少选择一位其他成员。"},

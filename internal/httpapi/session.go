@@ -149,6 +149,9 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, c call) error {
 	if !strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
 		return errs.New("httpapi.stream", errs.Invalid, "websocket_required")
 	}
+	if _, err := queryInt(r, "since", "cursor_invalid"); err != nil {
+		return err
+	}
 	a.Stream.ServeStream(w, r, realtimePrincipal(c.actor))
 	return nil
 }

@@ -37,10 +37,12 @@ func (a *API) patchOrg(w http.ResponseWriter, r *http.Request, c call) error {
 	}
 	p := account.OrgPatch{Name: req.Name, ReceiptMaxMembers: req.ReceiptMaxMembers}
 	if req.RecallWindowSeconds != nil {
-		if *req.RecallWindowSeconds < 0 || *req.RecallWindowSeconds > 365*24*3600 {
-			return errs.New("httpapi.patchOrg", errs.Invalid, "recall_window_invalid")
+		// Out-of-range values become -1 so that the service refuses them
+		// after its permission check, without overflowing the conversion.
+		d := time.Duration(-1)
+		if sec := *req.RecallWindowSeconds; sec >= 0 && sec <= 365*24*3600 {
+			d = time.Duration(sec) * time.Second
 		}
-		d := time.Duration(*req.RecallWindowSeconds) * time.Second
 		p.RecallWindow = &d
 	}
 	o, err := a.Accounts.UpdateOrg(r.Context(), c.actor, p)
