@@ -1,0 +1,73 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "parley.json")
+	os.WriteFile(file, []byte(`{"addr": "127.0.0.1:9001", "data": "/from/file", "log_level": "warn", "replay_window": "48h"}`), 0o600)
+	cfg, err := Load("serve", []string{"--config", file, "--log-level", "debug"},
+		env(map[string]string{"PARLEY_DATA": "/from/env", "PARLEY_LOG_LEVEL": "error"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9001" { // file over default
+		t.Errorf("addr %q", cfg.Addr)
+	}
+	if cfg.DataDir != "/from/env" { // env over file
+		t.Errorf("data %q", cfg.DataDir)
+	}
+	if cfg.LogLevel != "debug" { // flag over env
+		t.Errorf("log level %q", cfg.LogLevel)
+	}
+	if cfg.ReplayWindow != 48*time.Hour {
+		t.Errorf("replay window %v", cfg.ReplayWindow)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	dir := t.TempDir()
+	unknown := filepath.Join(dir, "u.json")
+	os.WriteFile(unknown, []byte(`{"adress": "x"}`), 0o600)
+	for name, args := range map[string][]string{
+		"bad addr":         {"--addr", "nonsense"},
+		"bad duration":     {"--replay-window", "soon"},
+		"too short window": {"--replay-window", "10s"},
+		"bad level":        {"--log-level", "loud"},
+		"bad bool":         {"--secure-cookies", "maybe"},
+		"unknown file key": {"--config", unknown},
+		"missing file":     {"--config", filepath.Join(dir, "none.json")},
+		"stray argument":   {"extra"},
+	} {
+		if _, err := Load("serve", args, env(nil)); err == nil {
+			t.Errorf("%s: accepted %v", name, args)
+		}
+	}
+	if _, err := Load("serve", nil, env(map[string]string{"PARLEY_WS_QUEUE": "lots"})); err == nil {
+		t.Error("bad environment value accepted")
+	}
+}
+
+// TestDocumented keeps docs/configuration.md in step with the options.
+func TestDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, o := range options() {
+		for _, want := range []string{"--" + o.name, o.env(), o.key()} {
+			if !strings.Contains(doc, want) {
+				t.Errorf("docs/configuration.md does not mention %s", want)
+			}
+		}
+	}
+}
