@@ -90,3 +90,54 @@ func TestDependencyDirection(t *testing.T) {
 		}
 	}
 }
+
+// TestDependenciesDocumented fails when go.mod or web/package.json names a
+// module that docs/dependencies.md does not list with its reason.
+func TestDependenciesDocumented(t *testing.T) {
+	root := filepath.Join("..", "..")
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "dependencies.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inRequire := false
+	for _, line := range strings.Split(string(gomod), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "require ("):
+			inRequire = true
+			continue
+		case line == ")":
+			inRequire = false
+			continue
+		case strings.HasPrefix(line, "require "):
+			line = strings.TrimPrefix(line, "require ")
+		case !inRequire:
+			continue
+		}
+		mod := strings.Fields(line)
+		if len(mod) > 0 && !strings.Contains(string(doc), "`"+mod[0]+"`") {
+			t.Errorf("docs/dependencies.md does not list Go module %s", mod[0])
+		}
+	}
+	pkgJSON, err := os.ReadFile(filepath.Join(root, "web", "package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Dependencies, DevDependencies map[string]string
+	}
+	if err := json.Unmarshal(pkgJSON, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	for _, deps := range []map[string]string{pkg.Dependencies, pkg.DevDependencies} {
+		for name := range deps {
+			if !strings.Contains(string(doc), "`"+name+"`") {
+				t.Errorf("docs/dependencies.md does not list npm package %s", name)
+			}
+		}
+	}
+}
