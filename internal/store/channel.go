@@ -80,17 +80,22 @@ func (q Queries) BrowseChannels(ctx context.Context, org int64, query string, af
 
 // unreadCountsSQL counts, for one member, the top-level messages after their
 // read position and the messages after it that mention them (by name or
-// @here via the mentions table, or @channel/@all via the message flag).
+// @here via the mentions table, or @channel/@all via the message flag). Each
+// count stops at MaxUnreadCount so that a member far behind in a busy
+// channel costs a bounded index scan; clients show "999+".
 const unreadCountsSQL = `
-	(SELECT COUNT(*) FROM messages m
+	(SELECT COUNT(*) FROM (SELECT 1 FROM messages m
 	 WHERE m.channel_id = cm.channel_id AND m.seq > cm.last_read_seq
 	   AND (m.root_id = 0 OR m.also_in_channel = 1) AND m.deleted_at = 0 AND m.recalled_at = 0
-	   AND m.author_id <> cm.user_id),
-	(SELECT COUNT(*) FROM mentions x
-	 WHERE x.channel_id = cm.channel_id AND x.user_id = cm.user_id AND x.seq > cm.last_read_seq)
-	+ (SELECT COUNT(*) FROM messages m
+	   AND m.author_id <> cm.user_id LIMIT 1000)),
+	(SELECT COUNT(*) FROM (SELECT 1 FROM mentions x
+	 WHERE x.channel_id = cm.channel_id AND x.user_id = cm.user_id AND x.seq > cm.last_read_seq LIMIT 1000))
+	+ (SELECT COUNT(*) FROM (SELECT 1 FROM messages m
 	 WHERE m.channel_id = cm.channel_id AND m.seq > cm.last_read_seq AND m.mention_channel = 1
-	   AND m.author_id <> cm.user_id AND m.deleted_at = 0 AND m.recalled_at = 0)`
+	   AND m.author_id <> cm.user_id AND m.deleted_at = 0 AND m.recalled_at = 0 LIMIT 1000))`
+
+// MaxUnreadCount is where unread and mention counts stop counting.
+const MaxUnreadCount = 1000
 
 const memberCols = `cm.channel_id, cm.user_id, cm.org_id, cm.role, cm.last_read_seq, cm.muted, cm.starred,
 	cm.star_order, cm.joined_at`
