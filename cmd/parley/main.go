@@ -33,6 +33,10 @@ Usage:
   parley migrate [--data DIR]     apply pending database migrations and exit
   parley admin bootstrap --data DIR --org NAME --email E --password P [--username U] [--name N]
                                   create the first organisation and its owner
+  parley admin create-org --data DIR --org NAME --email E --password P
+                                  add another organisation (SaaS mode)
+  parley bench [--suite smoke|standard] [--json FILE] [--write-doc FILE]
+                                  run the benchmark suite (see docs/benchmarks.md)
   parley version                  print the version
 
 Every option can also be set with a PARLEY_* environment variable or a JSON
@@ -55,6 +59,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return migrate(args[1:], stdout, stderr, getenv)
 	case "admin":
 		return admin(args[1:], stdout, stderr, getenv)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "parley", buildVersion())
 		return 0
@@ -149,11 +155,12 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 func admin(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	if len(args) == 0 || args[0] != "bootstrap" {
-		fmt.Fprint(stderr, "Usage: parley admin bootstrap --data DIR --org NAME --email E --password P [--username U] [--name N]\n")
+	if len(args) == 0 || (args[0] != "bootstrap" && args[0] != "create-org") {
+		fmt.Fprint(stderr, "Usage: parley admin bootstrap|create-org --data DIR --org NAME --email E --password P [--username U] [--name N]\n")
 		return 2
 	}
-	fs := flag.NewFlagSet("admin bootstrap", flag.ContinueOnError)
+	sub := args[0]
+	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("data", envOr(getenv, "PARLEY_DATA", "./data"), "data directory (env PARLEY_DATA)")
 	org := fs.String("org", "", "organisation name")
@@ -168,17 +175,25 @@ func admin(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	if *password == "" {
 		*password = getenv("PARLEY_BOOTSTRAP_PASSWORD")
 	}
-	if *username == "" {
+	derived := *username == ""
+	if derived {
 		u, _, _ := cutAt(*email)
 		*username = u
 	}
-	_, owner, err := server.Bootstrap(context.Background(), *dir, account.BootstrapInput{OrgName: *org, Email: *email,
+	create := server.Bootstrap
+	if sub == "create-org" {
+		create = server.CreateOrg
+	}
+	_, owner, err := create(context.Background(), *dir, account.BootstrapInput{OrgName: *org, Email: *email,
 		Username: *username, DisplayName: *name, Password: *password, Locale: *locale})
 	if err != nil {
 		if errs.CodeOf(err) == "already_set_up" {
-			fmt.Fprintln(stderr, "parley admin bootstrap: an organisation already exists in", *dir, "- nothing changed")
+			fmt.Fprintln(stderr, "parley admin bootstrap: an organisation already exists in", *dir,
+				"- nothing changed (use 'parley admin create-org' to add another organisation)")
+		} else if derived && errs.CodeOf(err) == "username_invalid" {
+			fmt.Fprintf(stderr, "parley admin %s: the username taken from the e-mail address (%q) is not valid: pass --username (2-40 of a-z, 0-9, '.', '_', '-')\n", sub, *username)
 		} else {
-			fmt.Fprintln(stderr, "parley admin bootstrap:", errs.CodeOf(err), "-", err)
+			fmt.Fprintf(stderr, "parley admin %s: %s - %v\n", sub, errs.CodeOf(err), err)
 		}
 		return 1
 	}
