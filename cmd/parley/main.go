@@ -97,7 +97,7 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func serve(args []string, stderr io.Writer, getenv func(string) string) int {
-	cfg, err := config.Load("serve", args, getenv)
+	cfg, err := config.Load("serve", args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sort"
@@ -147,12 +148,12 @@ func options() []option {
 
 // Load builds the configuration of a command from defaults, the JSON file
 // named by --config or PARLEY_CONFIG, the environment and args. getenv is
-// os.Getenv in production and a map in tests.
-func Load(name string, args []string, getenv func(string) string) (Config, error) {
+// os.Getenv in production and a map in tests; help and flag errors go to out.
+func Load(name string, args []string, getenv func(string) string, out io.Writer) (Config, error) {
 	cfg := Default()
 	opts := options()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(out)
 	configFile := fs.String("config", getenv("PARLEY_CONFIG"), "JSON config file (env PARLEY_CONFIG)")
 	flagVals := map[string]*string{}
 	for _, o := range opts {

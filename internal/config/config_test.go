@@ -1,6 +1,7 @@
 package config
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +16,7 @@ func TestPrecedence(t *testing.T) {
 	file := filepath.Join(dir, "parley.json")
 	os.WriteFile(file, []byte(`{"addr": "127.0.0.1:9001", "data": "/from/file", "log_level": "warn", "replay_window": "48h"}`), 0o600)
 	cfg, err := Load("serve", []string{"--config", file, "--log-level", "debug"},
-		env(map[string]string{"PARLEY_DATA": "/from/env", "PARLEY_LOG_LEVEL": "error"}))
+		env(map[string]string{"PARLEY_DATA": "/from/env", "PARLEY_LOG_LEVEL": "error"}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +48,11 @@ func TestInvalid(t *testing.T) {
 		"missing file":     {"--config", filepath.Join(dir, "none.json")},
 		"stray argument":   {"extra"},
 	} {
-		if _, err := Load("serve", args, env(nil)); err == nil {
+		if _, err := Load("serve", args, env(nil), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, args)
 		}
 	}
-	if _, err := Load("serve", nil, env(map[string]string{"PARLEY_WS_QUEUE": "lots"})); err == nil {
+	if _, err := Load("serve", nil, env(map[string]string{"PARLEY_WS_QUEUE": "lots"}), io.Discard); err == nil {
 		t.Error("bad environment value accepted")
 	}
 }
