@@ -48,8 +48,9 @@ type Store interface {
 	// UserByLogin finds a user by e-mail or username with the password hash; NotFound.
 	UserByLogin(ctx context.Context, login string) (account.User, string, error)
 	User(ctx context.Context, org, id int64) (account.User, error)
-	// SessionByHash returns NotFound for unknown tokens.
-	SessionByHash(ctx context.Context, hash []byte) (Session, error)
+	// SessionUser returns a session and its user by the token's hash;
+	// NotFound for unknown tokens.
+	SessionUser(ctx context.Context, hash []byte) (Session, account.User, error)
 	Update(ctx context.Context, fn func(tx Tx) error) error
 }
 
@@ -176,7 +177,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (account.Actor
 	if token == "" || len(token) > 128 {
 		return account.Actor{}, Session{}, errs.New(op, errs.Unauthenticated, "unauthenticated")
 	}
-	sess, err := s.store.SessionByHash(ctx, hashToken(token))
+	sess, u, err := s.store.SessionUser(ctx, hashToken(token))
 	if err != nil {
 		if errs.Is(err, errs.NotFound) {
 			return account.Actor{}, Session{}, errs.New(op, errs.Unauthenticated, "unauthenticated")
@@ -185,10 +186,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (account.Actor
 	}
 	if !s.now().Before(sess.ExpiresAt) {
 		return account.Actor{}, Session{}, errs.New(op, errs.Unauthenticated, "session_expired")
-	}
-	u, err := s.store.User(ctx, sess.Org, sess.User)
-	if err != nil {
-		return account.Actor{}, Session{}, errs.E(op, errs.Unauthenticated, "unauthenticated", err)
 	}
 	if !u.Active {
 		return account.Actor{}, Session{}, errs.New(op, errs.Unauthenticated, "user_deactivated")

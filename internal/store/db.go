@@ -79,7 +79,8 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 	// busy_timeout first so that the other pragmas wait instead of failing;
 	// WAL for concurrent readers; synchronous=FULL so that every commit is
 	// fsynced: an acknowledged write survives power loss.
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)"
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)" +
+		"&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)"
 	write, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open writer: %w", err)
