@@ -43,7 +43,7 @@ func Start(tb testing.TB) *Env {
 		tb.Fatalf("bootstrap: %v", err)
 	}
 	e := &Env{Dir: dir, tb: tb}
-	e.startServer()
+	e.startServer(nil)
 	owner, _, err := apiclient.New(e.URL).Login(ctx, "owner@acme.test", Password)
 	if err != nil {
 		tb.Fatalf("login owner: %v", err)
@@ -52,7 +52,17 @@ func Start(tb testing.TB) *Env {
 	return e
 }
 
-func (e *Env) startServer() {
+// StartEmpty starts a server on a fresh data directory with no
+// organisation, as on a first run; its log goes to logOut (plus stderr when
+// PARLEY_TEST_LOG is set) so a test can read the setup link.
+func StartEmpty(tb testing.TB, logOut io.Writer) *Env {
+	tb.Helper()
+	e := &Env{Dir: tb.TempDir(), tb: tb}
+	e.startServer(logOut)
+	return e
+}
+
+func (e *Env) startServer(extraLog io.Writer) {
 	tb := e.tb
 	cfg := config.Default()
 	cfg.DataDir = e.Dir
@@ -60,6 +70,9 @@ func (e *Env) startServer() {
 	var logOut io.Writer = io.Discard
 	if os.Getenv("PARLEY_TEST_LOG") != "" {
 		logOut = os.Stderr
+	}
+	if extraLog != nil {
+		logOut = io.MultiWriter(logOut, extraLog)
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
