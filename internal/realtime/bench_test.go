@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -53,6 +55,40 @@ func BenchmarkDeliverFanout(b *testing.B) {
 				h.wg.Wait()
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/recipient")
+		})
+	}
+}
+
+// BenchmarkPresenceChange measures one presence change in an organisation
+// of n live streams, each subscribed to 20 users: the cost follows the
+// subject's subscribers (about 20), not n.
+func BenchmarkPresenceChange(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			h := NewHub(Config{QueueSize: 1 << 20}, nil, nil, nil)
+			o := newOrgState(1)
+			h.orgs[1] = o
+			rng := rand.New(rand.NewPCG(1, 2))
+			for i := range n {
+				u := int64(i + 1)
+				c := &conn{hub: h, p: Principal{Org: 1, User: u}, nc: discardConn{}}
+				o.live[u] = append(o.live[u], c)
+				sub := make([]int64, 20)
+				for j := range sub {
+					sub[j] = 1 + rng.Int64N(int64(n))
+				}
+				slices.Sort(sub)
+				o.setPresenceSub(c, slices.Compact(sub))
+			}
+			statuses := []string{StatusOnline, StatusAway}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				u := int64(i%n + 1)
+				h.Deliver(event.Event{Org: 1, Type: "presence", Frame: presenceJSON(u, statuses[i/n%2])})
+				h.wg.Wait()
+			}
+			b.ReportMetric(float64(h.presenceFrames.Load())/float64(b.N), "frames/op")
 		})
 	}
 }

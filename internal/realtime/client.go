@@ -22,12 +22,14 @@ const maxServerFrame = 64 << 20
 
 // Frame is one server→client message as decoded by Client.
 type Frame struct {
-	Seq       int64           // event sequence; in hello the organisation's latest; 0 otherwise
-	Type      string          // "hello", "ready", "resync", "pong", "typing", "presence" or an event type
-	ChannelID int64           // channel_id, for typing
-	UserID    int64           // user_id, for typing and presence
-	Data      json.RawMessage // the data field of events
-	Raw       []byte          // the whole frame as received
+	Seq       int64            // event sequence; in hello the organisation's latest; 0 otherwise
+	Type      string           // "hello", "ready", "resync", "pong", "typing", "presence" or an event type
+	ChannelID int64            // channel_id, for typing
+	UserID    int64            // user_id, for typing and presence
+	Status    string           // status, for a presence change
+	Users     map[int64]string // users, for a presence snapshot (the answer to presence_sub)
+	Data      json.RawMessage  // the data field of events
+	Raw       []byte           // the whole frame as received
 }
 
 // CloseError is returned by Client.Next when the server closed the stream.
@@ -137,16 +139,19 @@ func (c *Client) readErr(ctx context.Context, err error) error {
 
 func decodeFrame(p []byte) (Frame, error) {
 	var w struct {
-		Seq       int64           `json:"seq"`
-		Type      string          `json:"type"`
-		ChannelID int64           `json:"channel_id"`
-		UserID    int64           `json:"user_id"`
-		Data      json.RawMessage `json:"data"`
+		Seq       int64            `json:"seq"`
+		Type      string           `json:"type"`
+		ChannelID int64            `json:"channel_id"`
+		UserID    int64            `json:"user_id"`
+		Status    string           `json:"status"`
+		Users     map[int64]string `json:"users"`
+		Data      json.RawMessage  `json:"data"`
 	}
 	if err := json.Unmarshal(p, &w); err != nil {
 		return Frame{Raw: p}, fmt.Errorf("realtime: bad server frame: %w", err)
 	}
-	return Frame{Seq: w.Seq, Type: w.Type, ChannelID: w.ChannelID, UserID: w.UserID, Data: w.Data, Raw: p}, nil
+	return Frame{Seq: w.Seq, Type: w.Type, ChannelID: w.ChannelID, UserID: w.UserID, Status: w.Status,
+		Users: w.Users, Data: w.Data, Raw: p}, nil
 }
 
 // Send marshals v as JSON and sends it as one text message.
@@ -156,6 +161,20 @@ func (c *Client) Send(ctx context.Context, v any) error {
 		return fmt.Errorf("realtime: send: %w", err)
 	}
 	return c.writeFrame(ctx, ws.NewTextFrame(b))
+}
+
+// SubscribePresence replaces the stream's presence subscription with users
+// (at most MaxPresenceSub; an empty list unsubscribes from everyone). The
+// server answers with one presence frame whose Users holds their statuses,
+// then sends their changes.
+func (c *Client) SubscribePresence(ctx context.Context, users []int64) error {
+	if users == nil {
+		users = []int64{}
+	}
+	return c.Send(ctx, struct {
+		Type    string  `json:"type"`
+		UserIDs []int64 `json:"user_ids"`
+	}{"presence_sub", users})
 }
 
 // writeFrame masks and writes one frame; f's payload is modified.

@@ -16,8 +16,8 @@ const closeGrace = 2 * time.Second
 // conn is one stream. An idle conn costs one goroutine (the reader); a
 // writer goroutine exists only while frames are queued.
 //
-// Locking: org.mu guards chans and pending (routing state); c.mu guards the
-// write side. The order is org.mu then c.mu.
+// Locking: org.mu guards chans, pending and presenceSub (routing state);
+// c.mu guards the write side. The order is org.mu then c.mu.
 type conn struct {
 	hub *Hub
 	org *orgState
@@ -27,8 +27,10 @@ type conn struct {
 	hdr [ws.MaxHeaderSize - 2]byte
 
 	chans   map[int64]struct{} // channels routed to this conn (live state)
-	pending []*delivery        // catching up: every org event since register
+	pending []*delivery        // catching up: every durable org event since register
 	after   int64              // live: durable events up to this seq were replayed or skipped
+
+	presenceSub []int64 // users whose presence this conn gets, sorted (live state)
 
 	mu        sync.Mutex
 	q         [][]byte // encoded frames waiting for the writer
@@ -254,6 +256,8 @@ func (c *conn) handle(p []byte) {
 		c.hub.typing(c, m.ChannelID)
 	case "presence":
 		c.hub.syncPresence(c.org, c.p.User, m.Status)
+	case "presence_sub":
+		c.hub.subscribePresence(c, m.UserIDs)
 	default:
 		// Unknown types are ignored so that newer clients work with older servers.
 	}

@@ -205,12 +205,12 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	ran := make(chan error, 1)
 	go func() { ran <- h.hub.Run(runCtx) }()
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		org, user, ok := parsePrincipal(r.Header.Get("X-Test-User"))
+		p, ok := parsePrincipal(r.Header.Get("X-Test-User"))
 		if !ok {
 			http.Error(w, "unauthenticated", http.StatusUnauthorized)
 			return
 		}
-		h.hub.ServeStream(w, r, Principal{Org: org, User: user})
+		h.hub.ServeStream(w, r, p)
 	}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -230,14 +230,16 @@ func newHarness(t *testing.T, cfg Config) *harness {
 	return h
 }
 
-func parsePrincipal(s string) (org, user int64, ok bool) {
+// parsePrincipal reads "org:user", or "org:user:guest" for a guest.
+func parsePrincipal(s string) (Principal, bool) {
 	a, b, found := strings.Cut(s, ":")
 	if !found {
-		return 0, 0, false
+		return Principal{}, false
 	}
+	b, guest := strings.CutSuffix(b, ":guest")
 	org, err1 := strconv.ParseInt(a, 10, 64)
 	user, err2 := strconv.ParseInt(b, 10, 64)
-	return org, user, err1 == nil && err2 == nil
+	return Principal{Org: org, User: user, Guest: guest}, err1 == nil && err2 == nil
 }
 
 // checkNoHubGoroutines fails when a reader, writer or Run loop survived.
@@ -299,11 +301,17 @@ func (h *harness) dial(user, since int64) *Client {
 
 func (h *harness) dialOrg(org, user, since int64) *Client {
 	h.t.Helper()
+	return h.dialAs(fmt.Sprintf("%d:%d", org, user), since)
+}
+
+// dialAs opens a stream for a principal written as parsePrincipal reads it.
+func (h *harness) dialAs(principal string, since int64) *Client {
+	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, h.url(), http.Header{"X-Test-User": {fmt.Sprintf("%d:%d", org, user)}}, since)
+	c, err := Dial(ctx, h.url(), http.Header{"X-Test-User": {principal}}, since)
 	if err != nil {
-		h.t.Fatalf("dial user %d: %v", user, err)
+		h.t.Fatalf("dial %s: %v", principal, err)
 	}
 	h.t.Cleanup(func() { c.Close() })
 	return c
@@ -312,7 +320,13 @@ func (h *harness) dialOrg(org, user, since int64) *Client {
 // connect dials fresh and returns the client after hello and ready.
 func (h *harness) connect(user int64) (*Client, int64) {
 	h.t.Helper()
-	c := h.dial(user, -1)
+	return h.connectAs(fmt.Sprintf("1:%d", user))
+}
+
+// connectAs is connect for a principal written as parsePrincipal reads it.
+func (h *harness) connectAs(principal string) (*Client, int64) {
+	h.t.Helper()
+	c := h.dialAs(principal, -1)
 	hello := mustNext(h.t, c, true)
 	if hello.Type != "hello" {
 		h.t.Fatalf("first frame %s, want hello", hello.Raw)

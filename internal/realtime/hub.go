@@ -55,6 +55,9 @@ type Config struct {
 
 	// PresenceVisible reports whether viewer may see subject's presence; nil
 	// means everyone in the organisation (the hook for restricting guests).
+	// It is called under the organisation's lock for each user of a
+	// presence_sub snapshot and each change sent to a subscriber, so it must
+	// be cheap and must not call the Hub.
 	PresenceVisible func(viewer Principal, subject int64) bool
 }
 
@@ -101,6 +104,10 @@ type Hub struct {
 	wg    sync.WaitGroup // readers, writers and catching-up handlers
 	count atomic.Int64
 
+	// Presence frames enqueued: changes and presence_sub snapshots. Read by
+	// tests to check that fan-out follows subscriptions.
+	presenceFrames, presenceSnapshots atomic.Int64
+
 	onClose func(p Principal, code int) // test hook: a close code was chosen
 	onLeave func(p Principal)           // test hook: a conn left routing and presence
 }
@@ -131,6 +138,7 @@ type orgState struct {
 	live      map[int64][]*conn            // user → connections routed by the index
 	catching  map[*conn]struct{}           // connections replaying history
 	index     map[int64]map[*conn]struct{} // channel → live member connections
+	subs      map[int64]map[*conn]struct{} // user → live connections subscribed to their presence
 	count     map[int64]int                // user → connections (both states)
 	presence  map[int64]string             // user → last status delivered (absent: offline)
 	announced map[int64]string             // user → last status this node published
@@ -142,8 +150,8 @@ type orgState struct {
 func newOrgState(id int64) *orgState {
 	return &orgState{
 		id: id, live: make(map[int64][]*conn), catching: make(map[*conn]struct{}),
-		index: make(map[int64]map[*conn]struct{}), count: make(map[int64]int),
-		presence: make(map[int64]string), announced: make(map[int64]string),
+		index: make(map[int64]map[*conn]struct{}), subs: make(map[int64]map[*conn]struct{}),
+		count: make(map[int64]int), presence: make(map[int64]string), announced: make(map[int64]string),
 	}
 }
 
@@ -159,25 +167,39 @@ func (h *Hub) lookup(org int64) *orgState {
 }
 
 // register adds c in the catching-up state. It fails when shutting down.
+// It costs O(1) and takes the hub's lock for writing only to create the
+// organisation's state, so connects of one organisation do not stall the
+// lookups of every other behind that organisation's fan-out.
 func (h *Hub) register(c *conn) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing {
-		return false
+	for {
+		h.mu.RLock()
+		if h.closing {
+			h.mu.RUnlock()
+			return false
+		}
+		o := h.orgs[c.p.Org]
+		if o == nil {
+			h.mu.RUnlock()
+			h.mu.Lock()
+			if h.orgs[c.p.Org] == nil && !h.closing {
+				h.orgs[c.p.Org] = newOrgState(c.p.Org)
+			}
+			h.mu.Unlock()
+			continue
+		}
+		// h.mu stays held (shared) until wg.Add: Shutdown sets closing under
+		// the write lock, so either it sees this conn or this conn sees
+		// closing; and dropIfEmpty cannot remove o meanwhile.
+		o.mu.Lock()
+		o.catching[c] = struct{}{}
+		o.count[c.p.User]++
+		o.mu.Unlock()
+		c.org = o
+		h.wg.Add(1) // released by the reader, or by ServeStream if it starts none
+		h.count.Add(1)
+		h.mu.RUnlock()
+		return true
 	}
-	o := h.orgs[c.p.Org]
-	if o == nil {
-		o = newOrgState(c.p.Org)
-		h.orgs[c.p.Org] = o
-	}
-	o.mu.Lock()
-	o.catching[c] = struct{}{}
-	o.count[c.p.User]++
-	o.mu.Unlock()
-	c.org = o
-	h.wg.Add(1) // released by the reader, or by ServeStream if it starts none
-	h.count.Add(1)
-	return true
 }
 
 // unregister removes c from routing and drops the organisation when empty.
@@ -205,6 +227,7 @@ func (h *Hub) unregister(c *conn) {
 		for ch := range c.chans {
 			o.unindex(c, ch)
 		}
+		o.setPresenceSub(c, nil)
 	}
 	if o.count[c.p.User]--; o.count[c.p.User] <= 0 {
 		delete(o.count, c.p.User)
@@ -267,6 +290,10 @@ type delivery struct {
 	wire    []byte // the WebSocket frame, header included
 	subject int64  // typing: the sender (excluded); presence: whose status
 	status  string // presence status
+
+	// ephemeral: typing or presence (Seq 0); not buffered during catch-up.
+	// presence: routed to the subscribers of subject only.
+	ephemeral, presence bool
 }
 
 func (h *Hub) prepare(ev event.Event) *delivery {
@@ -274,8 +301,10 @@ func (h *Hub) prepare(ev event.Event) *delivery {
 	if len(ev.Frame) > 0 && !ev.Revoke {
 		d.wire = textFrame(ev.Frame)
 	}
-	if ev.Seq == 0 && (ev.Type == "typing" || ev.Type == "presence") {
+	if ev.Seq == 0 && !ev.Revoke && (ev.Type == "typing" || ev.Type == "presence") {
 		d.subject, d.status = ephemeralMeta(ev.Frame)
+		d.ephemeral = true
+		d.presence = ev.Type == "presence" && d.subject != 0
 	}
 	return d
 }
@@ -289,6 +318,9 @@ func (h *Hub) matches(d *delivery, c *conn) bool {
 	}
 	if ev.Type == "typing" && ev.Seq == 0 && c.p.User == d.subject {
 		return false
+	}
+	if d.presence {
+		return c.subscribed(d.subject) && h.presenceVisible(d, c)
 	}
 	if ev.All {
 		return h.presenceVisible(d, c)
@@ -352,12 +384,21 @@ func (h *Hub) Deliver(ev event.Event) {
 	if o.removed {
 		return
 	}
-	if ev.Type == "presence" && ev.Seq == 0 && d.subject != 0 {
+	if d.presence {
 		if d.status == StatusOffline || d.status == "" {
 			delete(o.presence, d.subject)
 		} else {
 			o.presence[d.subject] = d.status
 		}
+		h.routePresence(o, d)
+		return
+	}
+	if d.ephemeral {
+		// Typing is not buffered for connections still replaying: it is
+		// stale by the time they go live, and a burst of connects must not
+		// cost O(connecting streams) per typing notice.
+		h.route(o, d)
+		return
 	}
 	for c := range o.catching {
 		switch {

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"slices"
 
 	"github.com/parley-chat/parley/internal/event"
 )
@@ -10,6 +11,12 @@ import (
 // decides when to announce a change and publishes it on the bus; every node
 // (this one included) learns it back through Deliver, so a cluster only
 // needs a bus that carries Seq 0 events.
+//
+// Presence is delivered by subscription: a connection lists the users whose
+// presence it shows (presence_sub) and gets their changes only, so one
+// change costs O(subscribers of that user), never O(connections in the
+// organisation). Announcing every change to every stream made N connects
+// cost N²/2 frames.
 
 // syncPresence publishes user's presence when it differs from what this
 // node last announced: online on the first connection, offline when the
@@ -44,12 +51,84 @@ func (h *Hub) syncPresence(o *orgState, user int64, want string) {
 		if status == "" {
 			status = StatusOffline
 		}
-		h.publish(event.Event{Org: o.id, Type: "presence", All: true, Frame: presenceJSON(user, status)})
+		// Routed by subscription in Deliver, not by an audience field.
+		h.publish(event.Event{Org: o.id, Type: "presence", Frame: presenceJSON(user, status)})
 	}
 	o.pubMu.Unlock()
 	if empty {
 		h.dropIfEmpty(o)
 	}
+}
+
+// subscribePresence replaces c's presence subscription with users (sorted,
+// unique, at most MaxPresenceSub) and queues one snapshot frame of their
+// statuses. The swap and the snapshot happen under the organisation lock,
+// as Deliver does, so no change is lost or sent before the snapshot. Users
+// c may not see (PresenceVisible) are left out of the snapshot and their
+// changes are filtered at delivery, where the hook is authoritative.
+func (h *Hub) subscribePresence(c *conn, users []int64) {
+	o := c.org
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.setPresenceSub(c, users)
+	shown := make([]int64, 0, len(users))
+	status := make([]string, 0, len(users))
+	for _, u := range users {
+		if h.cfg.PresenceVisible != nil && !h.cfg.PresenceVisible(c.p, u) {
+			continue
+		}
+		s, ok := o.presence[u]
+		if !ok {
+			s = StatusOffline
+		}
+		shown, status = append(shown, u), append(status, s)
+	}
+	c.enqueue(textFrame(presenceSnapshotJSON(shown, status)))
+	h.presenceSnapshots.Add(1)
+}
+
+// setPresenceSub moves c's entries in the subscription index from its old
+// list to users; o.mu is held. Cost: O(old + new), at most 2×MaxPresenceSub.
+func (o *orgState) setPresenceSub(c *conn, users []int64) {
+	for _, u := range c.presenceSub {
+		if m := o.subs[u]; m != nil {
+			delete(m, c)
+			if len(m) == 0 {
+				delete(o.subs, u)
+			}
+		}
+	}
+	for _, u := range users {
+		m := o.subs[u]
+		if m == nil {
+			m = make(map[*conn]struct{})
+			o.subs[u] = m
+		}
+		m[c] = struct{}{}
+	}
+	c.presenceSub = users
+}
+
+// subscribed reports whether c subscribed to user's presence; o.mu is held.
+func (c *conn) subscribed(user int64) bool {
+	_, ok := slices.BinarySearch(c.presenceSub, user)
+	return ok
+}
+
+// routePresence sends a presence change to the connections subscribed to
+// its subject that may see it; o.mu is held.
+func (h *Hub) routePresence(o *orgState, d *delivery) {
+	if d.wire == nil {
+		return
+	}
+	n := 0
+	for c := range o.subs[d.subject] {
+		if h.presenceVisible(d, c) {
+			c.enqueue(d.wire)
+			n++
+		}
+	}
+	h.presenceFrames.Add(int64(n))
 }
 
 // typing publishes a typing notice when c's user is a member of channel.

@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"bytes"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -321,49 +320,6 @@ func TestTypingOnlyFromMembersToOtherMembers(t *testing.T) {
 		}
 	}
 }
-
-func TestPresenceTransitions(t *testing.T) {
-	h := newHarness(t, Config{})
-	ctx := context.Background()
-	watcher, _ := h.connect(1)
-	expectPresence := func(user int64, status string) {
-		t.Helper()
-		for {
-			f := mustNext(t, watcher, true)
-			if f.Type == "presence" && f.UserID == 1 {
-				continue // the watcher's own online
-			}
-			if f.Type != "presence" || f.UserID != user || !jsonHas(f.Raw, `"status":"`+status+`"`) {
-				t.Fatalf("got %s, want presence %d %s", f.Raw, user, status)
-			}
-			return
-		}
-	}
-	a, _ := h.connect(2)
-	expectPresence(2, StatusOnline)
-	if got := h.hub.Presence(1, []int64{2, 3}); got[2] != StatusOnline || got[3] != StatusOffline {
-		t.Fatalf("Presence = %v", got)
-	}
-	a.Send(ctx, map[string]any{"type": "presence", "status": "away"})
-	expectPresence(2, StatusAway)
-	if got := h.hub.Online(1, []int64{1, 2}); !slices.Equal(got, []int64{1}) {
-		t.Fatalf("Online = %v, want [1] (2 is away)", got)
-	}
-	b, _ := h.connect(2) // a second connection changes nothing
-	a.Close()
-	h.waitLeave(2)
-	seq := h.log.commit(event.Event{Org: 1, All: true, Type: "sentinel"}, 0).Seq
-	if f := mustNext(t, watcher, true); f.Seq != seq {
-		t.Fatalf("got %s, want the sentinel (no presence change)", f.Raw)
-	}
-	b.Close()
-	expectPresence(2, StatusOffline)
-	if got := h.hub.Presence(1, []int64{2}); got[2] != StatusOffline {
-		t.Fatalf("Presence = %v", got)
-	}
-}
-
-func jsonHas(b []byte, s string) bool { return bytes.Contains(b, []byte(s)) }
 
 func TestRevokeClosesAllStreamsOfUser(t *testing.T) {
 	h := newHarness(t, Config{})

@@ -3,6 +3,7 @@ package realtime
 import (
 	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"strconv"
 
 	"github.com/gobwas/ws"
@@ -23,8 +24,13 @@ const (
 	CloseProtocol        = 4009 // the client sent a frame the server cannot accept
 )
 
-// MaxClientFrame is the largest client message payload the server accepts.
-const MaxClientFrame = 4096
+// MaxClientFrame is the largest client message payload the server accepts:
+// room for a presence_sub of MaxPresenceSub ids of any size (20 digits each).
+const MaxClientFrame = 16 << 10
+
+// MaxPresenceSub is the most user ids one presence_sub may list; a longer
+// list is a protocol error (4009), not truncated, so that a client bug shows.
+const MaxPresenceSub = 500
 
 // Presence statuses. Offline is never sent by clients.
 const (
@@ -95,11 +101,30 @@ func presenceJSON(user int64, status string) []byte {
 	return append(b, `"}`...)
 }
 
+// presenceSnapshotJSON is the answer to a presence_sub: the status of each
+// user in users (sorted ids), in one frame.
+func presenceSnapshotJSON(users []int64, status []string) []byte {
+	b := make([]byte, 0, 32+len(users)*24)
+	b = append(b, `{"type":"presence","users":{`...)
+	for i, u := range users {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = strconv.AppendInt(b, u, 10)
+		b = append(b, `":"`...)
+		b = append(b, status[i]...) // a Status constant: no escaping needed
+		b = append(b, '"')
+	}
+	return append(b, "}}"...)
+}
+
 // clientMsg is a parsed client→server message.
 type clientMsg struct {
-	Type      string `json:"type"`
-	ChannelID int64  `json:"channel_id"`
-	Status    string `json:"status"`
+	Type      string  `json:"type"`
+	ChannelID int64   `json:"channel_id"`
+	Status    string  `json:"status"`
+	UserIDs   []int64 `json:"user_ids"` // presence_sub: sorted, without duplicates once parsed
 }
 
 // parseClientMessage parses and validates one client text message. Unknown
@@ -131,6 +156,22 @@ func parseClientMessage(b []byte) (clientMsg, error) {
 		default:
 			return clientMsg{}, errs.New(op, errs.Invalid, "invalid_status")
 		}
+	case "presence_sub":
+		// Codes shared with REST (httpapi's catalog): the stream closes with
+		// 4009 and never shows them, but logs and tests read them.
+		if m.UserIDs == nil {
+			return clientMsg{}, errs.New(op, errs.Invalid, "user_ids_required")
+		}
+		if len(m.UserIDs) > MaxPresenceSub {
+			return clientMsg{}, errs.New(op, errs.TooLarge, "too_many_users").With("max", MaxPresenceSub)
+		}
+		for _, u := range m.UserIDs {
+			if u <= 0 {
+				return clientMsg{}, errs.New(op, errs.Invalid, "id_invalid")
+			}
+		}
+		slices.Sort(m.UserIDs)
+		m.UserIDs = slices.Compact(m.UserIDs)
 	}
 	return m, nil
 }

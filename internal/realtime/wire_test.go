@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +38,7 @@ func FuzzParseClientMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := parseClientMessage(b)
 		if err != nil {
-			if m != (clientMsg{}) {
+			if !sameMsg(m, clientMsg{}) {
 				t.Fatalf("error %v with non-zero message %+v", err, m)
 			}
 			return
@@ -47,16 +50,65 @@ func FuzzParseClientMessage(f *testing.F) {
 			t.Fatalf("accepted typing with channel %d", m.ChannelID)
 		case m.Type == "presence" && m.Status != StatusOnline && m.Status != StatusAway && m.Status != StatusDND:
 			t.Fatalf("accepted presence %q", m.Status)
+		case m.Type == "presence_sub":
+			if m.UserIDs == nil || len(m.UserIDs) > MaxPresenceSub {
+				t.Fatalf("accepted presence_sub with %d ids (nil %v)", len(m.UserIDs), m.UserIDs == nil)
+			}
+			for i, u := range m.UserIDs {
+				if u <= 0 || (i > 0 && u <= m.UserIDs[i-1]) {
+					t.Fatalf("accepted presence_sub ids %v: want positive, sorted, unique", m.UserIDs)
+				}
+			}
 		}
 		again, err := json.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m2, err := parseClientMessage(again)
-		if err != nil || m2 != m {
+		if err != nil || !sameMsg(m2, m) {
 			t.Fatalf("re-encoded %s parsed as %+v, %v; want %+v", again, m2, err, m)
 		}
 	})
+}
+
+func sameMsg(a, b clientMsg) bool {
+	return a.Type == b.Type && a.ChannelID == b.ChannelID && a.Status == b.Status &&
+		slices.Equal(a.UserIDs, b.UserIDs) && (a.UserIDs == nil) == (b.UserIDs == nil)
+}
+
+func TestParsePresenceSub(t *testing.T) {
+	m, err := parseClientMessage([]byte(`{"type":"presence_sub","user_ids":[13,12,13,7]}`))
+	if err != nil || !slices.Equal(m.UserIDs, []int64{7, 12, 13}) {
+		t.Fatalf("got %+v, %v; want ids [7 12 13]", m, err)
+	}
+	m, err = parseClientMessage([]byte(`{"type":"presence_sub","user_ids":[]}`))
+	if err != nil || m.UserIDs == nil || len(m.UserIDs) != 0 {
+		t.Fatalf("empty list: got %+v, %v; want an empty subscription", m, err)
+	}
+	// The largest ids, as many as allowed, fit in one client frame.
+	ids := make([]string, MaxPresenceSub)
+	for i := range ids {
+		ids[i] = strconv.FormatInt(math.MaxInt64-int64(i), 10)
+	}
+	b := []byte(`{"type":"presence_sub","user_ids":[` + strings.Join(ids, ",") + `]}`)
+	if len(b) > MaxClientFrame {
+		t.Fatalf("%d ids of 19 digits take %d bytes, over MaxClientFrame %d", MaxPresenceSub, len(b), MaxClientFrame)
+	}
+	if m, err := parseClientMessage(b); err != nil || len(m.UserIDs) != MaxPresenceSub {
+		t.Fatalf("%d ids: %d parsed, %v", MaxPresenceSub, len(m.UserIDs), err)
+	}
+	for _, bad := range []string{
+		`{"type":"presence_sub"}`,
+		`{"type":"presence_sub","user_ids":null}`,
+		`{"type":"presence_sub","user_ids":[0]}`,
+		`{"type":"presence_sub","user_ids":[-4]}`,
+		`{"type":"presence_sub","user_ids":["12"]}`,
+		`{"type":"presence_sub","user_ids":12}`,
+	} {
+		if m, err := parseClientMessage([]byte(bad)); err == nil {
+			t.Errorf("%s accepted as %+v", bad, m)
+		}
+	}
 }
 
 // Bad client frames: everything malformed closes with CloseProtocol;
@@ -77,6 +129,10 @@ func TestBadClientFrames(t *testing.T) {
 		{name: "typing without channel", op: ws.OpText, payload: `{"type":"typing"}`},
 		{name: "bad presence", op: ws.OpText, payload: `{"type":"presence","status":"busy"}`},
 		{name: "offline presence", op: ws.OpText, payload: `{"type":"presence","status":"offline"}`},
+		{name: "presence_sub without user_ids", op: ws.OpText, payload: `{"type":"presence_sub"}`},
+		{name: "presence_sub with a bad id", op: ws.OpText, payload: `{"type":"presence_sub","user_ids":[1,0]}`},
+		{name: "presence_sub over the limit", op: ws.OpText, payload: `{"type":"presence_sub","user_ids":[` +
+			strings.TrimSuffix(strings.Repeat("1,", MaxPresenceSub+1), ",") + `]}`},
 		{name: "unknown type", op: ws.OpText, payload: `{"type":"future.thing","x":1}`, ignored: true},
 		{name: "typing to a channel not a member of", op: ws.OpText, payload: `{"type":"typing","channel_id":99}`, ignored: true},
 	}
