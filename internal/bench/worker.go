@@ -267,6 +267,15 @@ func (w *worker) read(ctx context.Context, c *wclient, conn *realtime.Client, re
 			c.mu.Unlock()
 		case "ready":
 			readyOnce()
+			// Like a client showing a sidebar of DMs: follow the presence of
+			// the 20 users around this one.
+			ids := make([]int64, 0, 20)
+			for u := c.spec.User - 10; u <= c.spec.User+10 && len(ids) < 20; u++ {
+				if u > 0 && u != c.spec.User {
+					ids = append(ids, u)
+				}
+			}
+			_ = conn.Send(ctx, map[string]any{"type": "presence_sub", "user_ids": ids})
 		case "typing":
 			w.typing.Add(1)
 		case "presence":
