@@ -21,6 +21,7 @@ import (
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/search"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -53,7 +54,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	authSvc := auth.NewService(store.Auth{DB: db}, now, log.With("component", "auth"))
 	accounts := account.NewService(store.Accounts{DB: db}, enc, authSvc, now)
 	chats := chat.NewService(store.Chats{DB: db}, enc, hub, now)
-	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Stream: hub, Ready: db.Ready,
+	searches := search.NewService(db)
+	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Stream: hub, Ready: db.Ready,
 		Log: log.With("component", "http"), SecureCookies: cfg.SecureCookies})
 
 	mux := http.NewServeMux()
@@ -184,27 +186,30 @@ func (s *Server) pruneEvents(ctx context.Context) error {
 }
 
 // Bootstrap creates the first organisation and its owner in the data
-// directory, for `parley admin bootstrap`.
+// directory, for `parley admin bootstrap`; it fails with "already_set_up"
+// when an organisation exists.
 func Bootstrap(ctx context.Context, dataDir string, in account.BootstrapInput) (account.Org, account.User, error) {
-	db, err := store.Open(ctx, dataDir, true, store.Options{})
-	if err != nil {
-		return account.Org{}, account.User{}, err
-	}
-	defer db.Close()
-	now := func() time.Time { return time.Now().UTC() }
-	accounts := account.NewService(store.Accounts{DB: db}, httpapi.Encoder{}, auth.Hasher{}, now)
-	return accounts.Bootstrap(ctx, in)
+	return offline(ctx, dataDir, func(a *account.Service) (account.Org, account.User, error) {
+		return a.Bootstrap(ctx, in)
+	})
 }
 
 // CreateOrg adds another organisation with its owner (SaaS mode), for
 // `parley admin create-org`.
 func CreateOrg(ctx context.Context, dataDir string, in account.BootstrapInput) (account.Org, account.User, error) {
+	return offline(ctx, dataDir, func(a *account.Service) (account.Org, account.User, error) {
+		return a.CreateOrg(ctx, in)
+	})
+}
+
+// offline runs an account operation on the data directory's store outside a
+// running server (a second connection works too: SQLite serialises writers).
+func offline(ctx context.Context, dataDir string, fn func(*account.Service) (account.Org, account.User, error)) (account.Org, account.User, error) {
 	db, err := store.Open(ctx, dataDir, true, store.Options{})
 	if err != nil {
 		return account.Org{}, account.User{}, err
 	}
 	defer db.Close()
 	now := func() time.Time { return time.Now().UTC() }
-	accounts := account.NewService(store.Accounts{DB: db}, httpapi.Encoder{}, auth.Hasher{}, now)
-	return accounts.CreateOrg(ctx, in)
+	return fn(account.NewService(store.Accounts{DB: db}, httpapi.Encoder{}, auth.Hasher{}, now))
 }
