@@ -31,6 +31,7 @@ type Config struct {
 	PingInterval    time.Duration // WebSocket heartbeat
 	IdleTimeout     time.Duration // close a WebSocket silent for this long
 	Migrate         bool          // apply database migrations at start
+	PprofAddr       string        // loopback address for Go's profiler; empty: off
 }
 
 // Default returns the embedded-default configuration.
@@ -143,6 +144,9 @@ func options() []option {
 		mk("migrate", "apply pending database migrations at start", func() (func(*Config) string, func(*Config, string) error) {
 			return boolean(func(c *Config) *bool { return &c.Migrate })
 		}),
+		mk("pprof", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; empty: off", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.PprofAddr })
+		}),
 	}
 }
 
@@ -248,6 +252,12 @@ func (c Config) Validate() error {
 	}
 	if c.PingInterval < time.Second || c.IdleTimeout <= c.PingInterval {
 		return fmt.Errorf("ws-ping must be at least 1s and below ws-idle-timeout")
+	}
+	if c.PprofAddr != "" {
+		host, _, err := net.SplitHostPort(c.PprofAddr)
+		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return fmt.Errorf("pprof %q: want a loopback host:port (profiles expose internals)", c.PprofAddr)
+		}
 	}
 	if c.ShutdownTimeout <= 0 {
 		return fmt.Errorf("shutdown timeout must be positive")

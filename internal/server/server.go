@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -111,6 +112,9 @@ func (s *Server) Run(ctx context.Context) error {
 	start("bus", s.bus.Run)
 	start("realtime", s.hub.Run)
 	start("prune-events", s.pruneEvents)
+	if s.cfg.PprofAddr != "" {
+		start("pprof", s.servePprof)
+	}
 
 	s.announceSetup(ctx)
 	s.log.Info("parley listening", "addr", s.Addr(), "data", s.cfg.DataDir)
@@ -145,6 +149,27 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Warn("realtime shutdown", "err", hubErr)
 	}
 	return err
+}
+
+// servePprof serves Go's profiler on a separate loopback listener, for
+// operators diagnosing load (and `parley bench` runs).
+func (s *Server) servePprof(ctx context.Context) error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: s.cfg.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	s.log.Info("profiler listening", "addr", s.cfg.PprofAddr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // announceSetup logs the one-time setup link when no organisation exists.
