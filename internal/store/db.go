@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -38,17 +39,22 @@ type Options struct {
 type DB struct {
 	Queries // reads through the pool
 
-	path    string
-	read    *sql.DB
-	write   *sql.DB
-	opts    Options
-	wstmts  *stmtCache // prepared on the writer connection
-	reqs    chan *writeReq
-	stop    chan struct{}
-	stopped chan struct{}
-	once    sync.Once
-	mu      sync.RWMutex // guards closing against new writes
-	closing bool
+	path   string
+	read   *sql.DB
+	write  *sql.DB
+	opts   Options
+	wstmts *stmtCache // prepared on the writer connection
+	// eventSeqs caches each organisation's last committed event sequence.
+	// Only the commit loop touches it: with SQLite one process owns the
+	// database, so allocating in memory and storing the counter once per
+	// batch replaces an UPDATE per event.
+	eventSeqs map[int64]int64
+	reqs      chan *writeReq
+	stop      chan struct{}
+	stopped   chan struct{}
+	once      sync.Once
+	mu        sync.RWMutex // guards closing against new writes
+	closing   bool
 }
 
 type writeReq struct {
@@ -107,9 +113,10 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	db := &DB{
-		Queries: Queries{q: read, stmts: newStmtCache(read, false), now: opts.Now},
-		wstmts:  newStmtCache(write, true),
-		path:    path, read: read, write: write, opts: opts,
+		Queries:   Queries{q: read, stmts: newStmtCache(read, false), now: opts.Now},
+		wstmts:    newStmtCache(write, true),
+		eventSeqs: map[int64]int64{},
+		path:      path, read: read, write: write, opts: opts,
 		reqs:    make(chan *writeReq, 4096),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
@@ -249,17 +256,21 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 		return nil, false, err
 	}
 	var events []event.Event
+	pending := map[int64]int64{}
 	for i, r := range batch {
 		if results[i] != nil {
 			continue
 		}
+		var before map[int64]int64
 		if savepoints {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				tx.Rollback()
 				return nil, false, err
 			}
+			before = maps.Clone(pending)
 		}
-		t := &Tx{Queries: Queries{q: tx, tx: tx, stmts: db.wstmts, now: db.opts.Now}, tx: tx}
+		t := &Tx{Queries: Queries{q: tx, tx: tx, stmts: db.wstmts, now: db.opts.Now}, tx: tx,
+			pending: pending, committed: db.eventSeqs}
 		if err := runFn(r.fn, t); err != nil {
 			results[i] = err
 			if !savepoints {
@@ -272,6 +283,9 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 				tx.Rollback()
 				return nil, false, rerr
 			}
+			// The failed write's sequence numbers go back, keeping them gap-free.
+			clear(pending)
+			maps.Copy(pending, before)
 		} else {
 			events = append(events, t.events...)
 		}
@@ -282,10 +296,17 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 			}
 		}
 	}
+	for org, seq := range pending {
+		if _, err := tx.ExecContext(ctx, `UPDATE orgs SET event_seq = ? WHERE id = ?`, seq, org); err != nil {
+			tx.Rollback()
+			return nil, false, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		db.opts.Logger.Error("commit failed", "err", err, "writes", len(batch))
 		return nil, false, err
 	}
+	maps.Copy(db.eventSeqs, pending)
 	return events, true, nil
 }
 
@@ -305,6 +326,9 @@ type Tx struct {
 	Queries
 	tx     *sql.Tx
 	events []event.Event
+	// Event sequences allocated in this batch (org -> latest), and the
+	// last committed ones; see nextEventSeq.
+	pending, committed map[int64]int64
 }
 
 // querier is what queries run on: the read pool or a transaction.

@@ -12,10 +12,11 @@ import (
 // with it and stores the event. The event is published after the commit.
 func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error {
 	const op = "store.Emit"
-	if err := t.queryRow(ctx, `UPDATE orgs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`,
-		ev.Org).Scan(&ev.Seq); err != nil {
-		return notFound(op, "org_not_found", err)
+	seq, err := t.nextEventSeq(ctx, ev.Org)
+	if err != nil {
+		return err
 	}
+	ev.Seq = seq
 	frame, err := render(ev.Seq)
 	if err != nil {
 		return errs.E(op, errs.Internal, "", err)
@@ -31,6 +32,24 @@ func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([
 	}
 	t.events = append(t.events, ev)
 	return nil
+}
+
+// nextEventSeq allocates the organisation's next event sequence within the
+// batch; the commit stores the counter once per organisation. Sequences stay
+// gap-free in commit order: a rolled-back write gives its numbers back.
+func (t *Tx) nextEventSeq(ctx context.Context, org int64) (int64, error) {
+	cur, ok := t.pending[org]
+	if !ok {
+		cur, ok = t.committed[org]
+	}
+	if !ok {
+		if err := t.queryRow(ctx, `SELECT event_seq FROM orgs WHERE id = ?`, org).Scan(&cur); err != nil {
+			return 0, notFound("store.Emit", "org_not_found", err)
+		}
+	}
+	cur++
+	t.pending[org] = cur
+	return cur, nil
 }
 
 // LatestSeq returns the organisation's latest committed event sequence.
