@@ -172,6 +172,19 @@ schemas["ReceiptList"] = obj("Who has read a message. The author is in neither l
     "read": ids("Members who have read the message."),
     "unread": ids("Members who have not."),
 })
+schemas["SearchPage"] = obj("A page of message search results.", {
+    "results": arr("SearchResult", "Matches, by relevance or newest first (`sort`)."),
+    "next_cursor": s("Pass as `cursor` for the next page; empty when there is no more."),
+})
+schemas["SearchResult"] = obj("One matching message. Open it in context with `channel_id` and `message.seq` (history `around`).", {
+    "message": ref("Message"),
+    "channel_id": idf("The message's channel."),
+    "snippet": arr("SnippetSegment", "The text around the first match, in order; render each segment as a text node and style `highlight` ones. A cut end is a plain segment \"…\"."),
+})
+schemas["SnippetSegment"] = obj("A piece of a search snippet. Plain text, never HTML.", {
+    "text": s("The text of the piece (markdown source, not rendered)."),
+    "highlight": b("The piece matches the query."),
+})
 # ---- request bodies (unknown fields are refused with 400 unknown_field)
 schemas["SetupRequest"] = obj("First-run setup: the organisation and its owner.", {
     "setup_token": s("The one-time token from the link printed in the server log."),
@@ -454,6 +467,20 @@ for method, opid, summary in (("POST", "pin", "Pin a message"), ("DELETE", "unpi
 op("GET", "/api/v1/messages/{id}/receipts", "receipts", "messages", "Read receipts",
    "Which members have read the message, for DMs and channels of up to the organisation's `receipt_max_members`. Whoever may read its channel.", pathparams=["MessageID"],
    ok=ok("200", "Readers and non-readers.", "ReceiptList"), errors={"404": ["message_not_found"], "409": ["channel_too_large_for_receipts"]})
+# --- search
+op("GET", "/api/v1/search", "searchMessages", "search", "Search messages",
+   "Full-text search over every message the caller may read: channels, DMs and group DMs they are a member of, and (except for guests) the organisation's public channels. "
+   "Deleted and recalled messages are never found. Chinese, Japanese and Korean text is matched without word spaces; full-width and half-width forms match; English plurals match their singular. "
+   "Operators: `from:@username`, `in:#channel`, `before:YYYY-MM-DD`, `after:YYYY-MM-DD`, `on:YYYY-MM-DD`, `has:link`, `has:file` (matches nothing until messages carry files), `is:thread`, "
+   "`\"exact phrase\"`, `-excluded`. See docs/search.md. Any authenticated user.",
+   params=[{"name": "q", "in": "query", "required": True, "description": "The query, at most 500 characters.", "schema": {"type": "string", "maxLength": 500}},
+           {"name": "sort", "in": "query", "description": "`relevance` (default; newest first when the query has only filters) or `date` (newest first).", "schema": {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}},
+           {"name": "tz", "in": "query", "description": "IANA time zone of the dates in the query, such as Asia/Shanghai; default UTC.", "schema": {"type": "string"}},
+           {"name": "limit", "in": "query", "description": "Page size.", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 20}},
+           {"name": "cursor", "in": "query", "description": "The `next_cursor` of the previous page (opaque).", "schema": {"type": "string"}}],
+   ok=ok("200", "A page of results.", "SearchPage"),
+   errors={"400": ["search_query_required", "search_query_invalid", "search_query_too_long", "search_query_too_complex", "search_date_invalid",
+                   "search_operator_invalid", "sort_invalid", "cursor_invalid", "limit_invalid", "time_zone_invalid"]})
 # --- stream
 op("GET", "/api/v1/stream", "stream", "stream", "Realtime event stream (WebSocket)",
    "Upgrades to a WebSocket carrying every event the user may see, in order; see docs/realtime.md for the protocol and close codes. Any authenticated user. Cookie sessions must come from the same origin (the Origin header, when present, must name the requested host).",
@@ -534,7 +561,7 @@ doc["tags"] = [{"name": n, "description": d} for n, d in [
     ("meta", "Health, readiness and this document."), ("session", "First-run setup, login and logout."),
     ("org", "The caller's organisation."), ("users", "Users, profiles and presence."),
     ("channels", "Channels, DMs, membership and read state."), ("messages", "Messages, threads, reactions, pins and receipts."),
-    ("stream", "The realtime event stream.")]]
+    ("search", "Full-text search of messages."), ("stream", "The realtime event stream.")]]
 doc["paths"] = paths
 doc["components"] = collections.OrderedDict([
     ("securitySchemes", {

@@ -35,6 +35,8 @@ Usage:
                                   create the first organisation and its owner
   parley admin create-org --data DIR --org NAME --email E --password P
                                   add another organisation (SaaS mode)
+  parley admin reindex [--data DIR] [--quiet]
+                                  rebuild the message search index (progress on stderr)
   parley bench [--suite smoke|standard] [--json FILE] [--write-doc FILE]
                                   run the benchmark suite (see docs/benchmarks.md)
   parley version                  print the version
@@ -155,8 +157,12 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 func admin(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) > 0 && args[0] == "reindex" {
+		return reindex(args[1:], stdout, stderr, getenv)
+	}
 	if len(args) == 0 || (args[0] != "bootstrap" && args[0] != "create-org") {
-		fmt.Fprint(stderr, "Usage: parley admin bootstrap|create-org --data DIR --org NAME --email E --password P [--username U] [--name N]\n")
+		fmt.Fprint(stderr, "Usage: parley admin bootstrap|create-org --data DIR --org NAME --email E --password P [--username U] [--name N]\n"+
+			"       parley admin reindex [--data DIR] [--quiet]\n")
 		return 2
 	}
 	sub := args[0]

@@ -18,6 +18,7 @@ import (
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/search"
 )
 
 // Stream is the realtime hub as the API sees it.
@@ -31,6 +32,7 @@ type Deps struct {
 	Accounts *account.Service
 	Auth     *auth.Service
 	Chat     *chat.Service
+	Search   *search.Service
 	Stream   Stream
 	// Ready reports whether the store is reachable and migrated (/readyz).
 	Ready func(ctx context.Context) error

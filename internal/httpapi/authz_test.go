@@ -137,6 +137,8 @@ func (e *authzEnv) request(method, pattern string, w world) (string, any) {
 	case "POST /api/v1/users":
 		return path, map[string]any{"email": fmt.Sprintf("new%d@acme.test", n), "username": fmt.Sprintf("new%d", n),
 			"password": servertest.Password, "role": "member"}
+	case "GET /api/v1/search":
+		return path + "?q=hello", nil
 	case "GET /api/v1/presence":
 		return path + "?user_ids=" + strconv.FormatInt(w.member2, 10), nil
 	case "POST /api/v1/channels":

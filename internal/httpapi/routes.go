@@ -67,6 +67,8 @@ func (a *API) routes() []route {
 		{"DELETE", "/api/v1/messages/{id}/pin", a.authed(a.unpin)},
 		{"GET", "/api/v1/messages/{id}/receipts", a.authed(a.receipts)},
 
+		{"GET", "/api/v1/search", a.authed(a.searchMessages)},
+
 		{"GET", "/api/v1/stream", a.authed(a.stream)},
 	}
 }

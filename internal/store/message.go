@@ -248,18 +248,31 @@ func (t *Tx) InsertMessage(ctx context.Context, m chat.Message) (chat.Message, e
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		m.Org, m.Channel, m.Seq, m.Author, m.ClientID, m.Text, m.Root, m.AlsoInChannel,
 		joinIDs(m.Mentions), m.MentionChannel, m.MentionHere, ms(m.CreatedAt)).Scan(&m.ID)
-	return m, dbErr("store.InsertMessage", err)
+	if err != nil {
+		return m, dbErr("store.InsertMessage", err)
+	}
+	return m, t.indexMessage(ctx, m.ID, m.Channel, m.Author, m.Text)
 }
 
-// UpdateMessage saves a message's mutable fields.
+// UpdateMessage saves a message's mutable fields and keeps its search index
+// row in step (rewritten on an edit, removed on deletion or recall).
 func (t *Tx) UpdateMessage(ctx context.Context, m chat.Message) error {
+	var oldText string
+	var wasHidden bool
+	if err := t.queryRow(ctx, `SELECT text, deleted_at <> 0 OR recalled_at <> 0 FROM messages WHERE org_id = ? AND id = ?`,
+		m.Org, m.ID).Scan(&oldText, &wasHidden); err != nil {
+		return notFound("store.UpdateMessage", "message_not_found", err)
+	}
 	_, err := t.exec(ctx, `
 		UPDATE messages SET text = ?, reply_count = ?, last_reply_at = ?, mentions = ?, mention_channel = ?,
 			mention_here = ?, pinned = ?, edited_at = ?, deleted_at = ?, recalled_at = ?, recalled_by = ?
 		WHERE org_id = ? AND id = ?`,
 		m.Text, m.ReplyCount, ms(m.LastReplyAt), joinIDs(m.Mentions), m.MentionChannel, m.MentionHere,
 		m.Pinned, ms(m.EditedAt), ms(m.DeletedAt), ms(m.RecalledAt), m.RecalledBy, m.Org, m.ID)
-	return dbErr("store.UpdateMessage", err)
+	if err != nil {
+		return dbErr("store.UpdateMessage", err)
+	}
+	return t.reindexMessage(ctx, m, oldText, wasHidden)
 }
 
 // InsertEdit records a message's previous text.

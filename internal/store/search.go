@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/search"
+)
+
+var _ search.Store = (*DB)(nil)
+
+// jsonIDs encodes ids for `IN (SELECT value FROM json_each(?))`, which keeps
+// one statement shape (and one cached prepared statement) for any number of
+// ids, beyond SQLite's limit on bound parameters.
+func jsonIDs(ids []int64) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
+
+// SearchMessages returns visible messages matching f: full-text through the
+// message_search index when f.Match is set, restricted to the readable
+// channels the caller passed in.
+func (q Queries) SearchMessages(ctx context.Context, f search.Filter) ([]chat.Message, error) {
+	const op = "store.SearchMessages"
+	from := "messages m"
+	var where []string
+	var args []any
+	if f.Match != "" {
+		from = "message_search s JOIN messages m ON m.id = s.rowid"
+		where = append(where, "message_search MATCH ?")
+		args = append(args, f.Match)
+	}
+	where = append(where, "m.org_id = ?", "m.deleted_at = 0", "m.recalled_at = 0",
+		`(m.channel_id IN (SELECT value FROM json_each(?))
+		  OR (? AND m.channel_id IN (SELECT id FROM channels WHERE org_id = ? AND kind = 'public')))`)
+	args = append(args, f.Org, jsonIDs(f.Channels), f.Public, f.Org)
+	if f.In != nil {
+		where = append(where, "m.channel_id IN (SELECT value FROM json_each(?))")
+		args = append(args, jsonIDs(f.In))
+	}
+	if f.Authors != nil {
+		where = append(where, "m.author_id IN (SELECT value FROM json_each(?))")
+		args = append(args, jsonIDs(f.Authors))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "m.created_at >= ?")
+		args = append(args, ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "m.created_at < ?")
+		args = append(args, ms(f.Until))
+	}
+	if f.Thread {
+		where = append(where, "(m.root_id <> 0 OR m.reply_count > 0)")
+	}
+	if f.NotMatch != "" {
+		where = append(where, "m.id NOT IN (SELECT rowid FROM message_search WHERE message_search MATCH ?)")
+		args = append(args, f.NotMatch)
+	}
+	order := "m.id DESC"
+	switch {
+	case f.ByDate && f.Match != "":
+		order = "s.rowid DESC"
+	case !f.ByDate:
+		order = "s.rank"
+	}
+	if f.ByDate && f.BeforeID > 0 {
+		if f.Match != "" {
+			where = append(where, "s.rowid < ?")
+		} else {
+			where = append(where, "m.id < ?")
+		}
+		args = append(args, f.BeforeID)
+	}
+	if order == "s.rank" && f.Window > 0 {
+		// Rank only the newest Window matches: computing BM25 for every
+		// match of a common word grows with the history (see docs/search.md).
+		args = append(args, f.Window, f.Limit, f.Offset)
+		return q.messages(ctx, op, `SELECT `+qualified("m.", messageCols)+` FROM (
+			SELECT s.rowid AS id, s.rank AS r FROM `+from+`
+			WHERE `+strings.Join(where, " AND ")+` ORDER BY s.rowid DESC LIMIT ?
+		) c JOIN messages m ON m.id = c.id ORDER BY c.r, m.id DESC LIMIT ? OFFSET ?`, args...)
+	}
+	args = append(args, f.Limit, f.Offset)
+	return q.messages(ctx, op, `SELECT `+qualified("m.", messageCols)+` FROM `+from+`
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+}
+
+// qualified prefixes each of a comma-separated column list with a table alias.
+func qualified(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ChannelsByName returns the organisation's channels with these names
+// (compared lower-cased).
+func (q Queries) ChannelsByName(ctx context.Context, org int64, names []string) ([]chat.Channel, error) {
+	const op = "store.ChannelsByName"
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = strings.ToLower(n)
+	}
+	b, _ := json.Marshal(keys)
+	rows, err := q.query(ctx, `SELECT `+channelCols+` FROM channels
+		WHERE org_id = ? AND name_key IN (SELECT value FROM json_each(?)) ORDER BY id`, org, string(b))
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	cs := []chat.Channel{}
+	for rows.Next() {
+		c, err := scanChannel(rows)
+		if err != nil {
+			return nil, dbErr(op, err)
+		}
+		cs = append(cs, c)
+	}
+	return cs, dbErr(op, rows.Err())
+}
+
+// indexMessage writes (or replaces) a message's row of the search index.
+func (t *Tx) indexMessage(ctx context.Context, id, channel, author int64, text string) error {
+	d := search.MessageDocument(text, channel, author)
+	_, err := t.exec(ctx, `INSERT OR REPLACE INTO message_search (rowid, body, uni, meta) VALUES (?, ?, ?, ?)`,
+		id, d.Body, d.Uni, d.Meta)
+	return dbErr("store.indexMessage", err)
+}
+
+// unindexMessage removes a message from the search index.
+func (t *Tx) unindexMessage(ctx context.Context, id int64) error {
+	_, err := t.exec(ctx, `DELETE FROM message_search WHERE rowid = ?`, id)
+	return dbErr("store.unindexMessage", err)
+}
+
+// reindexMessage brings a message's index row in line with an update:
+// removed when the message became hidden, rewritten when its text changed.
+func (t *Tx) reindexMessage(ctx context.Context, m chat.Message, oldText string, wasHidden bool) error {
+	switch {
+	case m.Hidden() && !wasHidden:
+		return t.unindexMessage(ctx, m.ID)
+	case !m.Hidden() && (wasHidden || m.Text != oldText):
+		return t.indexMessage(ctx, m.ID, m.Channel, m.Author, m.Text)
+	}
+	return nil
+}
+
+// ReindexBatch is how many messages one reindex transaction covers.
+const ReindexBatch = 2000
+
+// Reindex rebuilds the search index from the messages table, a batch per
+// transaction through the writer (so it can run beside normal traffic), and
+// reports progress after each batch. It is idempotent: visible messages are
+// (re)written, hidden ones removed.
+func (db *DB) Reindex(ctx context.Context, progress func(done, total int)) error {
+	const op = "store.Reindex"
+	var total int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&total); err != nil {
+		return dbErr(op, err)
+	}
+	var after int64
+	done := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := 0
+		err := db.update(ctx, func(t *Tx) error {
+			rows, err := t.tx.QueryContext(ctx, `SELECT id, channel_id, author_id, text, deleted_at <> 0 OR recalled_at <> 0 FROM messages
+				WHERE id > ? ORDER BY id LIMIT ?`, after, ReindexBatch)
+			if err != nil {
+				return dbErr(op, err)
+			}
+			type msg struct {
+				id, channel, author int64
+				text                string
+				hidden              bool
+			}
+			var batch []msg
+			for rows.Next() {
+				var m msg
+				if err := rows.Scan(&m.id, &m.channel, &m.author, &m.text, &m.hidden); err != nil {
+					rows.Close()
+					return dbErr(op, err)
+				}
+				batch = append(batch, m)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return dbErr(op, err)
+			}
+			for _, m := range batch {
+				if m.hidden {
+					err = t.unindexMessage(ctx, m.id)
+				} else {
+					err = t.indexMessage(ctx, m.id, m.channel, m.author, m.text)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			n = len(batch)
+			if n > 0 {
+				after = batch[n-1].id
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		done += n
+		if progress != nil {
+			progress(done, max(total, done))
+		}
+		if n < ReindexBatch {
+			return nil
+		}
+	}
+}
