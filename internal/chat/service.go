@@ -64,7 +64,7 @@ func access(ctx context.Context, r Reader, op string, actor account.Actor, id in
 		return ch, &m, nil
 	case !errs.Is(err, errs.NotFound):
 		return Channel{}, nil, errs.E(op, errs.Other, "", err)
-	case ch.Kind == KindPublic && !actor.IsGuest():
+	case ch.Kind == KindPublic && ReadsPublicChannels(actor):
 		return ch, nil, nil
 	}
 	return Channel{}, nil, errs.New(op, errs.NotFound, "channel_not_found")

@@ -69,6 +69,7 @@ func TestDependencyDirection(t *testing.T) {
 		"internal/bus":      {"internal/store", "internal/httpapi", "internal/realtime", "internal/server", "internal/chat", "internal/account"},
 		"internal/httpapi":  {"internal/store", "internal/server"},
 		"internal/config":   {"internal/"},
+		"internal/search":   {"internal/store", "internal/httpapi", "internal/realtime", "internal/server", "net/http"},
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	for dec.More() {
