@@ -30,6 +30,8 @@ type Suite struct {
 	Chatter                   time.Duration
 	HistoryRate               float64
 	HistoryDur                time.Duration
+	SearchRate                float64 // search requests per second over the preloaded history
+	SearchDur                 time.Duration
 	MaxInFlight               int           // concurrent REST sends
 	SyncTimeout               time.Duration // how long deliveries may trail the last send
 	PerWorker                 int           // clients per worker process
@@ -41,7 +43,7 @@ func Smoke() Suite {
 	return Suite{Name: "smoke", Shape: SmokeShape(), Conns: 50, Preload: 2_000,
 		Idle: time.Second, DMRate: 100, DMDur: 2 * time.Second, MixedRate: 100, MixedDur: 2 * time.Second,
 		Bcast: 20, BcastDur: time.Second, StormGap: 20, Chatter: time.Second,
-		HistoryRate: 50, HistoryDur: time.Second, MaxInFlight: 64, SyncTimeout: 10 * time.Second, PerWorker: 50}
+		HistoryRate: 50, HistoryDur: time.Second, SearchRate: 20, SearchDur: time.Second, MaxInFlight: 64, SyncTimeout: 10 * time.Second, PerWorker: 50}
 }
 
 // Standard is the suite behind docs/benchmarks.md (about 5 minutes).
@@ -49,7 +51,7 @@ func Standard() Suite {
 	return Suite{Name: "standard", Shape: StandardShape(), Conns: 5_000, MoreConns: 5_000, Preload: 1_000_000,
 		Idle: 10 * time.Second, DMRate: 5_000, DMDur: 10 * time.Second, MixedRate: 1_000, MixedDur: 20 * time.Second,
 		Bcast: 10, BcastDur: 10 * time.Second, StormGap: 500, Chatter: 10 * time.Second,
-		HistoryRate: 200, HistoryDur: 10 * time.Second, MaxInFlight: 2_048, SyncTimeout: 30 * time.Second,
+		HistoryRate: 200, HistoryDur: 10 * time.Second, SearchRate: 20, SearchDur: 10 * time.Second, MaxInFlight: 2_048, SyncTimeout: 30 * time.Second,
 		PerWorker: 5_000}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	mrand "math/rand/v2"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -535,6 +536,71 @@ func (r *runner) history(ctx context.Context) error {
 	r.fig(Figure{Name: "History latest-50 p99", Value: msf(latest.Quantile(0.99)), Unit: "ms"}.judge(atMost, 5))
 	r.fig(Figure{Name: "History before=X p50", Value: msf(before.Quantile(0.5)), Unit: "ms"})
 	r.fig(Figure{Name: "History before=X p99", Value: msf(before.Quantile(0.99)), Unit: "ms"}.judge(atMost, 5))
+	return nil
+}
+
+// searchQueries mix the shapes people type: Chinese two-character words,
+// English words (common and plural forms), a phrase, an exclusion, and date
+// sort; over the preloaded history each matches tens of thousands of
+// messages, the expensive case for ranking.
+var searchQueries = []string{"会议", "三点 下午", "deploy", "dashboards", `"release notes"`, "review -lunch",
+	"sort=date:mobile", "sort=date:改到"}
+
+// search measures message search latency over the preloaded history, open
+// loop at SearchRate from the scheduled time, as the user who can read the
+// most channels would see it.
+func (r *runner) search(ctx context.Context) error {
+	if r.s.Preload == 0 || len(r.tokens) == 0 {
+		r.fig(Figure{Name: "Search latency p99", Text: "n/a (no preloaded history)", Status: "n/a", Target: "≤ 100 ms"})
+		return nil
+	}
+	tok := r.tokens[0]
+	h := NewHistogram()
+	var errCount atomic.Uint64
+	var firstErr atomic.Value
+	total := int(r.s.SearchRate * r.s.SearchDur.Seconds())
+	interval := time.Duration(float64(time.Second) / r.s.SearchRate)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	stop := r.prog.during("search", r.s.SearchDur)
+	start := time.Now()
+	for i := range total {
+		sched := start.Add(time.Duration(i) * interval)
+		if w := time.Until(sched); w > 0 {
+			time.Sleep(w)
+		}
+		q, sort := searchQueries[i%len(searchQueries)], "relevance"
+		if rest, ok := strings.CutPrefix(q, "sort=date:"); ok {
+			q, sort = rest, "date"
+		}
+		wg.Go(func() {
+			var page httpapi.SearchPage
+			_, err := r.api.WithToken(tok).Do(ctx, "GET", "/api/v1/search?limit=20&sort="+sort+"&q="+url.QueryEscape(q), nil, &page)
+			d := time.Since(sched)
+			if err != nil || len(page.Results) == 0 {
+				errCount.Add(1)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err.Error())
+				} else {
+					firstErr.CompareAndSwap(nil, "no results for "+q)
+				}
+				return
+			}
+			mu.Lock()
+			h.Record(d)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	stop()
+	r.res.Phases["search"] = PhaseStats{Requests: uint64(total), RequestError: errCount.Load(),
+		P50MS: msf(h.Quantile(0.5)), P99MS: msf(h.Quantile(0.99))}
+	if n := errCount.Load(); n > 0 {
+		r.fail("search: %d requests failed or found nothing (first: %v)", n, firstErr.Load())
+	}
+	label := fmt.Sprintf("Search over %s messages", formatNum(float64(r.s.Preload)))
+	r.fig(Figure{Name: label + ": p50 (" + formatNum(r.s.SearchRate) + " req/s)", Value: msf(h.Quantile(0.5)), Unit: "ms"})
+	r.fig(Figure{Name: label + ": p99", Value: msf(h.Quantile(0.99)), Unit: "ms"}.judge(atMost, 100))
 	return nil
 }
 
