@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Channel, Message } from '../src/api/types';
 import {
-  addMessage, applyEvent, applyPage, emptyChat, markReadLocal, queueOutgoing, setChannels,
+  MAX_WINDOW, addMessage, applyEvent, applyPage, emptyChat, markReadLocal, queueOutgoing, setChannels,
   setOutgoingStatus, totals, reorderStarred, sidebar, type ChatState,
 } from '../src/state/chat-model';
 
@@ -88,11 +88,26 @@ describe('event application', () => {
     expect(s.channels[7]!.membership).toMatchObject({ unread_count: 0, mention_count: 0, last_read_seq: 11 });
   });
 
+  it('ignores new channels I am not a member of', () => {
+    let s = base();
+    const { membership: _m, ...noMembership } = channel(99);
+    s = applyEvent(s, { seq: 1, type: 'channel.created', data: noMembership });
+    expect(s.channels[99]).toBeUndefined();
+    s = applyEvent(s, { seq: 2, type: 'channel.created', data: channel(100) });
+    expect(s.channels[100]).toBeDefined();
+  });
+
+  it('syncs mute and star from another device through read.updated', () => {
+    let s = base();
+    s = applyEvent(s, { seq: 1, type: 'read.updated', data: { channel_id: 7, last_read_seq: 10, unread_count: 0, mention_count: 0, muted: true, starred: true, star_order: 3 } });
+    expect(s.channels[7]!.membership).toMatchObject({ muted: true, starred: true, star_order: 3 });
+  });
+
   it('removes a channel I left and adds members to others', () => {
     let s = base();
-    s = applyEvent(s, { seq: 1, type: 'member.joined', data: { channel_id: 7, user_id: 5, role: 'member' } });
+    s = applyEvent(s, { seq: 1, type: 'member.joined', data: { channel_id: 7, user_id: 5, role: 'member', by: ME } });
     expect(s.channels[7]!.member_count).toBe(3);
-    s = applyEvent(s, { seq: 2, type: 'member.left', data: { channel_id: 7, user_id: ME, role: 'member' } });
+    s = applyEvent(s, { seq: 2, type: 'member.left', data: { channel_id: 7, user_id: ME, role: 'member', by: ME } });
     expect(s.channels[7]).toBeUndefined();
     expect(s.timelines[7]).toBeUndefined();
   });
@@ -161,5 +176,23 @@ describe('sidebar', () => {
     expect(sb.starred.map((c) => c.id)).toEqual([2, 3, 1]);
     expect(sb.direct.map((c) => c.id)).toEqual([4]);
     expect(reorderStarred(sb.starred, 2, 0)).toEqual([{ id: 1, star_order: 0 }, { id: 2, star_order: 1 }, { id: 3, star_order: 2 }]);
+  });
+});
+
+describe('history window', () => {
+  it('keeps at most MAX_WINDOW messages and re-opens the far end', () => {
+    let s = setChannels(emptyChat(ME), [channel(7, { last_seq: 100000 })]);
+    const page = (from: number, n: number) => Array.from({ length: n }, (_, i) => msg(7, from + i, { id: from + i }));
+    s = applyPage(s, 7, { messages: page(99901, 100), has_more_before: true, has_more_after: false }, 'latest');
+    for (let before = 99901; before > 99901 - MAX_WINDOW * 2; before -= 100) {
+      s = applyPage(s, 7, { messages: page(before - 100, 100), has_more_before: true, has_more_after: false }, 'before');
+    }
+    const t = s.timelines[7]!;
+    expect(t.messages).toHaveLength(MAX_WINDOW);
+    expect(t.hasMoreAfter).toBe(true);
+    expect(t.messages[0]!.seq).toBeLessThan(t.messages[1]!.seq);
+    // A live message is not appended to a window that no longer reaches the end.
+    s = applyEvent(s, { seq: 1, type: 'message.posted', data: msg(7, 100001) });
+    expect(s.timelines[7]!.messages).toHaveLength(MAX_WINDOW);
   });
 });

@@ -1,7 +1,7 @@
 // The one HTTP client for the public REST API (/api/v1). Cookie sessions with
 // the CSRF header on every state-changing request; errors become ApiError.
 import type {
-  Channel, Member, Message, MessagePage, Org, Receipts, RepliesPage, User, PresenceStatus, ID,
+  Channel, LoginResponse, Member, Message, MessagePage, Org, ReadState, Receipts, RepliesPage, User, PresenceStatus, ID,
 } from './types';
 
 export const BASE = '/api/v1';
@@ -73,9 +73,9 @@ function qs(params: Record<string, string | number | undefined>): string {
 export const api = {
   setupNeeded: () => request<{ needed: boolean }>('GET', '/setup'),
   setup: (b: { setup_token: string; org_name: string; email: string; username: string; display_name: string; password: string }) =>
-    request<{ user?: User }>('POST', '/setup', b),
+    request<LoginResponse>('POST', '/setup', { ...b, cookie: true }),
   login: (login: string, password: string) =>
-    request<{ token: string; user: User }>('POST', '/auth/login', { login, password, cookie: true }),
+    request<LoginResponse>('POST', '/auth/login', { login, password, cookie: true }),
   logout: () => request<void>('POST', '/auth/logout'),
 
   me: () => request<User>('GET', '/users/me'),
@@ -102,11 +102,11 @@ export const api = {
   join: (id: ID) => request<Channel>('POST', `/channels/${id}/join`),
   leave: (id: ID) => request<void>('POST', `/channels/${id}/leave`),
   members: (id: ID) => request<{ members: Member[] }>('GET', `/channels/${id}/members`),
-  invite: (id: ID, userIds: ID[]) => request<unknown>('POST', `/channels/${id}/members`, { user_ids: userIds }),
+  invite: (id: ID, userIds: ID[]) => request<{ added: number }>('POST', `/channels/${id}/members`, { user_ids: userIds }),
   preferences: (id: ID, b: { muted?: boolean; starred?: boolean; star_order?: number }) =>
-    request<unknown>('PUT', `/channels/${id}/preferences`, b),
-  markRead: (id: ID, seq: number) => request<unknown>('POST', `/channels/${id}/read`, { seq }),
-  markUnread: (id: ID, seq: number) => request<unknown>('POST', `/channels/${id}/unread`, { seq }),
+    request<ReadState>('PUT', `/channels/${id}/preferences`, b),
+  markRead: (id: ID, seq: number) => request<ReadState>('POST', `/channels/${id}/read`, { seq }),
+  markUnread: (id: ID, seq: number) => request<ReadState>('POST', `/channels/${id}/unread`, { seq }),
   pins: (id: ID) => request<{ messages: Message[] }>('GET', `/channels/${id}/pins`),
 
   messages: (id: ID, cursor: { before?: number; after?: number; around?: number } = {}, limit = 50) =>
@@ -115,13 +115,13 @@ export const api = {
     request<Message>('POST', `/channels/${channelId}/messages`, b),
   message: (id: ID) => request<Message>('GET', `/messages/${id}`),
   edit: (id: ID, text: string) => request<Message>('PATCH', `/messages/${id}`, { text }),
-  remove: (id: ID) => request<unknown>('DELETE', `/messages/${id}`),
-  recall: (id: ID) => request<unknown>('POST', `/messages/${id}/recall`),
+  remove: (id: ID) => request<void>('DELETE', `/messages/${id}`),
+  recall: (id: ID) => request<Message>('POST', `/messages/${id}/recall`),
   replies: (id: ID, after = 0, limit = 100) =>
     request<RepliesPage>('GET', `/messages/${id}/replies` + qs({ after, limit })),
-  react: (id: ID, emoji: string) => request<unknown>('PUT', `/messages/${id}/reactions/${enc(emoji)}`),
-  unreact: (id: ID, emoji: string) => request<unknown>('DELETE', `/messages/${id}/reactions/${enc(emoji)}`),
-  pin: (id: ID) => request<unknown>('POST', `/messages/${id}/pin`),
-  unpin: (id: ID) => request<unknown>('DELETE', `/messages/${id}/pin`),
+  react: (id: ID, emoji: string) => request<Message>('PUT', `/messages/${id}/reactions/${enc(emoji)}`),
+  unreact: (id: ID, emoji: string) => request<Message>('DELETE', `/messages/${id}/reactions/${enc(emoji)}`),
+  pin: (id: ID) => request<Message>('POST', `/messages/${id}/pin`),
+  unpin: (id: ID) => request<Message>('DELETE', `/messages/${id}/pin`),
   receipts: (id: ID) => request<Receipts>('GET', `/messages/${id}/receipts`),
 };

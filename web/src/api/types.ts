@@ -1,125 +1,34 @@
-// Wire types of the public REST API (docs/api.md). Hand-written until
-// internal/httpapi/openapi.json exists; then `npm run gen:api` produces
-// schema.gen.ts and these become aliases of the generated components.
+// Wire types of the public REST API, taken from the OpenAPI document
+// (internal/httpapi/openapi.json → schema.gen.ts via `npm run gen:api`).
+// Only the realtime event union is written here: the document describes a
+// frame's `data` as untyped.
+import type { components } from './schema.gen';
+
+type S = components['schemas'];
 
 export type ID = number;
+export type User = S['User'];
+export type Role = User['role'];
+export type Org = S['Org'];
+export type Membership = S['Membership'];
+export type ReadState = S['ReadState'];
+export type Channel = Omit<S['Channel'], 'member_ids'> & { member_ids?: ID[] };
+export type ChannelKind = Channel['kind'];
+export type ChannelRole = Membership['role'];
+export type Reaction = S['Reaction'];
+export type Message = S['Message'];
+export type MessagePage = S['HistoryPage'];
+export type RepliesPage = S['ReplyPage'];
+export type Member = S['Member'];
+export type Receipts = S['ReceiptList'];
+export type PresenceStatus = S['PresenceList']['presence'][string];
+export type ApiErrorBody = S['ErrorBody'];
+export type LoginResponse = S['LoginResponse'];
 
-export type Role = 'owner' | 'admin' | 'member' | 'guest' | 'bot';
-
-export interface User {
-  id: ID;
-  email: string;
-  username: string;
-  display_name: string;
-  avatar_url: string;
-  locale: string;
-  time_zone: string;
-  status_text: string;
-  role: Role;
-  active: boolean;
-  created_at: string;
-}
-
-export interface Org {
-  id: ID;
-  name: string;
-  recall_window_seconds: number;
-  receipt_max_members: number;
-  created_at: string;
-}
-
-export type ChannelKind = 'public' | 'private' | 'dm' | 'group';
-export type ChannelRole = 'owner' | 'admin' | 'member' | 'readonly';
-
-export interface Membership {
-  role: ChannelRole;
-  last_read_seq: number;
-  unread_count: number;
-  mention_count: number;
-  muted: boolean;
-  starred: boolean;
-  star_order: number;
-}
-
-export interface Channel {
-  id: ID;
-  kind: ChannelKind;
-  name: string;
-  topic: string;
-  purpose: string;
-  announcement: boolean;
-  archived: boolean;
-  created_by: ID;
-  created_at: string;
-  member_count: number;
-  last_seq: number;
-  last_message_at: string | null;
-  member_ids?: ID[];
-  membership?: Membership;
-}
-
-export interface Reaction {
-  emoji: string;
-  count: number;
-  user_ids: ID[];
-}
-
-export interface Message {
-  id: ID;
-  channel_id: ID;
-  seq: number;
-  client_id: string;
-  author_id: ID;
-  text: string;
-  root_id: ID;
-  also_in_channel: boolean;
-  reply_count: number;
-  last_reply_at: string | null;
-  thread_participants: ID[];
-  mentions: ID[];
-  mention_channel: boolean;
-  mention_here: boolean;
-  reactions: Reaction[];
-  pinned: boolean;
-  created_at: string;
-  edited_at: string | null;
-  deleted: boolean;
-  recalled: boolean;
-  recalled_by: ID;
-}
-
-export interface MessagePage {
-  messages: Message[];
-  has_more_before: boolean;
-  has_more_after: boolean;
-}
-
-export interface RepliesPage {
-  messages: Message[];
-  has_more_after: boolean;
-}
-
-export interface Member {
-  user_id: ID;
-  role: ChannelRole;
-  last_read_seq: number;
-}
-
-export interface Receipts {
-  read: ID[];
-  unread: ID[];
-}
-
-export type PresenceStatus = 'online' | 'away' | 'offline' | 'dnd';
-
-export interface ApiErrorBody {
-  error: { code: string; message: string };
-}
-
-// Realtime payloads (docs/realtime.md).
-export interface MemberEvent { channel_id: ID; user_id: ID; role: ChannelRole }
-export interface ReadEvent { channel_id: ID; last_read_seq: number; unread_count: number; mention_count: number }
-export interface ReceiptEvent { channel_id: ID; user_id: ID; last_read_seq: number }
+// Realtime payloads (docs/realtime.md): the same wire objects as REST.
+export type MemberEvent = S['MemberChange'];
+export type ReadEvent = Pick<ReadState, 'channel_id' | 'last_read_seq' | 'unread_count' | 'mention_count'> & Partial<ReadState>;
+export type ReceiptEvent = S['Receipt'];
 
 export type StreamEvent =
   | { seq: number; type: 'message.posted' | 'message.updated' | 'message.deleted' | 'message.recalled' | 'reaction.updated'; data: Message }

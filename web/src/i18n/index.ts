@@ -69,16 +69,19 @@ function dtf(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   return f;
 }
 
-export function formatTime(iso: string): string {
+export function formatTime(iso: string | null): string {
+  if (!iso) return '';
   return dtf({ hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 }
 
-export function formatDateTime(iso: string): string {
+export function formatDateTime(iso: string | null): string {
+  if (!iso) return '';
   return dtf({ dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
 
 /** "Today", "Yesterday" or a full date, for the separators in the history. */
-export function formatDay(iso: string, now: Date = new Date()): string {
+export function formatDay(iso: string | null, now: Date = new Date()): string {
+  if (!iso) return '';
   const d = new Date(iso);
   const day = (x: Date) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
   const diff = Math.round((day(now) - day(d)) / 86400000);
@@ -89,7 +92,8 @@ export function formatDay(iso: string, now: Date = new Date()): string {
   return dtf({ weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(d);
 }
 
-export function dayKey(iso: string): string {
+export function dayKey(iso: string | null): string {
+  if (!iso) return '';
   const d = new Date(iso);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 }

@@ -1,7 +1,7 @@
 // The one renderer for user content. markdown-it parses with raw HTML disabled,
 // DOMPurify then sanitises the output with a small allow-list as a second wall.
 // This module and ui/Markdown.tsx are the only places that produce HTML strings;
-// a unit test fails when anything else uses innerHTML.
+// a unit test (test/no-innerhtml.test.ts) fails when anything else writes HTML into the DOM.
 import MarkdownIt from 'markdown-it';
 import DOMPurify from 'dompurify';
 

@@ -22,7 +22,9 @@ const CLOSE_RESYNC = 4002;
 const CLOSE_REVOKED = 4004;
 const CLOSE_SLOW = 4008;
 
-const PING_MS = 25_000;
+const DEFAULT_PING_S = 25;
+/** Grace beyond the ping period before a silent connection counts as dead. */
+const DEAD_AFTER_MS = 10_000;
 
 export class Stream {
   private ws: WebSocket | null = null;
@@ -34,6 +36,8 @@ export class Stream {
   private stopped = true;
   /** Events that arrive while a fresh connection is still loading REST state. */
   private buffer: StreamEvent[] | null = null;
+  private lastFrameAt = 0;
+  private pingMs = DEFAULT_PING_S * 1000;
 
   constructor(private readonly h: StreamHandlers, private readonly url = defaultURL) {}
 
@@ -78,6 +82,7 @@ export class Stream {
     let fresh = since === 0;
     ws.onmessage = (e) => {
       if (this.ws !== ws) return;
+      this.lastFrameAt = Date.now();
       let msg: { type: string; seq?: number; [k: string]: unknown };
       try {
         msg = JSON.parse(String(e.data));
@@ -89,7 +94,8 @@ export class Stream {
     };
     ws.onopen = () => {
       this.attempt = 0;
-      this.ping = setInterval(() => this.send({ type: 'ping' }), PING_MS);
+      this.lastFrameAt = Date.now();
+      this.startPing(ws);
     };
     ws.onclose = (e) => {
       if (this.ws !== ws) return;
@@ -117,10 +123,45 @@ export class Stream {
     };
   }
 
+  /**
+   * Browsers hide WebSocket ping frames, so liveness is checked with the
+   * application-level ping: a connection silent for a ping period plus a grace
+   * is dropped and reopened with since.
+   */
+  private startPing(ws: WebSocket): void {
+    if (this.ping) clearInterval(this.ping);
+    this.ping = setInterval(() => {
+      if (this.ws !== ws) return;
+      if (Date.now() - this.lastFrameAt > this.pingMs + DEAD_AFTER_MS) {
+        this.drop(ws);
+        return;
+      }
+      this.send({ type: 'ping' });
+    }, this.pingMs);
+  }
+
+  /** Gives up on a connection at once, without waiting for a closing handshake. */
+  private drop(ws: WebSocket): void {
+    ws.onclose = null;
+    ws.onmessage = null;
+    this.ws = null;
+    this.clearTimers();
+    this.buffer = null;
+    try { ws.close(); } catch { /* already closed */ }
+    if (this.stopped) return;
+    this.h.onState('offline');
+    this.schedule(this.backoff());
+  }
+
   private onMessage(ws: WebSocket, msg: { type: string; seq?: number; [k: string]: unknown }, fresh: boolean): void {
     switch (msg.type) {
       case 'hello': {
         const latest = Number(msg.seq ?? 0);
+        const interval = Number(msg.presence_interval ?? 0);
+        if (interval > 0 && interval * 1000 !== this.pingMs) {
+          this.pingMs = interval * 1000;
+          this.startPing(ws);
+        }
         if (fresh) {
           // Baseline: REST state as of now, then every event after `latest`.
           this.lastSeq = latest;
@@ -131,7 +172,11 @@ export class Stream {
               this.buffer = null;
               for (const ev of queued) this.deliver(ev);
             },
-            () => ws.close(4999), // could not load state: reconnect and try again
+            () => {
+              // Could not load state: start over with a fresh connection.
+              this.lastSeq = 0;
+              if (this.ws === ws) this.drop(ws);
+            },
           );
         }
         return;

@@ -1,7 +1,7 @@
 // Pure state transitions of the chat domain: channels, timelines, threads and
 // the outbox of optimistic sends. No I/O here, so every rule is unit-tested
 // (test/chat-model.test.ts); src/state/chat.ts wires it to signals and the API.
-import type { Channel, ID, Message, MessagePage, StreamEvent } from '../api/types';
+import type { Channel, ID, Message, MessagePage, ReadEvent, StreamEvent } from '../api/types';
 
 export type SendStatus = 'pending' | 'failed';
 
@@ -79,6 +79,20 @@ export function markReadLocal(s: ChatState, id: ID, seq: number): ChatState {
   return patchMembership(s, id, { last_read_seq: Math.max(seq, m.last_read_seq), unread_count: 0, mention_count: 0 });
 }
 
+/** Applies a read state (from read.updated or a preferences/read/unread response). */
+export function applyReadState(s: ChatState, r: ReadEvent): ChatState {
+  const patch: Partial<NonNullable<Channel['membership']>> = {
+    last_read_seq: r.last_read_seq,
+    unread_count: r.unread_count,
+    mention_count: r.mention_count,
+  };
+  if (r.muted !== undefined) patch.muted = r.muted;
+  if (r.starred !== undefined) patch.starred = r.starred;
+  if (r.star_order !== undefined) patch.star_order = r.star_order;
+  if (r.role !== undefined) patch.role = r.role;
+  return patchMembership(s, r.channel_id, patch);
+}
+
 export function setPreferences(s: ChatState, id: ID, p: { muted?: boolean; starred?: boolean; star_order?: number }): ChatState {
   return patchMembership(s, id, p);
 }
@@ -104,6 +118,8 @@ export function mergeMessages(base: readonly Message[], incoming: readonly Messa
   const last = base[base.length - 1];
   const sortedIn = [...incoming].sort(bySeq);
   const first = sortedIn[0]!;
+  const head = base[0];
+  if (head && sortedIn[sortedIn.length - 1]!.seq < head.seq) return [...sortedIn, ...base]; // prepend (older page)
   if (!last || first.seq > last.seq) {
     // Fast path: append (the live case).
     const out = base.slice();
@@ -118,6 +134,20 @@ export function mergeMessages(base: readonly Message[], incoming: readonly Messa
 
 export type PageMode = 'latest' | 'before' | 'after' | 'around';
 
+/**
+ * At most this many messages of a channel are kept in memory. Paging further
+ * drops the far end and marks it as "more" again, so a 100,000-message history
+ * costs the same as a 3,000-message one.
+ */
+export const MAX_WINDOW = 3000;
+
+function trim(t: Timeline, keep: 'start' | 'end'): Timeline {
+  if (t.messages.length <= MAX_WINDOW) return t;
+  return keep === 'start'
+    ? { messages: t.messages.slice(0, MAX_WINDOW), hasMoreBefore: t.hasMoreBefore, hasMoreAfter: true }
+    : { messages: t.messages.slice(t.messages.length - MAX_WINDOW), hasMoreBefore: true, hasMoreAfter: t.hasMoreAfter };
+}
+
 /** Applies a history page: 'latest' and 'around' replace the window, 'before'/'after' extend it. */
 export function applyPage(s: ChatState, channelId: ID, page: MessagePage, mode: PageMode): ChatState {
   const prev = s.timelines[channelId];
@@ -125,9 +155,9 @@ export function applyPage(s: ChatState, channelId: ID, page: MessagePage, mode: 
   if (!prev || mode === 'latest' || mode === 'around') {
     t = { messages: [...page.messages].sort(bySeq), hasMoreBefore: page.has_more_before, hasMoreAfter: page.has_more_after };
   } else if (mode === 'before') {
-    t = { messages: mergeMessages(prev.messages, page.messages), hasMoreBefore: page.has_more_before, hasMoreAfter: prev.hasMoreAfter };
+    t = trim({ messages: mergeMessages(prev.messages, page.messages), hasMoreBefore: page.has_more_before, hasMoreAfter: prev.hasMoreAfter }, 'start');
   } else {
-    t = { messages: mergeMessages(prev.messages, page.messages), hasMoreBefore: prev.hasMoreBefore, hasMoreAfter: page.has_more_after };
+    t = trim({ messages: mergeMessages(prev.messages, page.messages), hasMoreBefore: prev.hasMoreBefore, hasMoreAfter: page.has_more_after }, 'end');
   }
   let next: ChatState = { ...s, timelines: { ...s.timelines, [channelId]: t } };
   const newest = t.messages[t.messages.length - 1];
@@ -232,7 +262,7 @@ export function addMessage(s: ChatState, m: Message): ChatState {
     const known = th?.messages.some((x) => x.id === m.id) ?? false;
     if (th && !known) next = { ...next, threads: { ...next.threads, [m.root_id]: { ...th, messages: mergeMessages(th.messages, [m]) } } };
     const root = findMessage(next, m.channel_id, m.root_id);
-    if (root && (root.last_reply_at === null || root.last_reply_at < m.created_at)) {
+    if (root && m.created_at && (root.last_reply_at === null || root.last_reply_at < m.created_at)) {
       const participants = root.thread_participants.includes(m.author_id)
         ? root.thread_participants
         : [...root.thread_participants, m.author_id];
@@ -269,6 +299,8 @@ export function applyEvent(s: ChatState, ev: StreamEvent): ChatState {
       return replaceMessage(s, ev.data);
     case 'channel.created':
     case 'channel.updated':
+      // Channels I am not in (e.g. a new public channel) stay out of the sidebar.
+      if (!s.channels[ev.data.id] && !ev.data.membership) return s;
       return upsertChannel(s, ev.data);
     case 'member.joined': {
       const c = s.channels[ev.data.channel_id];
@@ -285,11 +317,7 @@ export function applyEvent(s: ChatState, ev: StreamEvent): ChatState {
       return upsertChannel(s, { ...c, member_count: Math.max(0, c.member_count - 1), ...(ids ? { member_ids: ids } : {}) });
     }
     case 'read.updated':
-      return patchMembership(s, ev.data.channel_id, {
-        last_read_seq: ev.data.last_read_seq,
-        unread_count: ev.data.unread_count,
-        mention_count: ev.data.mention_count,
-      });
+      return applyReadState(s, ev.data);
     case 'receipt.updated': {
       const r = { ...(s.reads[ev.data.channel_id] ?? {}), [ev.data.user_id]: ev.data.last_read_seq };
       return { ...s, reads: { ...s.reads, [ev.data.channel_id]: r } };
@@ -338,7 +366,7 @@ export function sidebar(s: ChatState, nameOf: (c: Channel) => string): Record<Si
   for (const c of Object.values(s.channels)) if (!c.archived || c.membership?.starred) out[sectionOf(c)].push(c);
   out.starred.sort((a, b) => (a.membership!.star_order - b.membership!.star_order) || a.id - b.id);
   out.channels.sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
-  out.direct.sort((a, b) => (b.last_message_at ?? b.created_at).localeCompare(a.last_message_at ?? a.created_at));
+  out.direct.sort((a, b) => (b.last_message_at ?? b.created_at ?? '').localeCompare(a.last_message_at ?? a.created_at ?? ''));
   return out;
 }
 

@@ -3,7 +3,7 @@
 // outbox that make optimistic sending survive failures and reloads.
 import { computed, signal } from '@preact/signals';
 import { api, ApiError } from '../api/client';
-import type { Channel, ID, Message, StreamEvent } from '../api/types';
+import type { Channel, ID, Message, ReadState, StreamEvent } from '../api/types';
 import * as M from './chat-model';
 import { ensureUsers, clearTyping, putUsers } from './directory';
 
@@ -101,7 +101,7 @@ export function loadOlder(channelId: ID): Promise<void> {
   const first = t?.messages[0];
   if (!t || !first || !t.hasMoreBefore) return Promise.resolve();
   return once(`before:${channelId}:${first.seq}`, async () => {
-    const page = await api.messages(channelId, { before: first.seq }, 100);
+    const page = await api.messages(channelId, { before: first.seq }, 200);
     ensureUsers(authorsOf(page.messages));
     update((s) => M.applyPage(s, channelId, page, 'before'));
   });
@@ -112,7 +112,7 @@ export function loadNewer(channelId: ID): Promise<void> {
   const last = t?.messages[t.messages.length - 1];
   if (!t || !last || !t.hasMoreAfter) return Promise.resolve();
   return once(`after:${channelId}:${last.seq}`, async () => {
-    const page = await api.messages(channelId, { after: last.seq }, 100);
+    const page = await api.messages(channelId, { after: last.seq }, 200);
     ensureUsers(authorsOf(page.messages));
     update((s) => M.applyPage(s, channelId, page, 'after'));
   });
@@ -195,7 +195,10 @@ export function discard(clientId: string): void {
 async function act(fn: () => Promise<unknown>): Promise<boolean> {
   try {
     const r = await fn();
-    if (r && typeof r === 'object' && 'channel_id' in r && 'seq' in r) update((s) => M.replaceMessage(s, r as Message));
+    if (r && typeof r === 'object' && 'channel_id' in r) {
+      if ('seq' in r && 'author_id' in r) update((s) => M.replaceMessage(s, r as Message));
+      else if ('unread_count' in r) update((s) => M.applyReadState(s, r as ReadState));
+    }
     return true;
   } catch (e) {
     notice.value = e instanceof Error ? e.message : String(e);

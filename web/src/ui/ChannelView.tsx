@@ -1,44 +1,20 @@
 // A channel: header, virtualised history with date separators, grouping, the
 // "new messages" line, permalinks, typing indicator and the composer.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Channel, ID, Message } from '../api/types';
-import { dayKey, t } from '../i18n';
+import type { Channel, ID } from '../api/types';
+import { t } from '../i18n';
 import { api } from '../api/client';
 import * as chatStore from '../state/chat';
-import type { Outgoing } from '../state/chat-model';
 import { displayName, typing } from '../state/directory';
 import { channelTitle } from '../state/notify';
 import { channelPath, navigate } from '../state/router';
 import { dialog, panel, sidebarOpen } from '../state/view';
 import { Composer } from './Composer';
 import { Icon, PresenceDot } from './common';
-import { MessageRow, PendingRow, type RowFlags } from './MessageRow';
+import { MessageRow, PendingRow } from './MessageRow';
 import { VirtualList, type VirtualListHandle, type VisibleRange } from './VirtualList';
 
-type Row =
-  | { kind: 'msg'; m: Message; flags: RowFlags }
-  | { kind: 'pending'; o: Outgoing }
-  | { kind: 'edge'; which: 'top' | 'bottom' };
-
-const GROUP_MS = 5 * 60 * 1000;
-
-export function buildRows(messages: readonly Message[], pending: readonly Outgoing[], opts: { lineAfterSeq: number; meId: ID; highlightSeq: number | null; hasMoreBefore: boolean; hasMoreAfter: boolean }): Row[] {
-  const rows: Row[] = [{ kind: 'edge', which: 'top' }];
-  let prev: Message | undefined;
-  let lineShown = false;
-  for (const m of messages) {
-    const showDate = !prev || dayKey(prev.created_at) !== dayKey(m.created_at);
-    const firstUnread = !lineShown && opts.lineAfterSeq >= 0 && m.seq > opts.lineAfterSeq && m.author_id !== opts.meId;
-    if (firstUnread) lineShown = true;
-    const grouped = !!prev && !showDate && !firstUnread && prev.author_id === m.author_id && !prev.deleted && !prev.recalled && !m.recalled
-      && Date.parse(m.created_at) - Date.parse(prev.created_at) < GROUP_MS;
-    rows.push({ kind: 'msg', m, flags: { showDate, grouped, firstUnread, highlight: m.seq === opts.highlightSeq } });
-    prev = m;
-  }
-  if (!opts.hasMoreAfter) for (const o of pending) rows.push({ kind: 'pending', o });
-  if (opts.hasMoreAfter) rows.push({ kind: 'edge', which: 'bottom' });
-  return rows;
-}
+import { buildRows } from './rows';
 
 export function ChannelView({ channelId, seq, meId }: { channelId: ID; seq: number | null; meId: ID }) {
   const state = chatStore.chat.value;
@@ -130,8 +106,9 @@ function ChannelLoaded({ channel, seq, meId }: { channel: Channel; seq: number |
 
   const onRange = useCallback((r: VisibleRange) => {
     setAtBottom(r.atBottom && !(tl?.hasMoreAfter ?? false));
-    if (r.start <= 3 && tl?.hasMoreBefore) void chatStore.loadOlder(channel.id);
-    if (r.end >= rows.length - 3 && tl?.hasMoreAfter) void chatStore.loadNewer(channel.id);
+    // Fetch the next page well before the edge so fast scrolling rarely reaches it.
+    if (r.start <= 15 && tl?.hasMoreBefore) void chatStore.loadOlder(channel.id);
+    if (r.end >= rows.length - 15 && tl?.hasMoreAfter) void chatStore.loadNewer(channel.id);
     let seen = false;
     for (let i = r.start; i <= r.end; i++) {
       const row = rows[i];

@@ -13,13 +13,7 @@ import { EmojiPicker } from './EmojiPicker';
 import { Markdown } from './Markdown';
 import { QUICK_REACTIONS } from './emoji';
 
-export interface RowFlags {
-  showDate: boolean;
-  grouped: boolean;
-  firstUnread: boolean;
-  highlight: boolean;
-  inThread?: boolean;
-}
+import type { RowFlags } from './rows';
 
 export function openProfileByUsername(username: string): void {
   for (const u of users.value.values()) {
@@ -39,7 +33,7 @@ function canRecall(m: Message, meId: number, isAdmin: boolean): boolean {
   if (isAdmin) return true;
   if (m.author_id !== meId) return false;
   const win = org.value?.recall_window_seconds ?? 120;
-  return Date.now() - Date.parse(m.created_at) <= win * 1000;
+  return Date.now() - Date.parse(m.created_at ?? '') <= win * 1000;
 }
 
 export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: { m: Message; channel: Channel; flags: RowFlags; meId: number }) {
@@ -96,7 +90,7 @@ export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: 
             <header class="msg-head">
               <button class="msg-author" onClick={openProfile} data-uc="">{name}</button>
               <a class="msg-time" href={channelPath(m.channel_id, m.seq)} title={formatDateTime(m.created_at)} onClick={(e) => (e.preventDefault(), navigate(channelPath(m.channel_id, m.seq)))}>
-                <time dateTime={m.created_at}>{formatTime(m.created_at)}</time>
+                <time dateTime={m.created_at ?? undefined}>{formatTime(m.created_at)}</time>
               </a>
               {m.pinned && <span class="msg-pinned"><Icon name="pin" size={12} /> {t('msg.pinned')}</span>}
             </header>

@@ -45,7 +45,7 @@ function Thread({ channelId, rootId, meId }: { channelId: ID; rootId: ID; meId: 
   return (
     <>
       <div class="panel-body thread-list" role="log" aria-label={t('thread.title')}>
-        <MessageRow m={root} channel={channel} flags={{ ...plain, inThread: false }} meId={meId} />
+        <MessageRow m={root} channel={channel} flags={plain} meId={meId} />
         <div class="thread-count">{t('msg.replies', { n: root.reply_count })}</div>
         {(replies?.messages ?? []).map((m) => <MessageRow key={m.id} m={m} channel={channel} flags={plain} meId={meId} />)}
         {pending.map((o) => <PendingRow key={o.client_id} o={o} />)}

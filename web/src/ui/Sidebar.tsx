@@ -71,6 +71,7 @@ export function Sidebar({ meId }: { meId: ID }) {
 
 function SideItem({ c, meId, active, starredIndex, starred }: { c: Channel; meId: ID; active: boolean; starredIndex: number; starred: Channel[] }) {
   const [over, setOver] = useState(false);
+  const [menu, setMenu] = useState(false);
   const m = c.membership;
   const unread = m?.unread_count ?? 0;
   const mentions = m?.mention_count ?? 0;
@@ -104,6 +105,21 @@ function SideItem({ c, meId, active, starredIndex, starred }: { c: Channel; meId
         {m?.muted && <Icon name="bellOff" size={12} />}
         {mentions > 0 ? <span class="badge badge-mention" aria-hidden="true">{mentions}</span> : unread > 0 && !m?.muted ? <span class="badge" aria-hidden="true">{unread}</span> : null}
       </a>
+      {m && (
+        <button class="icon-btn small side-more" aria-label={t('sidebar.options', { name: title })} aria-expanded={menu} onClick={() => setMenu(!menu)}>
+          <Icon name="more" size={14} />
+        </button>
+      )}
+      {m && menu && (
+        <div class="popover menu side-menu" role="menu" onClick={() => setMenu(false)} onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
+          <button role="menuitem" class="menu-item" onClick={() => void chatStore.setPreferences(c.id, { starred: !m.starred, ...(m.starred ? {} : { star_order: starred.length }) })}>
+            {m.starred ? t('sidebar.unstar') : t('sidebar.star')}
+          </button>
+          <button role="menuitem" class="menu-item" onClick={() => void chatStore.setPreferences(c.id, { muted: !m.muted })}>
+            {m.muted ? t('sidebar.unmute') : t('sidebar.mute')}
+          </button>
+        </div>
+      )}
     </li>
   );
 }

@@ -110,7 +110,10 @@ export function VirtualList(p: Props) {
     const top = el.scrollTop;
     stick.current = el.scrollHeight - top - el.clientHeight <= BOTTOM_SLACK;
     if (p.count === 0) return;
-    const i = indexAt(top);
+    // Never anchor on the first row: it is the list's edge (a "load older"
+    // row), and rows prepended above a message must push it down, not stay below it.
+    let i = indexAt(top);
+    if (i === 0 && p.count > 1) i = 1;
     anchor.current = { key: keys.arr[i]!, delta: top - offsets[i]! };
   }
 

@@ -29,8 +29,16 @@ export function Modal(p: { title: string; onClose(): void; children: ComponentCh
   useEffect(() => {
     const prev = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>('input, textarea, select, button:not(.modal-close)');
-    first?.focus();
-    return () => prev?.focus?.();
+    (first ?? ref.current)?.focus();
+    // Escape closes the dialog wherever the focus is.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') p.onClose();
+    };
+    addEventListener('keydown', onKey);
+    return () => {
+      removeEventListener('keydown', onKey);
+      prev?.focus?.();
+    };
   }, []);
   return (
     <div class="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && p.onClose()}>
@@ -40,11 +48,8 @@ export function Modal(p: { title: string; onClose(): void; children: ComponentCh
         role="dialog"
         aria-modal="true"
         aria-labelledby="modal-title"
+        tabIndex={-1}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') {
-            e.stopPropagation();
-            p.onClose();
-          }
           if (e.key === 'Tab') trapFocus(e, ref.current);
         }}
       >
