@@ -9,6 +9,8 @@ ID = {"type": "integer", "format": "int64"}
 def idf(desc): return dict(ID, description=desc)
 TIME = {"type": ["string", "null"], "format": "date-time"}
 def timef(desc): return dict(TIME, description=desc)
+STAMP = {"type": "string", "format": "date-time"}
+def stampf(desc): return dict(STAMP, description=desc)
 def s(desc, **kw): d = {"type": "string", "description": desc}; d.update(kw); return d
 def i(desc, **kw): d = {"type": "integer", "description": desc}; d.update(kw); return d
 def b(desc): return {"type": "boolean", "description": desc}
@@ -41,14 +43,14 @@ schemas["User"] = obj("A user of the caller's organisation.", {
     "status_text": s("Status line, at most 140 characters."),
     "role": s("Role in the organisation.", enum=USER_ROLE),
     "active": b("False once an admin has deactivated the user."),
-    "created_at": timef("When the user was created."),
+    "created_at": stampf("When the user was created."),
 })
 schemas["Org"] = obj("The caller's organisation.", {
     "id": idf("Organisation id."),
     "name": s("Organisation name, 1–80 characters."),
     "recall_window_seconds": i("How long authors may recall their messages, in seconds (0–31536000).", format="int64", minimum=0, maximum=31536000),
     "receipt_max_members": i("Largest channel (in members) that shows read receipts (2–10000).", minimum=2, maximum=10000),
-    "created_at": timef("When the organisation was created."),
+    "created_at": stampf("When the organisation was created."),
 })
 MEMBERSHIP_PROPS = collections.OrderedDict([
     ("role", s("The caller's role in the channel. `readonly` members of announcement channels read but never post.", enum=CHAN_ROLE)),
@@ -71,7 +73,7 @@ schemas["Channel"] = obj("A channel, DM or group DM.", {
     "announcement": b("Only channel owners and admins may post."),
     "archived": b("Archived channels are read-only."),
     "created_by": idf("User id of the creator."),
-    "created_at": timef("When the channel was created."),
+    "created_at": stampf("When the channel was created."),
     "member_count": i("Number of members.", minimum=0),
     "last_seq": i("Sequence of the newest message; history has no holes below it.", format="int64", minimum=0),
     "last_message_at": timef("When the newest message was posted, or null."),
@@ -117,7 +119,7 @@ schemas["Message"] = obj("A message: a top-level message, a thread root or a rep
     "mention_here": b("The message mentions @here."),
     "reactions": arr("Reaction", "Reactions, one entry per emoji."),
     "pinned": b("Pinned in the channel."),
-    "created_at": timef("When the message was posted."),
+    "created_at": stampf("When the message was posted."),
     "edited_at": timef("When the text was last edited, or null."),
     "deleted": b("Deleted by its author or an admin."),
     "recalled": b("Recalled (撤回)."),
@@ -262,6 +264,7 @@ params["MemberUserID"] = pid("user_id", "user", "User id of the member.")
 params["Emoji"] = {"name": "emoji", "in": "path", "required": True, "description": "One emoji, URL-encoded.", "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
 params["Limit"] = {"name": "limit", "in": "query", "description": "Page size.", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
 params["Cursor"] = {"name": "cursor", "in": "query", "description": "The `next_cursor` of the previous page.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
+params["UserIDList"] = {"name": "ids", "in": "query", "description": "Comma-separated user ids (at most 200): return exactly these users of the caller's organisation (unknown ids are skipped); `q` and `cursor` are then ignored.", "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"}}
 params["Query"] = {"name": "q", "in": "query", "description": "Search text, at most 80 characters.", "schema": {"type": "string", "maxLength": 80}}
 def seqq(name, desc):
     return {"name": name, "in": "query", "description": desc, "schema": {"type": "integer", "format": "int64", "minimum": 0}}
@@ -338,9 +341,9 @@ op("PATCH", "/api/v1/users/me", "patchMe", "users", "Change the caller's profile
    ok=ok("200", "The changed profile.", "User"),
    errors={"400": text("display_name", 1) + text("avatar_url", 0) + ["avatar_url_invalid", "locale_unsupported", "time_zone_invalid"] + text("status_text", 0)})
 op("GET", "/api/v1/users", "listUsers", "users", "The organisation directory",
-   "Pages through the users of the caller's organisation, ordered by id, filtered by `q` (a prefix of username, display name or e-mail). Any authenticated user, guests included.",
-   params=[pref("Query"), pref("Limit"), pref("Cursor")], ok=ok("200", "A page of users.", "UserList"),
-   errors={"400": ["limit_invalid", "cursor_invalid"] + QUERY})
+   "Pages through the users of the caller's organisation, ordered by id, filtered by `q` (a prefix of username, display name or e-mail); or, with `ids`, returns those users at once (for clients resolving authors). Any authenticated user, guests included.",
+   params=[pref("Query"), pref("UserIDList"), pref("Limit"), pref("Cursor")], ok=ok("200", "A page of users.", "UserList"),
+   errors={"400": ["limit_invalid", "cursor_invalid", "id_invalid"] + QUERY, "413": ["too_many_users"]})
 op("POST", "/api/v1/users", "createUser", "users", "Create a user", "Organisation owners and admins; only the owner may create another owner. Emits `user.updated`.", body="NewUser",
    ok=ok("201", "The new user.", "User"),
    errors={"400": EMAIL + USERNAME + text("display_name", 1) + ["locale_unsupported", "role_invalid"] + PASSWORD, "403": ["admin_required"], "409": ["email_taken", "username_taken"]})

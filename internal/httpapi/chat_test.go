@@ -492,3 +492,17 @@ func TestMembershipRules(t *testing.T) {
 	_, _, err = alice.Post(ctx, priv.ID, "same-id", "second")
 	wantCode(t, err, 409, "client_id_taken")
 }
+
+func TestUsersByIDs(t *testing.T) {
+	env := servertest.Start(t)
+	alice, aliceID := env.User("member")
+	_, bobID := env.User("member")
+	other := env.OtherOrg("Elsewhere")
+	otherMe := get[httpapi.User](t, other, "/api/v1/users/me")
+	got := get[httpapi.UserList](t, alice, fmt.Sprintf("/api/v1/users?ids=%d,%d,%d,999999", aliceID, bobID, otherMe.ID))
+	if len(got.Users) != 2 || got.Users[0].ID != aliceID || got.Users[1].ID != bobID {
+		t.Fatalf("users by ids: %+v (another organisation's user must not appear)", got.Users)
+	}
+	_, err := alice.Do(context.Background(), "GET", "/api/v1/users?ids=1,x", nil, nil)
+	wantCode(t, err, 400, "id_invalid")
+}

@@ -385,6 +385,11 @@ func checkOpenAPIType(t *testing.T, doc openAPIJSON, schemaOf map[reflect.Type]s
 			t.Errorf("%s: times are {type: [string, null], format: date-time}, got %v", where, s)
 		}
 		return
+	case typ == reflect.TypeOf(Timestamp{}):
+		if !slices.Equal(types, []string{"string"}) || s["format"] != "date-time" {
+			t.Errorf("%s: timestamps are {type: string, format: date-time}, got %v", where, s)
+		}
+		return
 	case typ.Kind() == reflect.Interface:
 		return
 	case typ.Kind() == reflect.String:

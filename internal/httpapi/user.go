@@ -91,6 +91,22 @@ type UserList struct {
 }
 
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request, c call) error {
+	if r.URL.Query().Has("ids") {
+		ids, err := idList(r.URL.Query().Get("ids"), 200)
+		if err != nil {
+			return err
+		}
+		us, err := a.Accounts.Users(r.Context(), c.actor, ids)
+		if err != nil {
+			return err
+		}
+		resp := UserList{Users: make([]User, len(us))}
+		for i, u := range us {
+			resp.Users[i] = wireUser(u)
+		}
+		writeJSON(w, http.StatusOK, resp)
+		return nil
+	}
 	limit, err := pageLimit(r)
 	if err != nil {
 		return err

@@ -43,39 +43,48 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Timestamp is a time that is always set: RFC 3339 UTC with milliseconds.
+type Timestamp time.Time
+
+// MarshalJSON renders the time; Timestamp is never null on the wire.
+func (t Timestamp) MarshalJSON() ([]byte, error) { return Time(t).MarshalJSON() }
+
+// UnmarshalJSON accepts RFC 3339.
+func (t *Timestamp) UnmarshalJSON(b []byte) error { return (*Time)(t).UnmarshalJSON(b) }
+
 // User is a user on the wire.
 type User struct {
-	ID          int64  `json:"id"`
-	Email       string `json:"email"`
-	Username    string `json:"username"`
-	DisplayName string `json:"display_name"`
-	AvatarURL   string `json:"avatar_url"`
-	Locale      string `json:"locale"`
-	TimeZone    string `json:"time_zone"`
-	StatusText  string `json:"status_text"`
-	Role        string `json:"role"`
-	Active      bool   `json:"active"`
-	CreatedAt   Time   `json:"created_at"`
+	ID          int64     `json:"id"`
+	Email       string    `json:"email"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	AvatarURL   string    `json:"avatar_url"`
+	Locale      string    `json:"locale"`
+	TimeZone    string    `json:"time_zone"`
+	StatusText  string    `json:"status_text"`
+	Role        string    `json:"role"`
+	Active      bool      `json:"active"`
+	CreatedAt   Timestamp `json:"created_at"`
 }
 
 func wireUser(u account.User) User {
 	return User{ID: u.ID, Email: u.Email, Username: u.Username, DisplayName: u.DisplayName, AvatarURL: u.AvatarURL,
 		Locale: u.Locale, TimeZone: u.TimeZone, StatusText: u.StatusText, Role: string(u.Role), Active: u.Active,
-		CreatedAt: Time(u.CreatedAt)}
+		CreatedAt: Timestamp(u.CreatedAt)}
 }
 
 // Org is an organisation on the wire.
 type Org struct {
-	ID                  int64  `json:"id"`
-	Name                string `json:"name"`
-	RecallWindowSeconds int64  `json:"recall_window_seconds"`
-	ReceiptMaxMembers   int    `json:"receipt_max_members"`
-	CreatedAt           Time   `json:"created_at"`
+	ID                  int64     `json:"id"`
+	Name                string    `json:"name"`
+	RecallWindowSeconds int64     `json:"recall_window_seconds"`
+	ReceiptMaxMembers   int       `json:"receipt_max_members"`
+	CreatedAt           Timestamp `json:"created_at"`
 }
 
 func wireOrg(o account.Org) Org {
 	return Org{ID: o.ID, Name: o.Name, RecallWindowSeconds: int64(o.RecallWindow / time.Second),
-		ReceiptMaxMembers: o.ReceiptMaxMembers, CreatedAt: Time(o.CreatedAt)}
+		ReceiptMaxMembers: o.ReceiptMaxMembers, CreatedAt: Timestamp(o.CreatedAt)}
 }
 
 // Membership is the caller's own membership of a channel.
@@ -110,7 +119,7 @@ type Channel struct {
 	Announcement  bool        `json:"announcement"`
 	Archived      bool        `json:"archived"`
 	CreatedBy     int64       `json:"created_by"`
-	CreatedAt     Time        `json:"created_at"`
+	CreatedAt     Timestamp   `json:"created_at"`
 	MemberCount   int         `json:"member_count"`
 	LastSeq       int64       `json:"last_seq"`
 	LastMessageAt Time        `json:"last_message_at"`
@@ -120,7 +129,7 @@ type Channel struct {
 
 func wireChannel(c chat.Channel, m *chat.Member) Channel {
 	w := Channel{ID: c.ID, Kind: string(c.Kind), Name: c.Name, Topic: c.Topic, Purpose: c.Purpose,
-		Announcement: c.Announcement, Archived: c.Archived, CreatedBy: c.CreatedBy, CreatedAt: Time(c.CreatedAt),
+		Announcement: c.Announcement, Archived: c.Archived, CreatedBy: c.CreatedBy, CreatedAt: Timestamp(c.CreatedAt),
 		MemberCount: c.MemberCount, LastSeq: c.LastSeq, LastMessageAt: Time(c.LastMessageAt), MemberIDs: c.MemberIDs}
 	if w.MemberIDs == nil {
 		w.MemberIDs = []int64{}
@@ -179,7 +188,7 @@ type Message struct {
 	MentionHere        bool       `json:"mention_here"`
 	Reactions          []Reaction `json:"reactions"`
 	Pinned             bool       `json:"pinned"`
-	CreatedAt          Time       `json:"created_at"`
+	CreatedAt          Timestamp  `json:"created_at"`
 	EditedAt           Time       `json:"edited_at"`
 	Deleted            bool       `json:"deleted"`
 	Recalled           bool       `json:"recalled"`
@@ -198,7 +207,7 @@ func wireMessage(m chat.Message) Message {
 	w := Message{ID: m.ID, ChannelID: m.Channel, Seq: m.Seq, ClientID: m.ClientID, AuthorID: m.Author, Text: m.Text,
 		RootID: m.Root, AlsoInChannel: m.AlsoInChannel, ReplyCount: m.ReplyCount, LastReplyAt: Time(m.LastReplyAt),
 		ThreadParticipants: nonNil(m.ThreadParticipants), Mentions: nonNil(m.Mentions), MentionChannel: m.MentionChannel,
-		MentionHere: m.MentionHere, Pinned: m.Pinned, CreatedAt: Time(m.CreatedAt), EditedAt: Time(m.EditedAt),
+		MentionHere: m.MentionHere, Pinned: m.Pinned, CreatedAt: Timestamp(m.CreatedAt), EditedAt: Time(m.EditedAt),
 		Deleted: !m.DeletedAt.IsZero(), Recalled: !m.RecalledAt.IsZero(), RecalledBy: m.RecalledBy,
 		Reactions: make([]Reaction, 0, len(m.Reactions))}
 	for _, r := range m.Reactions {
