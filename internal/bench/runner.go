@@ -49,6 +49,8 @@ type runner struct {
 	seqs map[int64]int64 // channel id → last acked seq
 
 	api       *apiclient.Client
+	urls      []string // the nodes of a cluster given with --url; one or none
+	preloaded bool     // history was preloaded (and indexed) before the server started
 	fleet     *fleet
 	connected []int // per plan channel: connected clients of its members
 	clients   int
@@ -139,6 +141,24 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	r.finish()
 	return nil
+}
+
+// nodeFor is the node user u (an index into the plan) talks to: with
+// several --url nodes, users are spread over them round-robin.
+func (r *runner) nodeFor(u int) string {
+	if len(r.urls) < 2 {
+		return ""
+	}
+	return r.urls[u%len(r.urls)]
+}
+
+// as returns an API client acting as user u on that user's node.
+func (r *runner) as(u int) *apiclient.Client {
+	c := r.api.WithToken(r.tokens[u])
+	if n := r.nodeFor(u); n != "" {
+		c.Base = n
+	}
+	return c
 }
 
 // ---- setting up the target ----
@@ -300,6 +320,7 @@ func (r *runner) preload(ctx context.Context, password string) error {
 		if err != nil {
 			return fmt.Errorf("reindex the preloaded history: %w", err)
 		}
+		r.preloaded = true
 	}
 	r.res.Phases["preload"] = PhaseStats{Sent: uint64(res.Messages), ElapsedMS: msf(time.Since(start))}
 	r.prog.logf("preload done in %.1f s", time.Since(start).Seconds())
@@ -357,11 +378,13 @@ func (r *runner) setupURL(ctx context.Context) error {
 	if r.o.Token == "" {
 		return errors.New("bench: --url needs --token (an organisation admin's bearer token)")
 	}
-	if len(r.o.URLs) > 1 {
-		r.note("%d URLs given: clients and sends are spread over them round-robin is not implemented yet; using %s",
-			len(r.o.URLs), r.o.URLs[0])
+	for _, u := range r.o.URLs {
+		r.urls = append(r.urls, strings.TrimRight(u, "/"))
 	}
-	r.url = strings.TrimRight(r.o.URLs[0], "/")
+	if len(r.urls) > 1 {
+		r.note("%d nodes: user i connects to and sends through node i mod %d, so deliveries cross nodes", len(r.urls), len(r.urls))
+	}
+	r.url = r.urls[0]
 	r.api.Base = r.url
 	r.res.Target = "existing server " + r.url
 	if r.s.Preload > 0 {

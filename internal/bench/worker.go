@@ -25,7 +25,8 @@ import (
 type ClientSpec struct {
 	User  int64           `json:"user"`
 	Token string          `json:"token"`
-	Base  map[int64]int64 `json:"base"` // channel id → last seq before the client connects
+	URL   string          `json:"url,omitempty"` // the node this client connects to; empty: the worker's URL
+	Base  map[int64]int64 `json:"base"`          // channel id → last seq before the client connects
 }
 
 // Command is one request to a worker.
@@ -214,7 +215,11 @@ func (w *worker) dial(ctx context.Context, c *wclient, resume bool) (retries int
 	backoff := 50 * time.Millisecond
 	for {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		conn, err := realtime.Dial(dctx, w.url+"/api/v1/stream", h, since)
+		base := w.url
+		if c.spec.URL != "" {
+			base = c.spec.URL
+		}
+		conn, err := realtime.Dial(dctx, base+"/api/v1/stream", h, since)
 		cancel()
 		if err == nil {
 			c.mu.Lock()

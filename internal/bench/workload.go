@@ -28,7 +28,7 @@ func (r *runner) connect(ctx context.Context, n int) (Report, error) {
 			r.connected[ci]++
 		}
 		r.mu.Unlock()
-		specs[k] = ClientSpec{User: r.users[u], Token: r.tokens[u], Base: base}
+		specs[k] = ClientSpec{User: r.users[u], Token: r.tokens[u], Base: base, URL: r.nodeFor(u)}
 	}
 	r.clients += n
 	stop := r.prog.during("connect", time.Duration(n/500+1)*time.Second)
@@ -176,7 +176,7 @@ func (r *runner) send(ctx context.Context, st *sendStats, mu *sync.Mutex, ci, u 
 	// About 200 bytes of text, as in docs/benchmarks.md.
 	txt := "bench " + strconv.FormatUint(n, 10) + " " + padding
 	txt = txt[:min(len(txt), 200)]
-	msg, created, err := r.api.WithToken(r.tokens[u]).Post(ctx, r.chans[ci], cid, txt)
+	msg, created, err := r.as(u).Post(ctx, r.chans[ci], cid, txt)
 	now := time.Now()
 	mu.Lock()
 	defer mu.Unlock()
@@ -550,7 +550,7 @@ var searchQueries = []string{"会议", "三点 下午", "deploy", "dashboards", 
 // loop at SearchRate from the scheduled time, as the user who can read the
 // most channels would see it.
 func (r *runner) search(ctx context.Context) error {
-	if r.s.Preload == 0 || len(r.tokens) == 0 {
+	if !r.preloaded || len(r.tokens) == 0 {
 		r.fig(Figure{Name: "Search latency p99", Text: "n/a (no preloaded history)", Status: "n/a", Target: "≤ 100 ms"})
 		return nil
 	}
