@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/parley-chat/parley/internal/bench"
 )
 
@@ -54,6 +56,7 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	perWorker := fs.Int("per-worker", 0, "WebSocket clients per worker process (default: the suite's)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic organisation")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	pin := fs.Bool("pin", false, "run the spawned server alone on CPU 1 and the load generator on CPU 0 (needs taskset and 2+ CPUs)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -73,10 +76,21 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fmt.Fprintln(stderr, "parley bench:", err)
 		return 1
 	}
+	var serverCPU string
+	if *pin {
+		// The generator (this process and its workers, which inherit the
+		// affinity) on CPU 0, the server alone on CPU 1, so the figures
+		// describe the server rather than the contention between them.
+		if err := unix.SchedSetaffinity(0, cpuSet(0)); err != nil {
+			fmt.Fprintln(stderr, "parley bench: --pin:", err)
+			return 1
+		}
+		serverCPU = "1"
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	o := bench.Options{Suite: suite, URLs: urls, Token: *token, DataDir: *dataDir, Seed: *seed,
-		Launcher: spawner{exe: self, stderr: stderr}, Worker: workerProcess(self, stderr),
+		Launcher: spawner{exe: self, stderr: stderr, cpu: serverCPU}, Worker: workerProcess(self, stderr),
 		Command: "parley bench " + strings.Join(args, " ")}
 	if !*quiet {
 		o.Progress = stderr
@@ -115,6 +129,15 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 type spawner struct {
 	exe    string
 	stderr io.Writer
+	cpu    string // pin the server to this CPU list with taskset; empty: no pinning
+}
+
+func cpuSet(cpus ...int) *unix.CPUSet {
+	var set unix.CPUSet
+	for _, c := range cpus {
+		set.Set(c)
+	}
+	return &set
 }
 
 func (s spawner) Bootstrap(ctx context.Context, dir, email, password string) error {
@@ -139,6 +162,9 @@ func (s spawner) Start(ctx context.Context, dir, addr string) (bench.Server, err
 		return nil, err
 	}
 	cmd := exec.Command(s.exe, "serve", "--data", dir, "--addr", addr, "--log-level", "warn")
+	if s.cpu != "" {
+		cmd = exec.Command("taskset", "-c", s.cpu, s.exe, "serve", "--data", dir, "--addr", addr, "--log-level", "warn")
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		log.Close()
