@@ -106,8 +106,13 @@ describe('chat between two people', () => {
     await expect.poll(() => messages(b.page).allInnerTexts()).toContain('oops, wrong channel');
     await m.hover();
     await m.getByRole('button', { name: 'More actions' }).click();
-    a.page.once('dialog', (d) => void d.accept());
     await a.page.getByRole('menuitem', { name: 'Recall' }).click();
+    // The in-app confirmation: focus starts on Cancel, Escape would cancel.
+    const ask = a.page.getByRole('alertdialog');
+    await ask.waitFor();
+    expect(await a.page.evaluate(() => document.activeElement?.classList.contains('confirm-cancel'))).toBe(true);
+    await ask.getByRole('button', { name: 'Recall', exact: true }).click();
+    await ask.waitFor({ state: 'detached' });
     await expect.poll(() => b.page.locator('main .msg-tombstone').allInnerTexts()).toContain(`${OWNER.name} recalled a message`);
     expect(await messages(b.page).allInnerTexts()).not.toContain('oops, wrong channel');
   });
@@ -144,5 +149,22 @@ describe('chat between two people', () => {
     const seeded = await owner.post(general, 'permalink target');
     await a.page.goto(`${server.url}/c/${general}/m/${seeded.seq}`);
     await a.page.locator(`main article.msg-highlight[data-seq="${seeded.seq}"]`).waitFor();
+  });
+
+  it("shows a DM partner's presence turning online and offline as their browser opens and closes", async () => {
+    const carolId = (await owner.createUser('carol', 'Carol Chen', 'correct-horse-battery-3')).id;
+    const dm = await owner.call<{ id: number }>('POST', '/dms', { user_ids: [carolId] });
+    const dot = a.page.locator(`.side-item[data-channel-id="${dm.id}"] .presence`);
+    await dot.waitFor({ timeout: 15_000 });
+    await expect.poll(() => dot.getAttribute('class')).toContain('presence-offline');
+    const carol = await signIn(browser, server, 'carol', 'correct-horse-battery-3');
+    await expect.poll(() => dot.getAttribute('class'), { timeout: 15_000 }).toContain('presence-online');
+    await carol.context.close();
+    await expect.poll(() => dot.getAttribute('class'), { timeout: 15_000 }).toContain('presence-offline');
+    // Again, to be sure the subscription outlives one change.
+    const again = await signIn(browser, server, 'carol', 'correct-horse-battery-3');
+    await expect.poll(() => dot.getAttribute('class'), { timeout: 15_000 }).toContain('presence-online');
+    await again.context.close();
+    expect(a.errors).toEqual([]);
   });
 });

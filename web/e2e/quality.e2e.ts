@@ -126,6 +126,20 @@ describe('中文 interface', () => {
       expect(await untranslated(s.page), name).toEqual([]);
       await s.page.keyboard.press('Escape');
     }
+    // Search results, the member list and a confirmation.
+    await s.page.locator('#search-input').fill('thread');
+    await s.page.locator('#search-input').press('Enter');
+    await s.page.locator('aside.panel .search-hit').first().waitFor();
+    expect(await untranslated(s.page), 'search').toEqual([]);
+    await s.page.locator('main .member-count').click();
+    await s.page.locator('aside.panel .member-item').first().waitFor();
+    expect(await untranslated(s.page), 'members').toEqual([]);
+    await root.hover();
+    await root.getByRole('button', { name: '更多操作' }).click();
+    await s.page.getByRole('menuitem', { name: '删除' }).click();
+    await s.page.getByRole('alertdialog').waitFor();
+    expect(await untranslated(s.page), 'confirm').toEqual([]);
+    await s.page.keyboard.press('Escape');
     await s.context.close();
   });
 });
@@ -157,6 +171,23 @@ describe('accessibility', () => {
       await s.page.locator('[role="dialog"]').waitFor();
       await run('switcher');
       await s.page.keyboard.press('Escape');
+      if (viewport.width > 768) {
+        await s.page.locator('#search-input').fill('thread');
+        await s.page.locator('#search-input').press('Enter');
+        await s.page.locator('aside.panel .search-hit').first().waitFor();
+        await run('search');
+        await s.page.locator('main .member-count').click();
+        await s.page.locator('aside.panel .member-item').first().waitFor();
+        await run('members');
+        const root = s.page.locator('main article.msg', { hasText: 'A thread root' });
+        await root.hover();
+        // Language-neutral: the 中文 test above saved zh-CN as this user's locale.
+        await root.locator('.msg-actions button[aria-expanded]').click();
+        await root.locator('.menu-item.danger').click();
+        await s.page.getByRole('alertdialog').waitFor();
+        await run('confirm');
+        await s.page.keyboard.press('Escape');
+      }
       await s.context.close();
     }
     const login = await browser.newPage();

@@ -6,7 +6,7 @@ import './styles/app.css';
 import { locale } from './i18n';
 import * as chatStore from './state/chat';
 import { startConnection, stopConnection, sendPresence } from './state/connection';
-import { loadDirectory, loadPresence } from './state/directory';
+import { loadDirectory } from './state/directory';
 import { startNotifications } from './state/notify';
 import { boot, setSessionHooks } from './state/session';
 import { applyTheme } from './state/theme';
@@ -27,7 +27,6 @@ setSessionHooks(
     chatStore.resetChat(u.id);
     await loadState();
     startConnection(loadState);
-    void loadPresence([...new Set(Object.values(chatStore.chat.value.channels).flatMap((c) => c.member_ids ?? []))]).catch(() => {});
   },
   () => {
     stopConnection();

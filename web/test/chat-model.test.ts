@@ -196,3 +196,15 @@ describe('history window', () => {
     expect(s.timelines[7]!.messages).toHaveLength(MAX_WINDOW);
   });
 });
+
+describe('member.updated', () => {
+  it('changes my own role and ignores others', async () => {
+    const M = await import('../src/state/chat-model');
+    const base = M.setChannels(M.emptyChat(1), [{ id: 7, kind: 'public', name: 'g', topic: '', purpose: '', announcement: false, archived: false, created_by: 1, created_at: null, member_count: 2, last_seq: 0, last_message_at: null,
+      membership: { role: 'member', last_read_seq: 0, unread_count: 0, mention_count: 0, muted: false, starred: false, star_order: 0 } } as never]);
+    const other = M.applyEvent(base, { seq: 1, type: 'member.updated', data: { channel_id: 7, user_id: 2, role: 'admin', by: 1 } });
+    expect(other).toBe(base);
+    const mine = M.applyEvent(base, { seq: 2, type: 'member.updated', data: { channel_id: 7, user_id: 1, role: 'admin', by: 3 } });
+    expect(mine.channels[7]!.membership!.role).toBe('admin');
+  });
+});

@@ -1,7 +1,7 @@
 // The one HTTP client for the public REST API (/api/v1). Cookie sessions with
 // the CSRF header on every state-changing request; errors become ApiError.
 import type {
-  Channel, LoginResponse, Member, Message, MessagePage, Org, ReadState, Receipts, RepliesPage, User, PresenceStatus, ID,
+  Channel, ChannelRole, EditEntry, LoginResponse, Member, Message, MessagePage, Org, ReadState, Receipts, RepliesPage, SearchPage, SearchSort, User, PresenceStatus, ID,
 } from './types';
 
 export const BASE = '/api/v1';
@@ -102,6 +102,7 @@ export const api = {
   join: (id: ID) => request<Channel>('POST', `/channels/${id}/join`),
   leave: (id: ID) => request<void>('POST', `/channels/${id}/leave`),
   members: (id: ID) => request<{ members: Member[] }>('GET', `/channels/${id}/members`),
+  setMemberRole: (id: ID, userId: ID, role: ChannelRole) => request<Member>('PATCH', `/channels/${id}/members/${userId}`, { role }),
   invite: (id: ID, userIds: ID[]) => request<{ added: number }>('POST', `/channels/${id}/members`, { user_ids: userIds }),
   preferences: (id: ID, b: { muted?: boolean; starred?: boolean; star_order?: number }) =>
     request<ReadState>('PUT', `/channels/${id}/preferences`, b),
@@ -124,4 +125,8 @@ export const api = {
   pin: (id: ID) => request<Message>('POST', `/messages/${id}/pin`),
   unpin: (id: ID) => request<Message>('DELETE', `/messages/${id}/pin`),
   receipts: (id: ID) => request<Receipts>('GET', `/messages/${id}/receipts`),
+  edits: (id: ID) => request<{ edits: EditEntry[] }>('GET', `/messages/${id}/history`),
+
+  search: (p: { q: string; sort?: SearchSort; tz?: string; limit?: number; cursor?: string }) =>
+    request<SearchPage>('GET', '/search' + qs(p)),
 };

@@ -185,7 +185,7 @@ export interface paths {
         };
         /**
          * The organisation directory
-         * @description Pages through the users of the caller's organisation, ordered by id, filtered by `q` (a prefix of username, display name or e-mail). Any authenticated user, guests included.
+         * @description Pages through the users of the caller's organisation, ordered by id, filtered by `q` (a prefix of username, display name or e-mail); or, with `ids`, returns those users at once (for clients resolving authors). Any authenticated user, guests included.
          */
         get: operations["listUsers"];
         put?: never;
@@ -826,6 +826,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search messages
+         * @description Full-text search over every message the caller may read: channels, DMs and group DMs they are a member of, and (except for guests) the organisation's public channels. Deleted and recalled messages are never found. Chinese, Japanese and Korean text is matched without word spaces; full-width and half-width forms match; English plurals match their singular. Operators: `from:@username`, `in:#channel`, `before:YYYY-MM-DD`, `after:YYYY-MM-DD`, `on:YYYY-MM-DD`, `has:link`, `has:file` (matches nothing until messages carry files), `is:thread`, `"exact phrase"`, `-excluded`. See docs/search.md. Any authenticated user.
+         */
+        get: operations["searchMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stream": {
         parameters: {
             query?: never;
@@ -888,7 +908,7 @@ export interface components {
              * Format: date-time
              * @description When the user was created.
              */
-            created_at: string | null;
+            created_at: string;
         };
         /** @description The caller's organisation. */
         Org: {
@@ -910,7 +930,7 @@ export interface components {
              * Format: date-time
              * @description When the organisation was created.
              */
-            created_at: string | null;
+            created_at: string;
         };
         /** @description The caller's own membership of a channel, with read state. */
         Membership: {
@@ -994,7 +1014,7 @@ export interface components {
              * Format: date-time
              * @description When the channel was created.
              */
-            created_at: string | null;
+            created_at: string;
             /** @description Number of members. */
             member_count: number;
             /**
@@ -1136,7 +1156,7 @@ export interface components {
              * Format: date-time
              * @description When the message was posted.
              */
-            created_at: string | null;
+            created_at: string;
             /**
              * Format: date-time
              * @description When the text was last edited, or null.
@@ -1259,6 +1279,31 @@ export interface components {
             read: number[];
             /** @description Members who have not. */
             unread: number[];
+        };
+        /** @description A page of message search results. */
+        SearchPage: {
+            /** @description Matches, by relevance or newest first (`sort`). */
+            results: components["schemas"]["SearchResult"][];
+            /** @description Pass as `cursor` for the next page; empty when there is no more. */
+            next_cursor: string;
+        };
+        /** @description One matching message. Open it in context with `channel_id` and `message.seq` (history `around`). */
+        SearchResult: {
+            message: components["schemas"]["Message"];
+            /**
+             * Format: int64
+             * @description The message's channel.
+             */
+            channel_id: number;
+            /** @description The text around the first match, in order; render each segment as a text node and style `highlight` ones. A cut end is a plain segment "…". */
+            snippet: components["schemas"]["SnippetSegment"][];
+        };
+        /** @description A piece of a search snippet. Plain text, never HTML. */
+        SnippetSegment: {
+            /** @description The text of the piece (markdown source, not rendered). */
+            text: string;
+            /** @description The piece matches the query. */
+            highlight: boolean;
         };
         /** @description First-run setup: the organisation and its owner. */
         SetupRequest: {
@@ -1452,6 +1497,8 @@ export interface components {
         Limit: number;
         /** @description The `next_cursor` of the previous page. */
         Cursor: string;
+        /** @description Comma-separated user ids (at most 200): return exactly these users of the caller's organisation (unknown ids are skipped); `q` and `cursor` are then ignored. */
+        UserIDList: string;
         /** @description Search text, at most 80 characters. */
         Query: string;
         /** @description Messages before this seq (at most one of before, after, around; 0 means unset). */
@@ -1785,6 +1832,8 @@ export interface operations {
             query?: {
                 /** @description Search text, at most 80 characters. */
                 q?: components["parameters"]["Query"];
+                /** @description Comma-separated user ids (at most 200): return exactly these users of the caller's organisation (unknown ids are skipped); `q` and `cursor` are then ignored. */
+                ids?: components["parameters"]["UserIDList"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page. */
@@ -1805,10 +1854,12 @@ export interface operations {
                     "application/json": components["schemas"]["UserList"];
                 };
             };
-            /** @description Invalid request. Codes: `limit_invalid`, `cursor_invalid`, `query_invalid_utf8`, `query_invalid_characters`, `query_too_long`. */
+            /** @description Invalid request. Codes: `limit_invalid`, `cursor_invalid`, `id_invalid`, `query_invalid_utf8`, `query_invalid_characters`, `query_too_long`. */
             400: components["responses"]["Error"];
             /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Too large. Codes: `too_many_users`. */
+            413: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };
@@ -3080,6 +3131,43 @@ export interface operations {
             404: components["responses"]["Error"];
             /** @description Conflicts with the current state. Codes: `channel_too_large_for_receipts`. */
             409: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    searchMessages: {
+        parameters: {
+            query: {
+                /** @description The query, at most 500 characters. */
+                q: string;
+                /** @description `relevance` (default; newest first when the query has only filters) or `date` (newest first). */
+                sort?: "relevance" | "date";
+                /** @description IANA time zone of the dates in the query, such as Asia/Shanghai; default UTC. */
+                tz?: string;
+                /** @description Page size. */
+                limit?: number;
+                /** @description The `next_cursor` of the previous page (opaque). */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            /** @description Invalid request. Codes: `search_query_required`, `search_query_invalid`, `search_query_too_long`, `search_query_too_complex`, `search_date_invalid`, `search_operator_invalid`, `sort_invalid`, `cursor_invalid`, `limit_invalid`, `time_zone_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };

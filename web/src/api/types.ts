@@ -24,6 +24,11 @@ export type Receipts = S['ReceiptList'];
 export type PresenceStatus = S['PresenceList']['presence'][string];
 export type ApiErrorBody = S['ErrorBody'];
 export type LoginResponse = S['LoginResponse'];
+export type SearchPage = S['SearchPage'];
+export type SearchResult = S['SearchResult'];
+export type SnippetSegment = S['SnippetSegment'];
+export type SearchSort = 'relevance' | 'date';
+export type EditEntry = S['EditEntry'];
 
 // Realtime payloads (docs/realtime.md): the same wire objects as REST.
 export type MemberEvent = S['MemberChange'];
@@ -33,7 +38,7 @@ export type ReceiptEvent = S['Receipt'];
 export type StreamEvent =
   | { seq: number; type: 'message.posted' | 'message.updated' | 'message.deleted' | 'message.recalled' | 'reaction.updated'; data: Message }
   | { seq: number; type: 'channel.created' | 'channel.updated'; data: Channel }
-  | { seq: number; type: 'member.joined' | 'member.left'; data: MemberEvent }
+  | { seq: number; type: 'member.joined' | 'member.left' | 'member.updated'; data: MemberEvent }
   | { seq: number; type: 'read.updated'; data: ReadEvent }
   | { seq: number; type: 'receipt.updated'; data: ReceiptEvent }
   | { seq: number; type: 'user.updated'; data: User };

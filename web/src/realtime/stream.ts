@@ -11,7 +11,8 @@ export interface StreamHandlers {
   onFresh(): Promise<void>;
   onEvent(ev: StreamEvent): void;
   onTyping(channelId: ID, userId: ID): void;
-  onPresence(userId: ID, status: PresenceStatus): void;
+  /** Statuses to set (a snapshot of the subscription, or one change). */
+  onPresence(statuses: ReadonlyMap<ID, PresenceStatus>): void;
   onState(state: ConnState): void;
   onUnauthenticated(): void;
 }
@@ -23,6 +24,58 @@ const CLOSE_REVOKED = 4004;
 const CLOSE_SLOW = 4008;
 
 const DEFAULT_PING_S = 25;
+/** The most ids one presence_sub may list; more closes the stream with 4009. */
+export const MAX_PRESENCE_SUB = 500;
+/** Changes to the subscription within this time are sent as one presence_sub. */
+export const PRESENCE_SUB_DEBOUNCE_MS = 250;
+
+const STATUSES: ReadonlySet<string> = new Set(['online', 'away', 'dnd', 'offline']);
+
+/**
+ * The ids of a presence_sub: positive integers, first occurrence kept, at most
+ * MAX_PRESENCE_SUB (callers order by priority; the rest is dropped here rather
+ * than letting the server close the stream).
+ */
+export function normalizePresenceIds(ids: Iterable<ID>): ID[] {
+  const out: ID[] = [];
+  const seen = new Set<ID>();
+  for (const id of ids) {
+    if (out.length >= MAX_PRESENCE_SUB) break;
+    if (!Number.isSafeInteger(id) || id <= 0 || seen.has(id)) continue;
+    seen.add(id);
+    out.push(id);
+  }
+  return out;
+}
+
+/**
+ * Reads a presence frame: the snapshot `{"users":{"12":"online"}}` or a change
+ * `{"user_id":12,"status":"away"}`. Both are "set" operations; entries with an
+ * unknown status or a bad id are skipped.
+ */
+export function parsePresenceFrame(msg: Record<string, unknown>): Map<ID, PresenceStatus> {
+  const out = new Map<ID, PresenceStatus>();
+  const put = (id: unknown, status: unknown) => {
+    const n = typeof id === 'string' ? Number(id) : id;
+    if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0 && typeof status === 'string' && STATUSES.has(status)) {
+      out.set(n, status as PresenceStatus);
+    }
+  };
+  const users = msg.users;
+  if (users && typeof users === 'object' && !Array.isArray(users)) {
+    for (const [k, v] of Object.entries(users as Record<string, unknown>)) put(k, v);
+  } else {
+    put(msg.user_id, msg.status);
+  }
+  return out;
+}
+
+function sameIds(a: readonly ID[], b: readonly ID[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort((x, y) => x - y);
+  const sb = [...b].sort((x, y) => x - y);
+  return sa.every((x, i) => x === sb[i]);
+}
 /** Grace beyond the ping period before a silent connection counts as dead. */
 const DEAD_AFTER_MS = 10_000;
 
@@ -38,6 +91,12 @@ export class Stream {
   private buffer: StreamEvent[] | null = null;
   private lastFrameAt = 0;
   private pingMs = DEFAULT_PING_S * 1000;
+  /** The users whose presence the UI shows; sent as presence_sub on every ready. */
+  private presenceIds: ID[] = [];
+  /** What this connection's server side holds (null: nothing sent on it yet). */
+  private sentPresence: ID[] | null = null;
+  private ready = false;
+  private subTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly h: StreamHandlers, private readonly url = defaultURL) {}
 
@@ -54,8 +113,34 @@ export class Stream {
     ws?.close(1000);
   }
 
-  send(msg: { type: 'typing'; channel_id: ID } | { type: 'presence'; status: PresenceStatus } | { type: 'ping' }): void {
+  send(msg: { type: 'typing'; channel_id: ID } | { type: 'presence'; status: PresenceStatus } | { type: 'ping' } | { type: 'presence_sub'; user_ids: ID[] }): void {
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(msg));
+  }
+
+  /**
+   * Sets the users whose presence the UI shows (docs/realtime.md "Presence").
+   * Sent on every `ready` and, while live, again (debounced) when it changes.
+   */
+  subscribePresence(ids: Iterable<ID>): void {
+    const next = normalizePresenceIds(ids);
+    if (sameIds(next, this.presenceIds)) return;
+    this.presenceIds = next;
+    if (!this.ready || this.subTimer) return;
+    this.subTimer = setTimeout(() => {
+      this.subTimer = null;
+      this.flushPresenceSub();
+    }, PRESENCE_SUB_DEBOUNCE_MS);
+  }
+
+  private flushPresenceSub(): void {
+    if (this.subTimer) clearTimeout(this.subTimer);
+    this.subTimer = null;
+    if (!this.ready || this.ws?.readyState !== WebSocket.OPEN) return;
+    if (this.sentPresence && sameIds(this.sentPresence, this.presenceIds)) return;
+    // An empty list is only worth sending to drop an earlier subscription.
+    if (!this.sentPresence && this.presenceIds.length === 0) return;
+    this.sentPresence = this.presenceIds;
+    this.send({ type: 'presence_sub', user_ids: this.presenceIds });
   }
 
   /** Reconnects now (e.g. when the browser comes back online). */
@@ -70,8 +155,13 @@ export class Stream {
   private clearTimers(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.ping) clearInterval(this.ping);
+    if (this.subTimer) clearTimeout(this.subTimer);
     this.timer = null;
     this.ping = null;
+    this.subTimer = null;
+    // The subscription belongs to the connection: the next one starts empty.
+    this.ready = false;
+    this.sentPresence = null;
   }
 
   private connect(): void {
@@ -79,6 +169,8 @@ export class Stream {
     const since = this.lastSeq;
     const ws = new WebSocket(this.url(since));
     this.ws = ws;
+    this.ready = false;
+    this.sentPresence = null;
     let fresh = since === 0;
     ws.onmessage = (e) => {
       if (this.ws !== ws) return;
@@ -182,6 +274,9 @@ export class Stream {
         return;
       }
       case 'ready':
+        this.ready = true;
+        this.sentPresence = null;
+        this.flushPresenceSub();
         this.h.onState('live');
         return;
       case 'resync':
@@ -190,9 +285,11 @@ export class Stream {
       case 'typing':
         this.h.onTyping(Number(msg.channel_id), Number(msg.user_id));
         return;
-      case 'presence':
-        this.h.onPresence(Number(msg.user_id), msg.status as PresenceStatus);
+      case 'presence': {
+        const statuses = parsePresenceFrame(msg);
+        if (statuses.size > 0) this.h.onPresence(statuses);
         return;
+      }
       case 'pong':
         return;
       default:

@@ -316,6 +316,11 @@ export function applyEvent(s: ChatState, ev: StreamEvent): ChatState {
       const ids = c.member_ids?.filter((x) => x !== ev.data.user_id);
       return upsertChannel(s, { ...c, member_count: Math.max(0, c.member_count - 1), ...(ids ? { member_ids: ids } : {}) });
     }
+    case 'member.updated': {
+      // A role change; only my own role is part of the channel object.
+      if (ev.data.user_id !== s.meId || !ev.data.role) return s;
+      return patchMembership(s, ev.data.channel_id, { role: ev.data.role });
+    }
     case 'read.updated':
       return applyReadState(s, ev.data);
     case 'receipt.updated': {

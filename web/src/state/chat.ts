@@ -265,8 +265,13 @@ export function dropChannel(id: ID): void {
 
 type Listener = (ev: StreamEvent, before: M.ChatState, after: M.ChatState) => void;
 const listeners: Listener[] = [];
-export function onChatEvent(fn: Listener): void {
+/** Listens to applied stream events; returns the function that stops listening. */
+export function onChatEvent(fn: Listener): () => void {
   listeners.push(fn);
+  return () => {
+    const i = listeners.indexOf(fn);
+    if (i >= 0) listeners.splice(i, 1);
+  };
 }
 
 export function handleEvent(ev: StreamEvent): void {
@@ -283,6 +288,12 @@ export function handleEvent(ev: StreamEvent): void {
   }
   if (ev.type === 'member.joined' && ev.data.user_id === after.meId && !after.channels[ev.data.channel_id]) {
     void api.channel(ev.data.channel_id).then(putChannel, () => {});
+  }
+  // A DM or group DM someone else opened with me: the event carries no membership
+  // of mine, so it is not applied above; fetch my view of it.
+  if (ev.type === 'channel.created' && !after.channels[ev.data.id] && ev.data.member_ids?.includes(after.meId)) {
+    ensureUsers(ev.data.member_ids);
+    void api.channel(ev.data.id).then(putChannel, () => {});
   }
   if (ev.type === 'member.joined') ensureUsers([ev.data.user_id]);
   for (const l of listeners) l(ev, before, after);

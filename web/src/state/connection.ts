@@ -1,15 +1,30 @@
 // Owns the realtime connection for the signed-in session and exposes its state.
-import { signal } from '@preact/signals';
+import { computed, effect, signal } from '@preact/signals';
 import type { ID } from '../api/types';
 import { Stream, type ConnState } from '../realtime/stream';
 import * as chatStore from './chat';
-import { loadPresence, setPresence, setTyping } from './directory';
+import { applyPresence, setTyping } from './directory';
+import { presenceWanted } from './presence-sub';
 import { signedOut } from './session';
+import { dialog, shownUsers } from './view';
 
 export const conn = signal<ConnState>('connecting');
 export const online = signal(typeof navigator === 'undefined' ? true : navigator.onLine);
 
 let stream: Stream | null = null;
+let unsubscribe: (() => void) | null = null;
+
+/** The users whose presence is on screen; the stream subscribes to exactly these. */
+export const presenceSubscription = computed(() => {
+  const s = chatStore.chat.value;
+  const d = dialog.value;
+  return presenceWanted({
+    meId: s.meId,
+    channels: Object.values(s.channels),
+    shown: shownUsers.value,
+    profileUserId: d?.kind === 'profile' ? d.userId : null,
+  });
+});
 let loadState: () => Promise<void> = async () => {};
 
 /** Starts the stream; `reload` refreshes REST state on every fresh (non-resumed) connection. */
@@ -23,23 +38,23 @@ export function startConnection(reload: () => Promise<void>): void {
     },
     onEvent: chatStore.handleEvent,
     onTyping: (c, u) => setTyping(c, u),
-    onPresence: (u, s) => setPresence(u, s),
+    onPresence: applyPresence,
     onState: (s) => {
       const was = conn.value;
       conn.value = s;
-      if (s === 'live' && was !== 'live') {
-        chatStore.retryAll();
-        const ids = new Set<ID>();
-        for (const c of Object.values(chatStore.chat.value.channels)) for (const id of c.member_ids ?? []) ids.add(id);
-        void loadPresence([...ids]).catch(() => {});
-      }
+      if (s === 'live' && was !== 'live') chatStore.retryAll();
     },
     onUnauthenticated: () => signedOut(),
   });
-  stream.start();
+  const st = stream;
+  // The stream sends it on every ready and, debounced, whenever it changes.
+  unsubscribe = effect(() => st.subscribePresence(presenceSubscription.value));
+  st.start();
 }
 
 export function stopConnection(): void {
+  unsubscribe?.();
+  unsubscribe = null;
   stream?.stop();
   stream = null;
 }

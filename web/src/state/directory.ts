@@ -48,18 +48,15 @@ export function ensureUsers(ids: Iterable<ID>): void {
   }, 0);
 }
 
-export async function loadPresence(ids: ID[]): Promise<void> {
-  if (ids.length === 0) return;
-  const r = await api.presence(ids.slice(0, 200));
-  const next = new Map(presence.value);
-  for (const [k, v] of Object.entries(r.presence)) next.set(Number(k), v);
-  presence.value = next;
-}
-
-export function setPresence(userId: ID, status: PresenceStatus): void {
-  const next = new Map(presence.value);
-  next.set(userId, status);
-  presence.value = next;
+/** Sets statuses from a presence frame (snapshot or change): idempotent, never toggles. */
+export function applyPresence(statuses: ReadonlyMap<ID, PresenceStatus>): void {
+  let next: Map<ID, PresenceStatus> | null = null;
+  for (const [id, st] of statuses) {
+    if ((next ?? presence.value).get(id) === st) continue;
+    next ??= new Map(presence.value);
+    next.set(id, st);
+  }
+  if (next) presence.value = next;
 }
 
 const TYPING_MS = 6000;

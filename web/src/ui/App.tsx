@@ -7,10 +7,12 @@ import * as chatStore from '../state/chat';
 import { askBanner, dismissAsk, requestPermission } from '../state/notify';
 import { channelPath, navigate, route } from '../state/router';
 import { me, phase } from '../state/session';
-import { dialog, flash, panel, sidebarOpen } from '../state/view';
+import { confirmation, dialog, flash, panel, sidebarOpen } from '../state/view';
 import { Login, Setup } from './Auth';
 import { ChannelView } from './ChannelView';
+import { ConfirmDialog } from './common';
 import { Dialogs } from './Dialogs';
+import { focusSearch, isEditable } from './Search';
 import { SidePanel } from './Panels';
 import { neighbourChannel, Sidebar, sidebarOrder } from './Sidebar';
 
@@ -45,7 +47,11 @@ function Chat({ meId }: { meId: number }) {
         e.preventDefault();
         const c = neighbourChannel(meId, channelId, e.key === 'ArrowUp' ? -1 : 1, e.shiftKey);
         if (c) navigate(channelPath(c.id));
-      } else if (e.key === 'Escape' && !dialog.value && panel.value) {
+      } else if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !isEditable(e.target) && !dialog.value && !confirmation.value) {
+        // "/" searches, as in many web apps; Ctrl/Cmd+F is left to the browser's find.
+        e.preventDefault();
+        focusSearch();
+      } else if (e.key === 'Escape' && !dialog.value && !confirmation.value && panel.value) {
         panel.value = null;
       }
     };
@@ -75,6 +81,7 @@ function Chat({ meId }: { meId: number }) {
       )}
       <SidePanel meId={meId} />
       <Dialogs meId={meId} />
+      <ConfirmDialog />
       {(flash.value || chatStore.notice.value) && (
         <div class="toast" role="status" onClick={() => { flash.value = null; chatStore.notice.value = null; }}>{flash.value ?? chatStore.notice.value}</div>
       )}

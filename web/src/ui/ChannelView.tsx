@@ -8,7 +8,7 @@ import * as chatStore from '../state/chat';
 import { displayName, typing } from '../state/directory';
 import { channelTitle } from '../state/notify';
 import { channelPath, navigate } from '../state/router';
-import { dialog, panel, sidebarOpen } from '../state/view';
+import { dialog, panel, showUsers, sidebarOpen } from '../state/view';
 import { Composer } from './Composer';
 import { Icon, PresenceDot } from './common';
 import { MessageRow, PendingRow } from './MessageRow';
@@ -52,6 +52,7 @@ function ChannelLoaded({ channel, seq, meId }: { channel: Channel; seq: number |
   const [atBottom, setAtBottom] = useState(true);
   const [lineVisible, setLineVisible] = useState(false);
   const scrolledFor = useRef<number | null | undefined>(undefined);
+  useEffect(() => () => showUsers('history', null), [channel.id]);
 
   // Load: a permalink loads around its seq, otherwise the newest page.
   useEffect(() => {
@@ -110,11 +111,16 @@ function ChannelLoaded({ channel, seq, meId }: { channel: Channel; seq: number |
     if (r.start <= 15 && tl?.hasMoreBefore) void chatStore.loadOlder(channel.id);
     if (r.end >= rows.length - 15 && tl?.hasMoreAfter) void chatStore.loadNewer(channel.id);
     let seen = false;
+    const authors: ID[] = [];
     for (let i = r.start; i <= r.end; i++) {
       const row = rows[i];
-      if (row?.kind === 'msg' && row.flags.firstUnread) seen = true;
+      if (row?.kind === 'msg') {
+        if (row.flags.firstUnread) seen = true;
+        if (!authors.includes(row.m.author_id)) authors.push(row.m.author_id);
+      }
     }
     setLineVisible(seen);
+    showUsers('history', authors);
     if (r.atBottom && !tl?.hasMoreAfter && document.visibilityState === 'visible') chatStore.markRead(channel.id);
   }, [rows, tl, channel.id]);
 
@@ -204,10 +210,21 @@ function TypingLine({ channelId, meId }: { channelId: ID; meId: ID }) {
 
 function ChannelHeader({ channel, meId }: { channel: Channel; meId: ID }) {
   const [menu, setMenu] = useState(false);
+  const [topic, setTopic] = useState<string | null>(null);
   const m = channel.membership;
   const isAdmin = m?.role === 'owner' || m?.role === 'admin';
   const direct = channel.kind === 'dm' || channel.kind === 'group';
   const other = channel.kind === 'dm' ? (channel.member_ids ?? []).find((id) => id !== meId) : undefined;
+  // Members who may post set the topic (docs/api.md: PATCH /channels/{id}).
+  const canTopic = !direct && !channel.archived && !!m && m.role !== 'readonly';
+  const saveTopic = async (value: string) => {
+    try {
+      chatStore.putChannel(await api.updateChannel(channel.id, { topic: value.trim() }));
+      setTopic(null);
+    } catch (e) {
+      chatStore.notice.value = e instanceof Error ? e.message : String(e);
+    }
+  };
   return (
     <header class="channel-head">
       <button class="icon-btn only-mobile" aria-label={t('a11y.menu')} onClick={() => (sidebarOpen.value = true)}><Icon name="menu" /></button>
@@ -217,10 +234,33 @@ function ChannelHeader({ channel, meId }: { channel: Channel; meId: ID }) {
           {!direct && <Icon name={channel.kind === 'private' ? 'lock' : 'hash'} size={16} />}
           {channelTitle(channel, meId)}
         </h1>
-        {!direct && <p class="channel-topic" data-uc="">{channel.topic || <span class="muted">{t('channel.no_topic')}</span>}</p>}
+        {!direct && topic !== null && (
+          <form class="topic-form" onSubmit={(e) => { e.preventDefault(); void saveTopic(topic); }}>
+            <input class="input topic-input" value={topic} maxLength={250} aria-label={t('channel.topic')} ref={(el) => el?.focus()}
+              onInput={(e) => setTopic(e.currentTarget.value)}
+              onKeyDown={(e) => { if (e.key === 'Escape') { e.stopPropagation(); setTopic(null); } }} />
+            <button type="submit" class="btn btn-primary">{t('common.save')}</button>
+            <button type="button" class="btn" onClick={() => setTopic(null)}>{t('common.cancel')}</button>
+          </form>
+        )}
+        {!direct && topic === null && (
+          canTopic ? (
+            <button class="channel-topic topic-btn" title={t('channel.edit_topic')} onClick={() => setTopic(channel.topic)}>
+              {channel.topic ? <span data-uc="">{channel.topic}</span> : <span class="muted">{t('channel.add_topic')}</span>}
+              <span class="visually-hidden"> ({t('channel.edit_topic')})</span>
+            </button>
+          ) : (
+            <p class="channel-topic" data-uc="">{channel.topic || <span class="muted">{t('channel.no_topic')}</span>}</p>
+          )
+        )}
       </div>
       <div class="channel-tools">
-        {!direct && <span class="muted member-count">{t('channel.members', { n: channel.member_count })}</span>}
+        {!direct && (
+          <button class="link-btn member-count" aria-label={t('members.open', { n: channel.member_count })}
+            onClick={() => (panel.value = panel.value?.kind === 'members' && panel.value.channelId === channel.id ? null : { kind: 'members', channelId: channel.id })}>
+            <Icon name="users" size={14} /> {channel.member_count}
+          </button>
+        )}
         {m && (
           <button class="icon-btn" aria-pressed={m.starred} aria-label={m.starred ? t('sidebar.unstar') : t('sidebar.star')} title={m.starred ? t('sidebar.unstar') : t('sidebar.star')}
             onClick={() => void chatStore.setPreferences(channel.id, { starred: !m.starred })}>
@@ -233,6 +273,8 @@ function ChannelHeader({ channel, meId }: { channel: Channel; meId: ID }) {
             <button class="icon-btn" aria-label={t('msg.more')} aria-expanded={menu} onClick={() => setMenu(!menu)}><Icon name="more" /></button>
             {menu && (
               <div class="popover menu menu-right" role="menu" onClick={() => setMenu(false)}>
+                {canTopic && <button role="menuitem" class="menu-item" onClick={() => setTopic(channel.topic)}>{t('channel.edit_topic')}</button>}
+                {!direct && <button role="menuitem" class="menu-item" onClick={() => (panel.value = { kind: 'members', channelId: channel.id })}>{t('members.title')}</button>}
                 {!direct && !channel.archived && <button role="menuitem" class="menu-item" onClick={() => (dialog.value = { kind: 'invite', channelId: channel.id })}>{t('channel.invite')}</button>}
                 <button role="menuitem" class="menu-item" onClick={() => void chatStore.setPreferences(channel.id, { muted: !m.muted })}>{m.muted ? t('sidebar.unmute') : t('sidebar.mute')}</button>
                 {!direct && isAdmin && (
@@ -253,4 +295,3 @@ function ChannelHeader({ channel, meId }: { channel: Channel; meId: ID }) {
     </header>
   );
 }
-

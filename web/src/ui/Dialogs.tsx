@@ -2,8 +2,8 @@
 // profile card, read receipts, settings.
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
-import type { Channel, ID, Receipts, User } from '../api/types';
-import { locale, t, type Locale } from '../i18n';
+import type { Channel, EditEntry, ID, Message, Receipts, User } from '../api/types';
+import { formatDateTime, locale, t, type Locale } from '../i18n';
 import * as chatStore from '../state/chat';
 import { displayName, users, presence } from '../state/directory';
 import { channelTitle, permission, requestPermission, setSound, soundOn } from '../state/notify';
@@ -12,6 +12,7 @@ import { changeLocale, me } from '../state/session';
 import { setTheme, theme, type ThemePref } from '../state/theme';
 import { dialog } from '../state/view';
 import { Avatar, Icon, Modal, PresenceDot } from './common';
+import { Markdown } from './Markdown';
 
 const close = () => (dialog.value = null);
 
@@ -35,6 +36,7 @@ export function Dialogs({ meId }: { meId: ID }) {
     }
     case 'profile': return <Profile userId={d.userId} meId={meId} />;
     case 'receipts': return <ReceiptsDialog messageId={d.messageId} channelId={d.channelId} meId={meId} />;
+    case 'history': return <EditHistory messageId={d.messageId} />;
     case 'settings': return <Settings />;
   }
 }
@@ -244,6 +246,36 @@ function ReceiptsDialog({ messageId, channelId, meId }: { messageId: ID; channel
             <section><h3>{t('msg.receipts_unread')}</h3><ul>{names(r.unread).map((id) => <li key={id}><Avatar userId={id} size={20} /> <span data-uc="">{displayName(id)}</span></li>)}</ul></section>
           </div>
         </div>
+      )}
+    </Modal>
+  );
+}
+
+/** Earlier texts of an edited message, oldest first, then the current one. */
+function EditHistory({ messageId }: { messageId: ID }) {
+  const [edits, setEdits] = useState<EditEntry[] | null>(null);
+  const [current, setCurrent] = useState<Message | null>(null);
+  const [err, setErr] = useState('');
+  useEffect(() => {
+    const fail = (e: unknown) => setErr(e instanceof Error ? e.message : String(e));
+    api.edits(messageId).then((r) => setEdits(r.edits), fail);
+    api.message(messageId).then(setCurrent, fail);
+  }, [messageId]);
+  return (
+    <Modal title={t('msg.history')} onClose={close} wide>
+      {err ? <p class="error-text" role="alert">{err}</p> : !edits || !current ? <p class="muted">{t('common.loading')}</p> : (
+        <ol class="edit-history" data-testid="edit-history">
+          {edits.map((e, i) => (
+            <li key={i} class="edit-entry">
+              <p class="muted small">{t('msg.history_version', { n: i + 1 })}{e.edited_at ? ' · ' + t('msg.history_replaced', { time: formatDateTime(e.edited_at) }) : ''}</p>
+              <Markdown text={e.text} />
+            </li>
+          ))}
+          <li class="edit-entry edit-current">
+            <p class="muted small">{t('msg.history_current')}{current.edited_at ? ' · ' + formatDateTime(current.edited_at) : ''}</p>
+            <Markdown text={current.text} />
+          </li>
+        </ol>
       )}
     </Modal>
   );

@@ -6,9 +6,9 @@ import { formatDateTime, formatDay, formatTime, t } from '../i18n';
 import * as chatStore from '../state/chat';
 import { displayName, users } from '../state/directory';
 import { org } from '../state/session';
-import { dialog, editing, panel, showFlash } from '../state/view';
+import { askConfirm, dialog, editing, panel, showFlash } from '../state/view';
 import { channelPath, navigate } from '../state/router';
-import { Avatar, Icon } from './common';
+import { Avatar, Icon, PresenceDot } from './common';
 import { EmojiPicker } from './EmojiPicker';
 import { Markdown } from './Markdown';
 import { QUICK_REACTIONS } from './emoji';
@@ -82,6 +82,7 @@ export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: 
           ) : (
             <button class="avatar-btn" onClick={openProfile} aria-label={name}>
               <Avatar userId={m.author_id} />
+              <PresenceDot userId={m.author_id} decorative />
             </button>
           )}
         </div>
@@ -97,7 +98,9 @@ export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: 
           )}
           <div class="msg-body">
             {body}
-            {m.edited_at && !gone && <span class="msg-edited">{t('msg.edited')}</span>}
+            {m.edited_at && !gone && (
+              <button class="msg-edited" title={t('msg.history')} onClick={() => (dialog.value = { kind: 'history', messageId: m.id })}>{t('msg.edited')}</button>
+            )}
           </div>
           {!gone && m.reactions.length > 0 && (
             <div class="reactions">
@@ -126,7 +129,7 @@ export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: 
           {flags.inThread && m.root_id !== 0 && m.also_in_channel && <span class="msg-also">{t('msg.also_in_channel')}</span>}
         </div>
         {!gone && !archived && (
-          <div class="msg-actions" role="toolbar" aria-label={t('msg.more')}>
+          <div class="msg-actions" role="toolbar" aria-label={t('msg.more')} onKeyDown={(e) => { if (e.key === 'Escape' && (menu || picker)) { e.stopPropagation(); setMenu(false); setPicker(false); } }}>
             {QUICK_REACTIONS.slice(0, 3).map((e) => (
               <button key={e} class="icon-btn" aria-label={`${t('msg.react')} ${e}`} onClick={() => void chatStore.toggleReaction(m, e)}>{e}</button>
             ))}
@@ -139,13 +142,19 @@ export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: 
               <EmojiPicker onClose={() => setPicker(false)} onPick={(e) => { setPicker(false); void chatStore.toggleReaction(m, e); }} />
             )}
             {menu && (
-              <div class="popover menu" role="menu" onKeyDown={(e) => e.key === 'Escape' && setMenu(false)}>
+              <div class="popover menu" role="menu">
                 {mine && <MenuItem label={t('msg.edit')} onClick={() => { setMenu(false); editing.value = { id: m.id, channelId: m.channel_id, rootId: flags.inThread ? m.root_id : 0, text: m.text }; }} />}
                 {canRecall(m, meId, isAdmin) && (
-                  <MenuItem label={t('msg.recall')} onClick={() => { setMenu(false); if (confirm(t('msg.confirm_recall'))) void chatStore.recallMessage(m.id); }} />
+                  <MenuItem label={t('msg.recall')} onClick={() => {
+                    setMenu(false);
+                    void askConfirm({ title: t('msg.recall_title'), body: t('msg.confirm_recall'), confirm: t('msg.recall') }).then((ok) => ok && chatStore.recallMessage(m.id));
+                  }} />
                 )}
                 {(mine || isAdmin) && (
-                  <MenuItem label={t('msg.delete')} danger onClick={() => { setMenu(false); if (confirm(t('msg.confirm_delete'))) void chatStore.deleteMessage(m.id); }} />
+                  <MenuItem label={t('msg.delete')} danger onClick={() => {
+                    setMenu(false);
+                    void askConfirm({ title: t('msg.delete_title'), body: t('msg.confirm_delete'), confirm: t('msg.delete'), danger: true }).then((ok) => ok && chatStore.deleteMessage(m.id));
+                  }} />
                 )}
                 <MenuItem label={m.pinned ? t('msg.unpin') : t('msg.pin')} onClick={() => { setMenu(false); void chatStore.pinMessage(m); }} />
                 <MenuItem label={t('msg.receipts')} onClick={() => { setMenu(false); dialog.value = { kind: 'receipts', messageId: m.id, channelId: m.channel_id }; }} />

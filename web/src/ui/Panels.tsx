@@ -1,27 +1,94 @@
-// The right-hand panel: a thread, or the channel's pinned messages.
+// The right-hand panel: a thread, the channel's pinned messages or members, or search results.
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api/client';
-import type { ID, Message } from '../api/types';
+import type { ChannelRole, ID, Member, Message } from '../api/types';
 import { t } from '../i18n';
 import * as chatStore from '../state/chat';
 import { findMessage } from '../state/chat-model';
-import { panel } from '../state/view';
+import { displayName } from '../state/directory';
+import { me } from '../state/session';
+import { dialog, panel, showUsers } from '../state/view';
 import { Composer } from './Composer';
-import { Icon } from './common';
+import { Avatar, Icon, PresenceDot } from './common';
 import { MessageRow, PendingRow } from './MessageRow';
+import { SearchResults } from './Search';
 
 export function SidePanel({ meId }: { meId: ID }) {
   const p = panel.value;
   if (!p) return null;
+  const title = p.kind === 'thread' ? t('thread.title') : p.kind === 'pins' ? t('channel.pins') : p.kind === 'members' ? t('members.title') : t('search.title');
   return (
-    <aside class="panel" aria-label={p.kind === 'thread' ? t('thread.title') : t('channel.pins')}
+    <aside class="panel" aria-label={title}
       onKeyDown={(e) => e.key === 'Escape' && (panel.value = null)}>
       <header class="panel-head">
-        <h2>{p.kind === 'thread' ? t('thread.title') : t('channel.pins')}</h2>
+        <h2>{title}</h2>
         <button class="icon-btn" aria-label={p.kind === 'thread' ? t('thread.close') : t('common.close')} onClick={() => (panel.value = null)}><Icon name="close" /></button>
       </header>
-      {p.kind === 'thread' ? <Thread channelId={p.channelId} rootId={p.rootId} meId={meId} /> : <Pins channelId={p.channelId} meId={meId} />}
+      {p.kind === 'thread' ? <Thread channelId={p.channelId} rootId={p.rootId} meId={meId} />
+        : p.kind === 'pins' ? <Pins channelId={p.channelId} meId={meId} />
+        : p.kind === 'members' ? <Members key={p.channelId} channelId={p.channelId} meId={meId} />
+        : <SearchResults meId={meId} />}
     </aside>
+  );
+}
+
+const ROLES: ChannelRole[] = ['owner', 'admin', 'member', 'readonly'];
+
+/** The channel's members with their presence; channel admins change roles here. */
+function Members({ channelId, meId }: { channelId: ID; meId: ID }) {
+  const channel = chatStore.chat.value.channels[channelId];
+  const [list, setList] = useState<Member[] | null>(null);
+  const [err, setErr] = useState('');
+  const reload = () => api.members(channelId).then((r) => setList(r.members), (e: unknown) => setErr(e instanceof Error ? e.message : String(e)));
+  useEffect(() => {
+    void reload();
+    const off = chatStore.onChatEvent((ev) => {
+      if ((ev.type === 'member.joined' || ev.type === 'member.left' || ev.type === 'member.updated') && ev.data.channel_id === channelId) void reload();
+    });
+    return () => { off(); showUsers('members', null); };
+  }, [channelId]);
+  useEffect(() => showUsers('members', list ? list.map((m) => m.user_id) : null), [list]);
+  const myRole = channel?.membership?.role;
+  const orgAdmin = me.value?.role === 'owner' || me.value?.role === 'admin';
+  const canManage = myRole === 'owner' || myRole === 'admin' || orgAdmin;
+  const canMakeOwner = myRole === 'owner' || orgAdmin;
+  const change = async (m: Member, role: ChannelRole) => {
+    setErr('');
+    try {
+      const updated = await api.setMemberRole(channelId, m.user_id, role);
+      setList((l) => l?.map((x) => (x.user_id === updated.user_id ? updated : x)) ?? l);
+    } catch (e) {
+      setErr(e instanceof Error ? e.message : String(e));
+      void reload();
+    }
+  };
+  return (
+    <div class="panel-body members">
+      {err && <p class="error-text" role="alert">{err}</p>}
+      {list === null ? <p class="muted">{t('common.loading')}</p> : (
+        <ul class="member-list">
+          {list.map((m) => {
+            const name = displayName(m.user_id);
+            return (
+              <li key={m.user_id} class="member-item">
+                <button class="member-who" onClick={() => (dialog.value = { kind: 'profile', userId: m.user_id })}>
+                  <Avatar userId={m.user_id} size={24} />
+                  <PresenceDot userId={m.user_id} />
+                  <span data-uc="">{name}</span>
+                </button>
+                {canManage && m.user_id !== meId && (m.role !== 'owner' || canMakeOwner) ? (
+                  <select class="input role-select" value={m.role} aria-label={t('members.role_of', { name })} onChange={(e) => void change(m, e.currentTarget.value as ChannelRole)}>
+                    {ROLES.filter((r) => r !== 'owner' || canMakeOwner).map((r) => <option key={r} value={r}>{t(`channel_role.${r}`)}</option>)}
+                  </select>
+                ) : (
+                  <span class="muted small">{t(`channel_role.${m.role}`)}</span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
   );
 }
 
@@ -40,6 +107,9 @@ function Thread({ channelId, rootId, meId }: { channelId: ID; rootId: ID; meId: 
   }, [rootId]);
 
   const pending = s.outbox.filter((o) => o.root_id === rootId);
+  const authors = [root?.author_id ?? 0, ...(replies?.messages ?? []).map((m) => m.author_id)].filter((id) => id > 0);
+  useEffect(() => showUsers('thread', authors), [authors.join(',')]);
+  useEffect(() => () => showUsers('thread', null), []);
   if (!channel || !root) return <p class="panel-body muted">{t('common.loading')}</p>;
   const plain = { showDate: false, grouped: false, firstUnread: false, highlight: false, inThread: true };
   return (

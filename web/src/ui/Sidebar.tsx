@@ -10,6 +10,7 @@ import { channelPath, navigate, route } from '../state/router';
 import { me, logout } from '../state/session';
 import { dialog, sidebarOpen } from '../state/view';
 import { Avatar, Icon, PresenceDot } from './common';
+import { SearchBox } from './Search';
 
 /** The order channels appear in the sidebar, for keyboard navigation. */
 export function sidebarOrder(meId: ID): Channel[] {
@@ -33,6 +34,7 @@ export function Sidebar({ meId }: { meId: ID }) {
       <button class="switcher-btn" onClick={() => (dialog.value = { kind: 'switcher' })}>
         <Icon name="search" size={16} /> <span>{t('sidebar.switcher')}</span> <kbd>Ctrl K</kbd>
       </button>
+      <SearchBox />
       <div class="sidebar-scroll">
         {sections.map(([key, label]) =>
           key === 'starred' && sb.starred.length === 0 ? null : (

@@ -1,11 +1,28 @@
 // Small shared pieces: avatar, presence dot, modal dialog, icons.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef } from 'preact/hooks';
 import type { ID } from '../api/types';
 import { users, presence } from '../state/directory';
 import { t } from '../i18n';
+import { confirmation } from '../state/view';
 
 const HUES = [210, 260, 330, 20, 140, 180, 45, 290];
+
+/** The pending askConfirm() question, as an accessible alertdialog. */
+export function ConfirmDialog() {
+  const c = confirmation.value;
+  const bodyId = useId();
+  if (!c) return null;
+  return (
+    <Modal key={c.title + c.body} title={c.title} role="alertdialog" describedBy={bodyId} initialFocus=".confirm-cancel" onClose={() => c.resolve(false)}>
+      <p id={bodyId}>{c.body}</p>
+      <div class="form-actions">
+        <button class="btn confirm-cancel" onClick={() => c.resolve(false)}>{t('common.cancel')}</button>
+        <button class={'btn confirm-ok ' + (c.danger ? 'btn-danger' : 'btn-primary')} onClick={() => c.resolve(true)}>{c.confirm}</button>
+      </div>
+    </Modal>
+  );
+}
 
 export function Avatar({ userId, size = 36 }: { userId: ID; size?: number }) {
   const u = users.value.get(userId);
@@ -19,25 +36,47 @@ export function Avatar({ userId, size = 36 }: { userId: ID; size?: number }) {
   );
 }
 
-export function PresenceDot({ userId }: { userId: ID }) {
+/** A user's status; `decorative` inside a control that already names the user (no accessible name of its own). */
+export function PresenceDot({ userId, decorative }: { userId: ID; decorative?: boolean }) {
   const s = presence.value.get(userId) ?? 'offline';
-  return <span class={`presence presence-${s}`} role="img" aria-label={t(`presence.${s}`)} title={t(`presence.${s}`)} />;
+  if (decorative) return <span class={`presence presence-${s}`} data-user-id={userId} aria-hidden="true" />;
+  return <span class={`presence presence-${s}`} data-user-id={userId} role="img" aria-label={t(`presence.${s}`)} title={t(`presence.${s}`)} />;
 }
 
-export function Modal(p: { title: string; onClose(): void; children: ComponentChildren; wide?: boolean }) {
+/**
+ * A modal dialog: focus moves in (to `initialFocus`, or the first field or
+ * button) and back out on close, Tab is trapped, Escape closes the topmost one.
+ */
+export function Modal(p: { title: string; onClose(): void; children: ComponentChildren; wide?: boolean; role?: 'dialog' | 'alertdialog'; describedBy?: string; initialFocus?: string }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  const titleId = useId();
+  const onClose = useRef(p.onClose);
+  onClose.current = p.onClose;
+  // A layout effect: focus is inside before the browser paints or takes the next key.
+  useLayoutEffect(() => {
     const prev = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>('input, textarea, select, button:not(.modal-close)');
-    (first ?? ref.current)?.focus();
-    // Escape closes the dialog wherever the focus is.
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') p.onClose();
+    const initial = () => ref.current?.querySelector<HTMLElement>(p.initialFocus ?? 'input, textarea, select, button:not(.modal-close)') ?? ref.current;
+    initial()?.focus();
+    const topmost = () => {
+      const all = document.querySelectorAll('[aria-modal="true"]');
+      return all[all.length - 1] === ref.current;
     };
-    addEventListener('keydown', onKey);
+    // Escape closes the dialog wherever the focus is, but only the topmost one.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || !topmost()) return;
+      e.stopImmediatePropagation();
+      onClose.current();
+    };
+    // Focus that escapes (a click outside, a programmatic focus) comes back.
+    const onFocus = (e: FocusEvent) => {
+      if (topmost() && e.target instanceof Node && !ref.current?.contains(e.target)) initial()?.focus();
+    };
+    addEventListener('keydown', onKey, true);
+    document.addEventListener('focusin', onFocus, true);
     return () => {
-      removeEventListener('keydown', onKey);
-      prev?.focus?.();
+      removeEventListener('keydown', onKey, true);
+      document.removeEventListener('focusin', onFocus, true);
+      if (prev?.isConnected) prev.focus();
     };
   }, []);
   return (
@@ -45,16 +84,17 @@ export function Modal(p: { title: string; onClose(): void; children: ComponentCh
       <div
         ref={ref}
         class={'modal' + (p.wide ? ' modal-wide' : '')}
-        role="dialog"
+        role={p.role ?? 'dialog'}
         aria-modal="true"
-        aria-labelledby="modal-title"
+        aria-labelledby={titleId}
+        aria-describedby={p.describedBy}
         tabIndex={-1}
         onKeyDown={(e) => {
           if (e.key === 'Tab') trapFocus(e, ref.current);
         }}
       >
         <header class="modal-head">
-          <h2 id="modal-title">{p.title}</h2>
+          <h2 id={titleId}>{p.title}</h2>
           <button class="icon-btn modal-close" onClick={p.onClose} aria-label={t('common.close')}>
             <Icon name="close" />
           </button>
@@ -71,10 +111,11 @@ function trapFocus(e: KeyboardEvent, root: HTMLElement | null): void {
   const first = items[0];
   const last = items[items.length - 1];
   if (!first || !last) return;
-  if (e.shiftKey && document.activeElement === first) {
+  const at = document.activeElement;
+  if (e.shiftKey && (at === first || at === root)) {
     e.preventDefault();
     last.focus();
-  } else if (!e.shiftKey && document.activeElement === last) {
+  } else if (!e.shiftKey && (at === last || !root.contains(at))) {
     e.preventDefault();
     first.focus();
   }
