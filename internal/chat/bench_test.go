@@ -3,6 +3,8 @@ package chat_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -127,4 +129,96 @@ func BenchmarkHistoryPage(b *testing.B) {
 			b.Fatal(err, len(h.Messages))
 		}
 	}
+}
+
+// BenchmarkPostLargeHistory is BenchmarkPost on a database that already
+// holds a long history (PARLEY_BENCH_HISTORY messages, default 300,000),
+// the case where the send path meets cold b-tree pages: the load harness's
+// durable-send figure is measured on a 1M-message database.
+func BenchmarkPostLargeHistory(b *testing.B) {
+	n := 300_000
+	if v, err := strconv.Atoi(os.Getenv("PARLEY_BENCH_HISTORY")); err == nil && v > 0 {
+		n = v
+	}
+	ctx := context.Background()
+	dir := b.TempDir()
+	f := &fixture{}
+	{
+		db, err := store.Open(ctx, dir, true, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		in := store.BulkInput{}
+		var org account.Org
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			org, err = tx.InsertOrg(ctx, account.Org{Name: "Big", RecallWindow: time.Hour, ReceiptMaxMembers: 500, CreatedAt: time.Now()})
+			return err
+		}); err != nil {
+			b.Fatal(err)
+		}
+		in.Org = org.ID
+		for i := 0; i < 200; i++ {
+			in.Users = append(in.Users, store.BulkUser{PasswordHash: "x", User: account.User{Email: fmt.Sprintf("u%d@big.test", i),
+				Username: fmt.Sprintf("u%d", i), DisplayName: "U", Role: account.RoleMember, CreatedAt: time.Now()}})
+		}
+		for i := 0; i < 50; i++ {
+			members := make([]int, 0, 40)
+			for j := 0; j < 40; j++ {
+				members = append(members, (i*7+j)%200)
+			}
+			in.Channels = append(in.Channels, store.BulkChannel{Channel: chat.Channel{Kind: chat.KindPublic, Name: fmt.Sprintf("c%d", i),
+				CreatedAt: time.Now()}, Members: members})
+		}
+		in.Messages = func(yield func(store.BulkMessage) bool) {
+			for i := 0; i < n; i++ {
+				c := i % 50
+				if !yield(store.BulkMessage{Channel: c, Author: (c*7 + i%40) % 200, ClientID: fmt.Sprintf("h%d", i),
+					Text: "history message number " + strconv.Itoa(i), CreatedAt: time.Now()}) {
+					return
+				}
+			}
+		}
+		res, err := db.BulkLoad(ctx, in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if os.Getenv("PARLEY_BENCH_NOINDEX") == "" {
+			if err := db.Reindex(ctx, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		db.Close()
+		db, err = store.Open(ctx, dir, true, store.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		now := func() time.Time { return time.Now().UTC() }
+		f.db = db
+		f.chat = chat.NewService(store.Chats{DB: db}, httpapi.Encoder{}, nil, now)
+		for i, c := range in.Channels {
+			for _, m := range c.Members[:5] {
+				f.users = append(f.users, account.Actor{Org: org.ID, User: res.Users[m], Role: account.RoleMember})
+			}
+			f.channels = append(f.channels, res.Channels[i])
+		}
+	}
+	var k atomic.Int64
+	b.SetParallelism(32)
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(k.Add(1))
+			c := i % len(f.channels)
+			actor := f.users[c*5+i%5]
+			if _, _, err := f.chat.Post(ctx, actor, f.channels[c], chat.NewMessage{ClientID: fmt.Sprintf("p-%d", i), Text: "a new message"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
 }
