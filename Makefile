@@ -10,7 +10,7 @@ WEB_SRC   := $(shell find web/src web/index.html web/public web/vite.config.ts w
 WEB_OUT   := internal/webui/dist/index.html
 GO_SRC    := $(shell find cmd internal -name '*.go' -o -name '*.sql' -o -name '*.json' 2>/dev/null)
 
-.PHONY: run build web deps-web test test-go test-web test-e2e cross vet bench bench-smoke fmt clean
+.PHONY: run build web deps-web test test-go test-postgres test-web test-e2e cross vet bench bench-smoke fmt clean
 
 ## run: build (web client included when Node is available) and start on ./data
 run: build
@@ -43,7 +43,7 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	@touch $@
 
 ## test: everything CI runs
-test: vet test-go cross test-web test-e2e bench-smoke
+test: vet test-go test-postgres cross test-web test-e2e bench-smoke
 	@echo "make test: all suites passed"
 
 vet:
@@ -52,6 +52,12 @@ vet:
 
 test-go: $(WEB_OUT)
 	$(GO) test -count=1 ./...
+
+# The store conformance suite and the HTTP integration tests on a throwaway
+# PostgreSQL cluster (Debian's postgresql package is installed if missing);
+# test-go runs the same suites on SQLite.
+test-postgres:
+	GO=$(GO) scripts/test-postgres.sh
 
 # The binary must build without cgo for the platforms we ship.
 cross:

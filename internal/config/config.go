@@ -20,6 +20,7 @@ import (
 // Config is the configuration of `parley serve`.
 type Config struct {
 	DataDir         string        // where the database and files live
+	Database        string        // "" or "sqlite": SQLite in DataDir; a postgres:// URL: PostgreSQL
 	Addr            string        // HTTP listen address
 	PublicURL       string        // URL users reach the server at (setup link, cookies)
 	LogLevel        string        // debug, info, warn, error
@@ -110,6 +111,9 @@ func options() []option {
 	return []option{
 		mk("data", "data directory: database and files", func() (func(*Config) string, func(*Config, string) error) {
 			return str(func(c *Config) *string { return &c.DataDir })
+		}),
+		mk("database", "the database: empty or 'sqlite' for the embedded SQLite file in --data, or a postgres:// URL for PostgreSQL", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.Database })
 		}),
 		mk("addr", "HTTP listen address host:port", func() (func(*Config) string, func(*Config, string) error) {
 			return str(func(c *Config) *string { return &c.Addr })
@@ -232,6 +236,10 @@ func loadFile(cfg *Config, opts []option, path string) error {
 func (c Config) Validate() error {
 	if c.DataDir == "" {
 		return fmt.Errorf("data directory must not be empty")
+	}
+	if c.Database != "" && c.Database != "sqlite" && !strings.HasPrefix(c.Database, "postgres://") &&
+		!strings.HasPrefix(c.Database, "postgresql://") {
+		return fmt.Errorf("database: want empty, \"sqlite\" or a postgres:// URL")
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("addr %q: want host:port", c.Addr)

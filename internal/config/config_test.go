@@ -44,6 +44,7 @@ func TestInvalid(t *testing.T) {
 		"too short window": {"--replay-window", "10s"},
 		"bad level":        {"--log-level", "loud"},
 		"bad bool":         {"--secure-cookies", "maybe"},
+		"bad database":     {"--database", "mysql://u:p@h/db"},
 		"unknown file key": {"--config", unknown},
 		"missing file":     {"--config", filepath.Join(dir, "none.json")},
 		"stray argument":   {"extra"},
@@ -54,6 +55,24 @@ func TestInvalid(t *testing.T) {
 	}
 	if _, err := Load("serve", nil, env(map[string]string{"PARLEY_WS_QUEUE": "lots"}), io.Discard); err == nil {
 		t.Error("bad environment value accepted")
+	}
+}
+
+// The database is SQLite in the data directory unless a PostgreSQL URL is
+// given.
+func TestDatabase(t *testing.T) {
+	for _, v := range []string{"", "sqlite", "postgres://parley@db:5432/parley?sslmode=require", "postgresql://db/parley"} {
+		cfg, err := Load("serve", []string{"--database", v}, env(nil), io.Discard)
+		if err != nil || cfg.Database != v {
+			t.Errorf("--database %q: %q (%v)", v, cfg.Database, err)
+		}
+	}
+	cfg, err := Load("serve", nil, env(map[string]string{"PARLEY_DATABASE": "postgres://db/parley"}), io.Discard)
+	if err != nil || cfg.Database != "postgres://db/parley" {
+		t.Errorf("PARLEY_DATABASE: %q (%v)", cfg.Database, err)
+	}
+	if Default().Database != "" {
+		t.Error("the default is not the embedded database")
 	}
 }
 

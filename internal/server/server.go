@@ -43,7 +43,8 @@ type Server struct {
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Handler) (*Server, error) {
 	now := func() time.Time { return time.Now().UTC() }
 	b := bus.NewLocal(0)
-	db, err := store.Open(ctx, cfg.DataDir, cfg.Migrate, store.Options{Publish: b.PublishCommitted, Logger: log, Now: now})
+	db, err := store.Open(ctx, cfg.DataDir, cfg.Migrate, store.Options{Database: cfg.Database, Publish: b.PublishCommitted,
+		Logger: log, Now: now})
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +215,13 @@ func (s *Server) pruneEvents(ctx context.Context) error {
 // directory, for `parley admin bootstrap`; it fails with "already_set_up"
 // when an organisation exists.
 func Bootstrap(ctx context.Context, dataDir string, in account.BootstrapInput) (account.Org, account.User, error) {
-	return offline(ctx, dataDir, func(a *account.Service) (account.Org, account.User, error) {
+	return BootstrapDB(ctx, dataDir, "", in)
+}
+
+// BootstrapDB is Bootstrap on the database named by database (as
+// --database: "" for the SQLite file in dataDir).
+func BootstrapDB(ctx context.Context, dataDir, database string, in account.BootstrapInput) (account.Org, account.User, error) {
+	return offline(ctx, dataDir, database, func(a *account.Service) (account.Org, account.User, error) {
 		return a.Bootstrap(ctx, in)
 	})
 }
@@ -222,15 +229,22 @@ func Bootstrap(ctx context.Context, dataDir string, in account.BootstrapInput) (
 // CreateOrg adds another organisation with its owner (SaaS mode), for
 // `parley admin create-org`.
 func CreateOrg(ctx context.Context, dataDir string, in account.BootstrapInput) (account.Org, account.User, error) {
-	return offline(ctx, dataDir, func(a *account.Service) (account.Org, account.User, error) {
+	return CreateOrgDB(ctx, dataDir, "", in)
+}
+
+// CreateOrgDB is CreateOrg on the database named by database (as
+// --database: "" for the SQLite file in dataDir).
+func CreateOrgDB(ctx context.Context, dataDir, database string, in account.BootstrapInput) (account.Org, account.User, error) {
+	return offline(ctx, dataDir, database, func(a *account.Service) (account.Org, account.User, error) {
 		return a.CreateOrg(ctx, in)
 	})
 }
 
-// offline runs an account operation on the data directory's store outside a
-// running server (a second connection works too: SQLite serialises writers).
-func offline(ctx context.Context, dataDir string, fn func(*account.Service) (account.Org, account.User, error)) (account.Org, account.User, error) {
-	db, err := store.Open(ctx, dataDir, true, store.Options{})
+// offline runs an account operation on the store outside a running server
+// (a second connection works too: SQLite serialises writers, PostgreSQL
+// row locks serialise event sequences).
+func offline(ctx context.Context, dataDir, database string, fn func(*account.Service) (account.Org, account.User, error)) (account.Org, account.User, error) {
+	db, err := store.Open(ctx, dataDir, true, store.Options{Database: database})
 	if err != nil {
 		return account.Org{}, account.User{}, err
 	}

@@ -75,10 +75,10 @@ func (db *DB) BulkLoad(ctx context.Context, in BulkInput) (BulkResult, error) {
 	var res BulkResult
 	res.Users = make([]int64, len(in.Users))
 	for i, u := range in.Users {
-		err := b.row(func(tx *sql.Tx) error {
+		err := b.row(func(tx bulkTx) error {
 			return tx.QueryRowContext(ctx, `
 				INSERT INTO users (org_id, email, username, display_name, role, password_hash, active, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, 1, ?) RETURNING id`,
+				VALUES (?, ?, ?, ?, ?, ?, TRUE, ?) RETURNING id`,
 				in.Org, u.User.Email, u.User.Username, u.User.DisplayName, string(u.User.Role), u.PasswordHash,
 				ms(u.User.CreatedAt)).Scan(&res.Users[i])
 		})
@@ -88,7 +88,7 @@ func (db *DB) BulkLoad(ctx context.Context, in BulkInput) (BulkResult, error) {
 	}
 	for i, tok := range in.Tokens {
 		now := time.Now()
-		err := b.row(func(tx *sql.Tx) error {
+		err := b.row(func(tx bulkTx) error {
 			_, err := tx.ExecContext(ctx, `
 				INSERT INTO sessions (org_id, user_id, token_hash, kind, created_at, expires_at)
 				VALUES (?, ?, ?, ?, ?, ?)`,
@@ -112,7 +112,7 @@ func (db *DB) BulkLoad(ctx context.Context, in BulkInput) (BulkResult, error) {
 		} else {
 			nameKey = strings.ToLower(ch.Name)
 		}
-		err := b.row(func(tx *sql.Tx) error {
+		err := b.row(func(tx bulkTx) error {
 			return tx.QueryRowContext(ctx, `
 				INSERT INTO channels (org_id, kind, name, name_key, dm_key, created_by, created_at, member_count)
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -123,7 +123,7 @@ func (db *DB) BulkLoad(ctx context.Context, in BulkInput) (BulkResult, error) {
 			return res, b.fail(op, "channel", err)
 		}
 		for _, m := range c.Members {
-			err := b.row(func(tx *sql.Tx) error {
+			err := b.row(func(tx bulkTx) error {
 				_, err := tx.ExecContext(ctx, `
 					INSERT INTO channel_members (channel_id, user_id, org_id, role, joined_at)
 					VALUES (?, ?, ?, 'member', ?)`, res.Channels[i], res.Users[m], in.Org, ms(ch.CreatedAt))
@@ -140,7 +140,7 @@ func (db *DB) BulkLoad(ctx context.Context, in BulkInput) (BulkResult, error) {
 		for m := range in.Messages {
 			seqs[m.Channel]++
 			last[m.Channel] = ms(m.CreatedAt)
-			err := b.row(func(tx *sql.Tx) error {
+			err := b.row(func(tx bulkTx) error {
 				_, err := tx.ExecContext(ctx, `
 					INSERT INTO messages (org_id, channel_id, seq, author_id, client_id, text, created_at)
 					VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -157,7 +157,7 @@ func (db *DB) BulkLoad(ctx context.Context, in BulkInput) (BulkResult, error) {
 			if seq == 0 {
 				continue
 			}
-			err := b.row(func(tx *sql.Tx) error {
+			err := b.row(func(tx bulkTx) error {
 				_, err := tx.ExecContext(ctx, `
 					UPDATE channels SET msg_seq = msg_seq + ?, last_message_at = ? WHERE id = ?`,
 					seq, last[i], res.Channels[i])
@@ -169,7 +169,7 @@ func (db *DB) BulkLoad(ctx context.Context, in BulkInput) (BulkResult, error) {
 		}
 		// Members have read the preloaded history, as a long-running
 		// organisation's users mostly have.
-		err := b.row(func(tx *sql.Tx) error {
+		err := b.row(func(tx bulkTx) error {
 			_, err := tx.ExecContext(ctx, `
 				UPDATE channel_members SET last_read_seq =
 					(SELECT msg_seq FROM channels WHERE channels.id = channel_members.channel_id)
@@ -196,7 +196,7 @@ type bulkWriter struct {
 	n     int
 }
 
-func (b *bulkWriter) row(fn func(*sql.Tx) error) error {
+func (b *bulkWriter) row(fn func(bulkTx) error) error {
 	if b.tx == nil {
 		tx, err := b.db.write.BeginTx(b.ctx, nil)
 		if err != nil {
@@ -204,7 +204,7 @@ func (b *bulkWriter) row(fn func(*sql.Tx) error) error {
 		}
 		b.tx = tx
 	}
-	if err := fn(b.tx); err != nil {
+	if err := fn(bulkTx{b.tx, b.db.d}); err != nil {
 		return err
 	}
 	b.n++
@@ -212,6 +212,20 @@ func (b *bulkWriter) row(fn func(*sql.Tx) error) error {
 		return b.flush()
 	}
 	return nil
+}
+
+// bulkTx runs BulkLoad's statements, rewritten for the engine.
+type bulkTx struct {
+	tx *sql.Tx
+	d  *dialect
+}
+
+func (t bulkTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.rebind(query), args...)
+}
+
+func (t bulkTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...)
 }
 
 func (b *bulkWriter) flush() error {

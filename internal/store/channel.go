@@ -86,13 +86,13 @@ func (q Queries) BrowseChannels(ctx context.Context, org int64, query string, af
 const unreadCountsSQL = `
 	(SELECT COUNT(*) FROM (SELECT 1 FROM messages m
 	 WHERE m.channel_id = cm.channel_id AND m.seq > cm.last_read_seq
-	   AND (m.root_id = 0 OR m.also_in_channel = 1) AND m.deleted_at = 0 AND m.recalled_at = 0
-	   AND m.author_id <> cm.user_id LIMIT 1000)),
+	   AND (m.root_id = 0 OR m.also_in_channel = TRUE) AND m.deleted_at = 0 AND m.recalled_at = 0
+	   AND m.author_id <> cm.user_id LIMIT 1000) AS unread),
 	(SELECT COUNT(*) FROM (SELECT 1 FROM mentions x
-	 WHERE x.channel_id = cm.channel_id AND x.user_id = cm.user_id AND x.seq > cm.last_read_seq LIMIT 1000))
+	 WHERE x.channel_id = cm.channel_id AND x.user_id = cm.user_id AND x.seq > cm.last_read_seq LIMIT 1000) AS named)
 	+ (SELECT COUNT(*) FROM (SELECT 1 FROM messages m
-	 WHERE m.channel_id = cm.channel_id AND m.seq > cm.last_read_seq AND m.mention_channel = 1
-	   AND m.author_id <> cm.user_id AND m.deleted_at = 0 AND m.recalled_at = 0 LIMIT 1000))`
+	 WHERE m.channel_id = cm.channel_id AND m.seq > cm.last_read_seq AND m.mention_channel = TRUE
+	   AND m.author_id <> cm.user_id AND m.deleted_at = 0 AND m.recalled_at = 0 LIMIT 1000) AS everyone)`
 
 // MaxUnreadCount is where unread and mention counts stop counting.
 const MaxUnreadCount = 1000

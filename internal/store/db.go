@@ -1,7 +1,9 @@
-// Package store owns all SQL: the schema and its migrations, one file of
-// hand-written queries per aggregate, and the single writer that commits
-// concurrent writes together (group commit) so that an acknowledged write is
-// durable without capping throughput at the disk's fsync rate.
+// Package store owns all SQL: the schema and its migrations for SQLite and
+// PostgreSQL, one file of hand-written queries per aggregate (written once;
+// the engines' differences are hooks in dialect.go), and the single writer
+// that commits concurrent writes together (group commit) so that an
+// acknowledged write is durable without capping throughput at the disk's
+// fsync rate.
 package store
 
 import (
@@ -11,20 +13,19 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/event"
-
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 )
 
 // Options configure a DB.
 type Options struct {
+	// Database names the database: "" or "sqlite" for the embedded SQLite
+	// file in the data directory, or a postgres:// URL for PostgreSQL.
+	Database string
 	// Publish receives the events of each committed batch, in sequence
 	// order, after the commit is durable and before the writers are told.
 	Publish func([]event.Event)
@@ -34,12 +35,13 @@ type Options struct {
 	Now      func() time.Time
 }
 
-// DB is the embedded SQLite store: a pool of read connections and one writer
-// connection owned by the commit loop.
+// DB is the store on SQLite or PostgreSQL: a pool of read connections and
+// one writer connection owned by the commit loop.
 type DB struct {
 	Queries // reads through the pool
 
-	path   string
+	d      *dialect
+	path   string // the SQLite file, or the PostgreSQL URL without password
 	read   *sql.DB
 	write  *sql.DB
 	opts   Options
@@ -47,7 +49,7 @@ type DB struct {
 	// eventSeqs caches each organisation's last committed event sequence.
 	// Only the commit loop touches it: with SQLite one process owns the
 	// database, so allocating in memory and storing the counter once per
-	// batch replaces an UPDATE per event.
+	// batch replaces an UPDATE per event. Unused on PostgreSQL (d.memSeq).
 	eventSeqs map[int64]int64
 	reqs      chan *writeReq
 	stop      chan struct{}
@@ -66,11 +68,13 @@ type writeReq struct {
 // FileName is the database file inside the data directory.
 const FileName = "parley.db"
 
-// Open opens (creating if needed) the database in dir, applies pending
-// migrations when migrate is true, and starts the commit loop.
+// Open opens the database named by opts.Database (by default the SQLite
+// file in dir, creating it if needed), applies pending migrations when
+// migrate is true, and starts the commit loop.
 func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("store: create data dir: %w", err)
+	engine, err := engineOf(opts.Database)
+	if err != nil {
+		return nil, err
 	}
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 256
@@ -81,18 +85,11 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	path := filepath.Join(dir, FileName)
-	// busy_timeout first so that the other pragmas wait instead of failing;
-	// WAL for concurrent readers; synchronous=FULL so that every commit is
-	// fsynced: an acknowledged write survives power loss.
-	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(ON)" +
-		"&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)"
-	write, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_txlock=immediate")
+	d := newDialect(engine)
+	write, readers, path, err := d.open(dir, opts.Database)
 	if err != nil {
-		return nil, fmt.Errorf("store: open writer: %w", err)
+		return nil, err
 	}
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
 	if err := write.PingContext(ctx); err != nil {
@@ -100,34 +97,39 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	if migrate {
-		if err := Migrate(ctx, write); err != nil {
+		if _, err := migrateDB(ctx, write, d); err != nil {
 			write.Close()
 			return nil, err
 		}
 	}
-	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	read, err := readers()
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
-	read.SetMaxOpenConns(8)
-	read.SetMaxIdleConns(8)
 	db := &DB{
-		Queries:   Queries{q: read, stmts: newStmtCache(read, false), now: opts.Now},
-		wstmts:    newStmtCache(write, true),
+		Queries:   Queries{q: read, d: d, now: opts.Now},
+		d:         d,
 		eventSeqs: map[int64]int64{},
 		path:      path, read: read, write: write, opts: opts,
 		reqs:    make(chan *writeReq, 4096),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
+	if d.stmtCache {
+		db.stmts = newStmtCache(read, false)
+		db.wstmts = newStmtCache(write, true)
+	}
 	go db.commitLoop()
 	return db, nil
 }
 
+// Engine reports the database engine: SQLite or Postgres.
+func (db *DB) Engine() string { return db.d.name }
+
 // Ready reports whether the store answers and its schema is up to date.
 func (db *DB) Ready(ctx context.Context) error {
-	pending, err := PendingMigrations(ctx, db.read)
+	pending, err := pendingMigrations(ctx, db.read, db.d)
 	if err != nil {
 		return errs.E("store.Ready", errs.Unavailable, "", err)
 	}
@@ -269,7 +271,7 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 			}
 			before = maps.Clone(pending)
 		}
-		t := &Tx{Queries: Queries{q: tx, tx: tx, stmts: db.wstmts, now: db.opts.Now}, tx: tx,
+		t := &Tx{Queries: Queries{q: tx, tx: tx, d: db.d, stmts: db.wstmts, now: db.opts.Now}, tx: tx,
 			pending: pending, committed: db.eventSeqs}
 		if err := runFn(r.fn, t); err != nil {
 			results[i] = err
@@ -297,7 +299,7 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 		}
 	}
 	for org, seq := range pending {
-		if _, err := tx.ExecContext(ctx, `UPDATE orgs SET event_seq = ? WHERE id = ?`, seq, org); err != nil {
+		if _, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE orgs SET event_seq = ? WHERE id = ?`), seq, org); err != nil {
 			tx.Rollback()
 			return nil, false, err
 		}
@@ -341,7 +343,8 @@ type querier interface {
 // Queries holds every read query; it runs on the pool or inside a Tx.
 type Queries struct {
 	q     querier
-	tx    *sql.Tx    // set inside a write transaction
-	stmts *stmtCache // prepared statements of the pool q runs on
+	tx    *sql.Tx // set inside a write transaction
+	d     *dialect
+	stmts *stmtCache // prepared statements of the pool q runs on; nil on PostgreSQL
 	now   func() time.Time
 }

@@ -34,10 +34,21 @@ func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([
 	return nil
 }
 
-// nextEventSeq allocates the organisation's next event sequence within the
-// batch; the commit stores the counter once per organisation. Sequences stay
-// gap-free in commit order: a rolled-back write gives its numbers back.
+// nextEventSeq allocates the organisation's next event sequence. On SQLite
+// (one writer process) it counts within the batch in memory and the commit
+// stores the counter once per organisation; on PostgreSQL, which several
+// nodes share, it increments the row, whose lock serialises the writers of
+// an organisation until commit. Sequences stay gap-free in commit order: a
+// rolled-back write gives its numbers back.
 func (t *Tx) nextEventSeq(ctx context.Context, org int64) (int64, error) {
+	if !t.d.memSeq {
+		var seq int64
+		err := t.queryRow(ctx, `UPDATE orgs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`, org).Scan(&seq)
+		if err != nil {
+			return 0, notFound("store.Emit", "org_not_found", err)
+		}
+		return seq, nil
+	}
 	cur, ok := t.pending[org]
 	if !ok {
 		cur, ok = t.committed[org]
@@ -79,7 +90,7 @@ func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit 
 		SELECT seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame
 		FROM events
 		WHERE org_id = ? AND seq > ?
-		  AND (all_users = 1 OR user_id = ?
+		  AND (all_users = TRUE OR user_id = ?
 		       OR channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = ?))
 		ORDER BY seq LIMIT ?`, org, after, user, user, limit)
 	if err != nil {

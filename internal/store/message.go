@@ -148,7 +148,7 @@ func (q Queries) MessageByClientID(ctx context.Context, org, author int64, clien
 
 // inChannel selects what a channel's history shows: top-level messages and
 // replies also sent to the channel.
-const inChannel = `(root_id = 0 OR also_in_channel = 1)`
+const inChannel = `(root_id = 0 OR also_in_channel = TRUE)`
 
 // History returns a page of a channel's history, ascending by sequence.
 func (q Queries) History(ctx context.Context, channel int64, p chat.Page) (chat.History, error) {
@@ -217,7 +217,7 @@ func (q Queries) Replies(ctx context.Context, root, afterSeq int64, limit int) (
 // Pins returns a channel's pinned messages, newest first.
 func (q Queries) Pins(ctx context.Context, channel int64) ([]chat.Message, error) {
 	return q.messages(ctx, "store.Pins", `SELECT `+messageCols+` FROM messages
-		WHERE channel_id = ? AND pinned = 1 ORDER BY seq DESC LIMIT 200`, channel)
+		WHERE channel_id = ? AND `+q.d.pinned+` ORDER BY seq DESC LIMIT 200`, channel)
 }
 
 // Edits returns a message's previous texts, oldest first.

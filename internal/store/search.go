@@ -2,22 +2,14 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
 	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/search"
 )
 
 var _ search.Store = (*DB)(nil)
-
-// jsonIDs encodes ids for `IN (SELECT value FROM json_each(?))`, which keeps
-// one statement shape (and one cached prepared statement) for any number of
-// ids, beyond SQLite's limit on bound parameters.
-func jsonIDs(ids []int64) string {
-	b, _ := json.Marshal(ids)
-	return string(b)
-}
 
 // SearchMessages returns visible messages matching f: full-text through the
 // message_search index when f.Match is set, restricted to the readable
@@ -29,20 +21,26 @@ func (q Queries) SearchMessages(ctx context.Context, f search.Filter) ([]chat.Me
 	var args []any
 	if f.Match != "" {
 		from = "message_search s JOIN messages m ON m.id = s.rowid"
-		where = append(where, "message_search MATCH ?")
-		args = append(args, f.Match)
+		cond, arg, err := q.d.match(f.Match)
+		if err != nil {
+			return nil, errs.E(op, errs.Internal, "", err)
+		}
+		where = append(where, cond)
+		args = append(args, arg)
 	}
+	member, memberArg := q.d.anyOf("m.channel_id", f.Channels)
 	where = append(where, "m.org_id = ?", "m.deleted_at = 0", "m.recalled_at = 0",
-		`(m.channel_id IN (SELECT value FROM json_each(?))
-		  OR (? AND m.channel_id IN (SELECT id FROM channels WHERE org_id = ? AND kind = 'public')))`)
-	args = append(args, f.Org, jsonIDs(f.Channels), f.Public, f.Org)
+		`(`+member+` OR (? AND m.channel_id IN (SELECT id FROM channels WHERE org_id = ? AND kind = 'public')))`)
+	args = append(args, f.Org, memberArg, f.Public, f.Org)
 	if f.In != nil {
-		where = append(where, "m.channel_id IN (SELECT value FROM json_each(?))")
-		args = append(args, jsonIDs(f.In))
+		cond, arg := q.d.anyOf("m.channel_id", f.In)
+		where = append(where, cond)
+		args = append(args, arg)
 	}
 	if f.Authors != nil {
-		where = append(where, "m.author_id IN (SELECT value FROM json_each(?))")
-		args = append(args, jsonIDs(f.Authors))
+		cond, arg := q.d.anyOf("m.author_id", f.Authors)
+		where = append(where, cond)
+		args = append(args, arg)
 	}
 	if !f.Since.IsZero() {
 		where = append(where, "m.created_at >= ?")
@@ -56,15 +54,12 @@ func (q Queries) SearchMessages(ctx context.Context, f search.Filter) ([]chat.Me
 		where = append(where, "(m.root_id <> 0 OR m.reply_count > 0)")
 	}
 	if f.NotMatch != "" {
-		where = append(where, "m.id NOT IN (SELECT rowid FROM message_search WHERE message_search MATCH ?)")
-		args = append(args, f.NotMatch)
-	}
-	order := "m.id DESC"
-	switch {
-	case f.ByDate && f.Match != "":
-		order = "s.rowid DESC"
-	case !f.ByDate:
-		order = "s.rank"
+		cond, arg, err := q.d.match(f.NotMatch)
+		if err != nil {
+			return nil, errs.E(op, errs.Internal, "", err)
+		}
+		where = append(where, "m.id NOT IN (SELECT rowid FROM message_search WHERE "+cond+")")
+		args = append(args, arg)
 	}
 	if f.ByDate && f.BeforeID > 0 {
 		if f.Match != "" {
@@ -74,18 +69,34 @@ func (q Queries) SearchMessages(ctx context.Context, f search.Filter) ([]chat.Me
 		}
 		args = append(args, f.BeforeID)
 	}
-	if order == "s.rank" && f.Window > 0 {
-		// Rank only the newest Window matches: computing BM25 for every
-		// match of a common word grows with the history (see docs/search.md).
-		args = append(args, f.Window, f.Limit, f.Offset)
-		return q.messages(ctx, op, `SELECT `+qualified("m.", messageCols)+` FROM (
-			SELECT s.rowid AS id, s.rank AS r FROM `+from+`
+	cols := qualified("m.", messageCols)
+	switch {
+	case f.ByDate && f.Match != "":
+		args = append(args, f.Limit, f.Offset)
+		return q.messages(ctx, op, `SELECT `+cols+` FROM `+from+`
+			WHERE `+strings.Join(where, " AND ")+` ORDER BY s.rowid DESC LIMIT ? OFFSET ?`, args...)
+	case f.ByDate:
+		args = append(args, f.Limit, f.Offset)
+		return q.messages(ctx, op, `SELECT `+cols+` FROM `+from+`
+			WHERE `+strings.Join(where, " AND ")+` ORDER BY m.id DESC LIMIT ? OFFSET ?`, args...)
+	}
+	rank, rankArgs, err := q.d.rank(f.Match)
+	if err != nil {
+		return nil, errs.E(op, errs.Internal, "", err)
+	}
+	if f.Window > 0 {
+		// Rank only the newest Window matches: computing the relevance of
+		// every match of a common word grows with the history (see
+		// docs/search.md).
+		args = append(append(rankArgs, args...), f.Window, f.Limit, f.Offset)
+		return q.messages(ctx, op, `SELECT `+cols+` FROM (
+			SELECT s.rowid AS id, `+rank+` AS r FROM `+from+`
 			WHERE `+strings.Join(where, " AND ")+` ORDER BY s.rowid DESC LIMIT ?
 		) c JOIN messages m ON m.id = c.id ORDER BY c.r, m.id DESC LIMIT ? OFFSET ?`, args...)
 	}
-	args = append(args, f.Limit, f.Offset)
-	return q.messages(ctx, op, `SELECT `+qualified("m.", messageCols)+` FROM `+from+`
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+	args = append(append(args, rankArgs...), f.Limit, f.Offset)
+	return q.messages(ctx, op, `SELECT `+cols+` FROM `+from+`
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+rank+` LIMIT ? OFFSET ?`, args...)
 }
 
 // qualified prefixes each of a comma-separated column list with a table alias.
@@ -105,9 +116,9 @@ func (q Queries) ChannelsByName(ctx context.Context, org int64, names []string) 
 	for i, n := range names {
 		keys[i] = strings.ToLower(n)
 	}
-	b, _ := json.Marshal(keys)
+	cond, arg := q.d.anyOf("name_key", keys)
 	rows, err := q.query(ctx, `SELECT `+channelCols+` FROM channels
-		WHERE org_id = ? AND name_key IN (SELECT value FROM json_each(?)) ORDER BY id`, org, string(b))
+		WHERE org_id = ? AND `+cond+` ORDER BY id`, org, arg)
 	if err != nil {
 		return nil, dbErr(op, err)
 	}
@@ -125,9 +136,8 @@ func (q Queries) ChannelsByName(ctx context.Context, org int64, names []string) 
 
 // indexMessage writes (or replaces) a message's row of the search index.
 func (t *Tx) indexMessage(ctx context.Context, id, channel, author int64, text string) error {
-	d := search.MessageDocument(text, channel, author)
-	_, err := t.exec(ctx, `INSERT OR REPLACE INTO message_search (rowid, body, uni, meta) VALUES (?, ?, ?, ?)`,
-		id, d.Body, d.Uni, d.Meta)
+	query, args := t.d.indexDoc(id, search.MessageDocument(text, channel, author))
+	_, err := t.exec(ctx, query, args...)
 	return dbErr("store.indexMessage", err)
 }
 
@@ -170,8 +180,8 @@ func (db *DB) Reindex(ctx context.Context, progress func(done, total int)) error
 		}
 		n := 0
 		err := db.update(ctx, func(t *Tx) error {
-			rows, err := t.tx.QueryContext(ctx, `SELECT id, channel_id, author_id, text, deleted_at <> 0 OR recalled_at <> 0 FROM messages
-				WHERE id > ? ORDER BY id LIMIT ?`, after, ReindexBatch)
+			rows, err := t.tx.QueryContext(ctx, t.d.rebind(`SELECT id, channel_id, author_id, text, deleted_at <> 0 OR recalled_at <> 0 FROM messages
+				WHERE id > ? ORDER BY id LIMIT ?`), after, ReindexBatch)
 			if err != nil {
 				return dbErr(op, err)
 			}
@@ -193,13 +203,36 @@ func (db *DB) Reindex(ctx context.Context, progress func(done, total int)) error
 			if err := rows.Err(); err != nil {
 				return dbErr(op, err)
 			}
+			var ids, hidden []int64
+			var docs []search.Document
 			for _, m := range batch {
 				if m.hidden {
-					err = t.unindexMessage(ctx, m.id)
+					hidden = append(hidden, m.id)
 				} else {
-					err = t.indexMessage(ctx, m.id, m.channel, m.author, m.text)
+					ids = append(ids, m.id)
+					docs = append(docs, search.MessageDocument(m.text, m.channel, m.author))
 				}
-				if err != nil {
+			}
+			if query, args := t.d.indexDocs(ids, docs); query != "" {
+				if _, err := t.exec(ctx, query, args...); err != nil {
+					return dbErr(op, err)
+				}
+				if len(hidden) > 0 {
+					cond, arg := t.d.anyOf("rowid", hidden)
+					if _, err := t.exec(ctx, `DELETE FROM message_search WHERE `+cond, arg); err != nil {
+						return dbErr(op, err)
+					}
+				}
+				ids, hidden = nil, nil
+			}
+			for i, id := range ids {
+				query, args := t.d.indexDoc(id, docs[i])
+				if _, err := t.exec(ctx, query, args...); err != nil {
+					return dbErr(op, err)
+				}
+			}
+			for _, id := range hidden {
+				if err := t.unindexMessage(ctx, id); err != nil {
 					return err
 				}
 			}

@@ -26,13 +26,6 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v).UTC()
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // notFound turns sql.ErrNoRows into a NotFound error with the given code.
 func notFound(op, code string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
@@ -41,17 +34,9 @@ func notFound(op, code string, err error) error {
 	return dbErr(op, err)
 }
 
-// uniqueCodes maps the unique indexes to the stable error code a user sees.
-var uniqueCodes = map[string]string{
-	"users.email":                            "email_taken",
-	"users.org_id, users.username":           "username_taken",
-	"channels.org_id, channels.name_key":     "channel_name_taken",
-	"channels.org_id, channels.dm_key":       "dm_exists",
-	"messages.author_id, messages.client_id": "client_id_taken",
-}
-
 // dbErr classifies a database error: unique violations become Conflict with
-// a stable code, everything else Unavailable (the caller may retry).
+// a stable code (see uniqueIndexes), everything else Unavailable (the caller
+// may retry).
 func dbErr(op string, err error) error {
 	if err == nil {
 		return nil
@@ -60,16 +45,7 @@ func dbErr(op string, err error) error {
 	if errors.As(err, &e) {
 		return err
 	}
-	msg := err.Error()
-	if i := strings.Index(msg, "UNIQUE constraint failed: "); i >= 0 {
-		cols := msg[i+len("UNIQUE constraint failed: "):]
-		if j := strings.Index(cols, " ("); j >= 0 {
-			cols = cols[:j]
-		}
-		code := uniqueCodes[cols]
-		if code == "" {
-			code = "conflict"
-		}
+	if code, ok := uniqueViolation(err); ok {
 		return errs.E(op, errs.Conflict, code, err)
 	}
 	return errs.E(op, errs.Unavailable, "", err)

@@ -6,7 +6,8 @@ import (
 	"sync"
 )
 
-// stmtCache keeps prepared statements by SQL text. Parsing SQL was a third
+// stmtCache keeps prepared statements by SQL text (SQLite only: pgx
+// prepares and caches statements per connection by itself). Parsing SQL was a third
 // of the CPU of a message send before statements were reused (see
 // docs/benchmarks.md); with one writer connection each statement is prepared
 // once and reused by every transaction.
@@ -32,6 +33,9 @@ func newStmtCache(db *sql.DB, deferred bool) *stmtCache {
 // prepareWanted prepares the statements missed since the last call; the
 // commit loop calls it while no transaction is open.
 func (c *stmtCache) prepareWanted(ctx context.Context) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for q := range c.wanted {
@@ -73,6 +77,9 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, st := range c.m {
@@ -96,6 +103,7 @@ func (q Queries) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (q Queries) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	query = q.d.rebind(query)
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -107,6 +115,7 @@ func (q Queries) exec(ctx context.Context, query string, args ...any) (sql.Resul
 }
 
 func (q Queries) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	query = q.d.rebind(query)
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -131,6 +140,7 @@ func (r row) Scan(dest ...any) error {
 }
 
 func (q Queries) queryRow(ctx context.Context, query string, args ...any) row {
+	query = q.d.rebind(query)
 	st, err := q.stmt(ctx, query)
 	if err != nil {
 		return row{err: err}

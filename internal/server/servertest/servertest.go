@@ -1,6 +1,8 @@
 // Package servertest starts a real Parley server in the test process, on a
 // temporary data directory and a loopback port, for integration tests that
-// talk to it through real HTTP and WebSocket connections.
+// talk to it through real HTTP and WebSocket connections. The database is
+// SQLite in that directory, or a new PostgreSQL database when
+// PARLEY_TEST_POSTGRES names a server (see storetest.FromEnv).
 package servertest
 
 import (
@@ -18,6 +20,7 @@ import (
 	"github.com/parley-chat/parley/internal/apiclient"
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/server"
+	"github.com/parley-chat/parley/internal/store/storetest"
 )
 
 // Password is the password of every user the helpers create.
@@ -25,24 +28,25 @@ const Password = "correct-horse-battery"
 
 // Env is a running server.
 type Env struct {
-	URL   string
-	Dir   string
-	Owner *apiclient.Client // the first organisation's owner
-	tb    testing.TB
-	n     atomic.Int64
+	URL      string
+	Dir      string
+	Database string            // as --database: "" for SQLite in Dir
+	Owner    *apiclient.Client // the first organisation's owner
+	tb       testing.TB
+	n        atomic.Int64
 }
 
 // Start bootstraps an organisation "Acme" (owner owner@acme.test) in a fresh
-// data directory, starts a server on 127.0.0.1:0 and stops it at cleanup.
+// database, starts a server on 127.0.0.1:0 and stops it at cleanup.
 func Start(tb testing.TB) *Env {
 	tb.Helper()
-	dir := tb.TempDir()
+	tg := storetest.FromEnv(tb)
 	ctx := context.Background()
-	if _, _, err := server.Bootstrap(ctx, dir, account.BootstrapInput{OrgName: "Acme", Email: "owner@acme.test",
+	if _, _, err := server.BootstrapDB(ctx, tg.Dir, tg.Database, account.BootstrapInput{OrgName: "Acme", Email: "owner@acme.test",
 		Username: "owner", DisplayName: "Owner", Password: Password}); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
 	}
-	e := &Env{Dir: dir, tb: tb}
+	e := &Env{Dir: tg.Dir, Database: tg.Database, tb: tb}
 	e.startServer(nil)
 	owner, _, err := apiclient.New(e.URL).Login(ctx, "owner@acme.test", Password)
 	if err != nil {
@@ -52,12 +56,13 @@ func Start(tb testing.TB) *Env {
 	return e
 }
 
-// StartEmpty starts a server on a fresh data directory with no
-// organisation, as on a first run; its log goes to logOut (plus stderr when
-// PARLEY_TEST_LOG is set) so a test can read the setup link.
+// StartEmpty starts a server on a fresh database with no organisation, as
+// on a first run; its log goes to logOut (plus stderr when PARLEY_TEST_LOG
+// is set) so a test can read the setup link.
 func StartEmpty(tb testing.TB, logOut io.Writer) *Env {
 	tb.Helper()
-	e := &Env{Dir: tb.TempDir(), tb: tb}
+	tg := storetest.FromEnv(tb)
+	e := &Env{Dir: tg.Dir, Database: tg.Database, tb: tb}
 	e.startServer(logOut)
 	return e
 }
@@ -66,6 +71,7 @@ func (e *Env) startServer(extraLog io.Writer) {
 	tb := e.tb
 	cfg := config.Default()
 	cfg.DataDir = e.Dir
+	cfg.Database = e.Database
 	cfg.Addr = "127.0.0.1:0"
 	var logOut io.Writer = io.Discard
 	if os.Getenv("PARLEY_TEST_LOG") != "" {
@@ -130,7 +136,7 @@ func (e *Env) OtherOrg(name string) *apiclient.Client {
 	n := e.n.Add(1)
 	email := fmt.Sprintf("owner%d@%s.test", n, name)
 	ctx := context.Background()
-	if _, _, err := server.CreateOrg(ctx, e.Dir, account.BootstrapInput{OrgName: name, Email: email,
+	if _, _, err := server.CreateOrgDB(ctx, e.Dir, e.Database, account.BootstrapInput{OrgName: name, Email: email,
 		Username: fmt.Sprintf("owner%d", n), Password: Password}); err != nil {
 		e.tb.Fatalf("create org %s: %v", name, err)
 	}
