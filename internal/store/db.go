@@ -258,6 +258,7 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 		return nil, false, err
 	}
 	var events []event.Event
+	var index []indexOp
 	pending := map[int64]int64{}
 	for i, r := range batch {
 		if results[i] != nil {
@@ -290,6 +291,7 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 			maps.Copy(pending, before)
 		} else {
 			events = append(events, t.events...)
+			index = append(index, t.index...)
 		}
 		if savepoints {
 			if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
@@ -303,6 +305,10 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 			tx.Rollback()
 			return nil, false, err
 		}
+	}
+	if err := db.applyIndex(ctx, tx, index); err != nil {
+		tx.Rollback()
+		return nil, false, err
 	}
 	if err := tx.Commit(); err != nil {
 		db.opts.Logger.Error("commit failed", "err", err, "writes", len(batch))
@@ -331,6 +337,7 @@ type Tx struct {
 	// Event sequences allocated in this batch (org -> latest), and the
 	// last committed ones; see nextEventSeq.
 	pending, committed map[int64]int64
+	index              []indexOp // search index changes, applied at the end of the batch
 }
 
 // querier is what queries run on: the read pool or a transaction.
