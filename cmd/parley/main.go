@@ -126,6 +126,7 @@ func migrate(args []string, stdout, stderr io.Writer, getenv func(string) string
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("data", envOr(getenv, "PARLEY_DATA", "./data"), "data directory (env PARLEY_DATA)")
+	database := fs.String("database", getenv("PARLEY_DATABASE"), "\"sqlite\" (default: the file in --data) or a postgres:// URL (env PARLEY_DATABASE)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -134,13 +135,7 @@ func migrate(args []string, stdout, stderr io.Writer, getenv func(string) string
 		fmt.Fprintln(stderr, "parley migrate:", err)
 		return 1
 	}
-	db, err := store.OpenForMigrate(ctx, *dir)
-	if err != nil {
-		fmt.Fprintln(stderr, "parley migrate:", err)
-		return 1
-	}
-	defer db.Close()
-	n, err := store.MigrateCount(ctx, db)
+	n, err := store.MigrateDatabase(ctx, *dir, *database)
 	if err != nil {
 		fmt.Fprintln(stderr, "parley migrate:", err)
 		return 1
@@ -169,6 +164,7 @@ func admin(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("data", envOr(getenv, "PARLEY_DATA", "./data"), "data directory (env PARLEY_DATA)")
+	database := fs.String("database", getenv("PARLEY_DATABASE"), "\"sqlite\" (default: the file in --data) or a postgres:// URL (env PARLEY_DATABASE)")
 	org := fs.String("org", "", "organisation name")
 	email := fs.String("email", "", "owner's e-mail address")
 	password := fs.String("password", "", "owner's password (or env PARLEY_BOOTSTRAP_PASSWORD)")
@@ -186,11 +182,11 @@ func admin(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		u, _, _ := cutAt(*email)
 		*username = u
 	}
-	create := server.Bootstrap
+	create := server.BootstrapDB
 	if sub == "create-org" {
-		create = server.CreateOrg
+		create = server.CreateOrgDB
 	}
-	_, owner, err := create(context.Background(), *dir, account.BootstrapInput{OrgName: *org, Email: *email,
+	_, owner, err := create(context.Background(), *dir, *database, account.BootstrapInput{OrgName: *org, Email: *email,
 		Username: *username, DisplayName: *name, Password: *password, Locale: *locale})
 	if err != nil {
 		if errs.CodeOf(err) == "already_set_up" {
