@@ -56,6 +56,7 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	perWorker := fs.Int("per-worker", 0, "WebSocket clients per worker process (default: the suite's)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic organisation")
 	quiet := fs.Bool("quiet", false, "no progress output")
+	only := fs.String("only", "", "run only these comma-separated workloads (dm, mixed, chatter, storm, held, broadcast, history, search); setup always runs")
 	pin := fs.Bool("pin", false, "run the spawned server alone on CPU 1 and the load generator on CPU 0 (needs taskset and 2+ CPUs)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -92,6 +93,9 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	o := bench.Options{Suite: suite, URLs: urls, Token: *token, DataDir: *dataDir, Seed: *seed,
 		Launcher: spawner{exe: self, stderr: stderr, cpu: serverCPU}, Worker: workerProcess(self, stderr),
 		Command: "parley bench " + strings.Join(args, " ")}
+	if *only != "" {
+		o.Only = strings.Split(*only, ",")
+	}
 	if !*quiet {
 		o.Progress = stderr
 	}

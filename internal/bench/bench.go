@@ -90,6 +90,9 @@ type Options struct {
 	Command  string    // the command line, for the report
 	Progress io.Writer // progress bar and log; nil for none
 	Seed     uint64
+	// Only, when set, runs just these workloads (e.g. "search", "history"),
+	// for iterating on one figure; the setup and preload always run.
+	Only []string
 }
 
 // Run executes the suite and returns its result. An error means the run

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,6 +135,9 @@ func (r *runner) run(ctx context.Context) error {
 	for _, st := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if len(r.o.Only) > 0 && !slices.Contains(r.o.Only, st.name) && st.name != "idle" {
+			continue
 		}
 		if err := st.fn(ctx); err != nil {
 			return fmt.Errorf("bench %s: %w", st.name, err)
