@@ -71,6 +71,6 @@ export PARLEY_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PORT/postgres?sslmod
 echo "throwaway PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 
 if [ $# -eq 0 ]; then
-	set -- "${GO:-go}" test -count=1 ./internal/store/... ./internal/httpapi/...
+	set -- "${GO:-go}" test -count=1 ./internal/store/...
 fi
 "$@"

@@ -219,6 +219,15 @@ func dedupe(ids []int64) []int64 {
 	return out
 }
 
+// saveMessage stores a changed message and tells its channel, with hidden
+// content redacted from the event.
+func (s *Service) saveMessage(ctx context.Context, tx Tx, msg Message, typ string) error {
+	if err := tx.UpdateMessage(ctx, msg); err != nil {
+		return err
+	}
+	return s.emit(ctx, tx, event.Event{Org: msg.Org, Channel: msg.Channel, Type: typ}, msg.Redacted())
+}
+
 // readable loads a message and checks the actor may read its channel.
 func readable(ctx context.Context, r Reader, op string, actor account.Actor, id int64) (Message, Channel, *Member, error) {
 	msg, err := r.Message(ctx, actor.Org, id)
@@ -350,10 +359,7 @@ func (s *Service) Edit(ctx context.Context, actor account.Actor, id int64, text 
 				return err
 			}
 		}
-		if err := tx.UpdateMessage(ctx, msg); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.updated"}, msg)
+		return s.saveMessage(ctx, tx, msg, "message.updated")
 	})
 	return msg, err
 }
@@ -392,10 +398,7 @@ func (s *Service) Delete(ctx context.Context, actor account.Actor, id int64) err
 		}
 		msg.DeletedAt = s.now()
 		msg.Pinned = false
-		if err := tx.UpdateMessage(ctx, msg); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.deleted"}, msg.Redacted())
+		return s.saveMessage(ctx, tx, msg, "message.deleted")
 	})
 }
 
@@ -406,9 +409,8 @@ func (s *Service) Recall(ctx context.Context, actor account.Actor, id int64) (Me
 	const op = "chat.Recall"
 	var msg Message
 	err := s.update(ctx, op, func(tx Tx) error {
-		var ch Channel
 		var err error
-		if msg, ch, _, err = readable(ctx, tx, op, actor, id); err != nil {
+		if msg, _, _, err = readable(ctx, tx, op, actor, id); err != nil {
 			return err
 		}
 		if msg.Hidden() {
@@ -428,11 +430,13 @@ func (s *Service) Recall(ctx context.Context, actor account.Actor, id int64) (Me
 		}
 		msg.RecalledAt, msg.RecalledBy = s.now(), actor.User
 		msg.Pinned = false
-		if err := tx.UpdateMessage(ctx, msg); err != nil {
+		// The stored message keeps its text (for compliance); callers and the
+		// event get the redacted form.
+		if err := s.saveMessage(ctx, tx, msg, "message.recalled"); err != nil {
 			return err
 		}
 		msg = msg.Redacted()
-		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.recalled"}, msg)
+		return nil
 	})
 	return msg, err
 }
@@ -516,10 +520,7 @@ func (s *Service) Pin(ctx context.Context, actor account.Actor, id int64, pinned
 			return nil
 		}
 		msg.Pinned = pinned
-		if err := tx.UpdateMessage(ctx, msg); err != nil {
-			return err
-		}
-		return s.emit(ctx, tx, event.Event{Org: ch.Org, Channel: ch.ID, Type: "message.updated"}, msg)
+		return s.saveMessage(ctx, tx, msg, "message.updated")
 	})
 	return msg, err
 }

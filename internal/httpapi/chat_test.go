@@ -15,6 +15,8 @@ import (
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/server/servertest"
+	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/store/storetest"
 )
 
 // must and must2 unwrap a call's results, panicking (which fails the test
@@ -147,6 +149,9 @@ func TestMessagingFlow(t *testing.T) {
 	if seen.Text != "" || !seen.Recalled {
 		t.Fatalf("bob still sees recalled text: %+v", seen)
 	}
+	// The original stays stored for compliance, only hidden from users.
+	keptRecalled(t, env, r2.ID, "reply 2 @channel")
+
 	// Outside the window the author cannot recall.
 	do(t, env.Owner, "PATCH", "/api/v1/org", map[string]any{"recall_window_seconds": 0}, nil)
 	_, err = alice.Do(ctx, "POST", fmt.Sprintf("/api/v1/messages/%d/recall", m1.ID), nil, nil)
@@ -157,6 +162,21 @@ func TestMessagingFlow(t *testing.T) {
 	all := must(alice.AllMessages(ctx, ch.ID))
 	if len(all) != 2 || !all[0].Deleted || all[0].Text != "" || all[0].Pinned {
 		t.Fatalf("after delete: %+v", all)
+	}
+	keptRecalled(t, env, m1.ID, "hello, edited")
+}
+
+// keptRecalled checks, in the database itself, that a deleted or recalled
+// message still holds its text.
+func keptRecalled(t *testing.T, env *servertest.Env, id int64, text string) {
+	t.Helper()
+	ctx := context.Background()
+	// A second connection to the running server's database.
+	db := storetest.Target{Dir: env.Dir, Database: env.Database}.Open(t, store.Options{})
+	org := get[httpapi.Org](t, env.Owner, "/api/v1/org")
+	m, err := db.Message(ctx, org.ID, id)
+	if err != nil || m.Text != text || !m.Hidden() {
+		t.Fatalf("stored message %d: %+v %v, want hidden with text %q", id, m, err, text)
 	}
 }
 

@@ -92,16 +92,22 @@ func Postgres(tb testing.TB) Target {
 	return Target{Dir: tb.TempDir(), Database: u.String()}
 }
 
-// FromEnv returns a target on PostgreSQL when PARLEY_TEST_POSTGRES is set
-// and on SQLite otherwise, for tests (such as the HTTP integration tests)
-// that run on whichever engine the environment selects.
+// FromEnv returns a target on PostgreSQL when PARLEY_TEST_ENGINE is
+// "postgres" and on SQLite otherwise, for tests (such as the HTTP
+// integration tests) that run on whichever engine the environment selects.
 func FromEnv(tb testing.TB) Target {
 	tb.Helper()
-	if os.Getenv(EnvPostgres) != "" {
+	if os.Getenv(EnvEngine) == store.Postgres {
 		return Postgres(tb)
 	}
 	return SQLite(tb)
 }
+
+// EnvEngine selects the engine of the tests that run on one engine (the
+// HTTP integration tests): "postgres" runs them on the server named by
+// PARLEY_TEST_POSTGRES; anything else on SQLite. The store's own suite runs
+// on every engine available regardless.
+const EnvEngine = "PARLEY_TEST_ENGINE"
 
 // Run runs the conformance suite against the engine whose new databases
 // newTarget returns.
