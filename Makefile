@@ -10,7 +10,7 @@ WEB_SRC   := $(shell find web/src web/index.html web/public web/vite.config.ts w
 WEB_OUT   := internal/webui/dist/index.html
 GO_SRC    := $(shell find cmd internal -name '*.go' -o -name '*.sql' -o -name '*.json' 2>/dev/null)
 
-.PHONY: run build web deps-web test test-go test-postgres test-web test-e2e cross vet bench bench-smoke fmt clean
+.PHONY: run build web deps-web test test-go test-nats test-postgres test-web test-e2e cross vet bench bench-smoke fmt clean
 
 ## run: build (web client included when Node is available) and start on ./data
 run: build
@@ -50,14 +50,22 @@ vet:
 	@test -z "$$(gofmt -l cmd internal)" || (echo "gofmt needed:"; gofmt -l cmd internal; exit 1)
 	$(GO) vet ./...
 
+# The whole Go suite with a throwaway PostgreSQL and a real nats-server, so
+# that the store and bus conformance suites run on every backend and
+# nothing is skipped.
 test-go: $(WEB_OUT)
-	$(GO) test -count=1 ./...
+	bin="$$(GO=$(GO) scripts/ensure-nats-server.sh)" && PARLEY_TEST_NATS_SERVER="$$bin" \
+		GO=$(GO) scripts/test-postgres.sh $(GO) test -count=1 ./...
 
-# The store conformance suite and the HTTP integration tests on a throwaway
-# PostgreSQL cluster (Debian's postgresql package is installed if missing);
-# test-go runs the same suites on SQLite.
+# Just the bus conformance suite, two nodes and a server restart on a real
+# nats-server (installed into .tools/bin once); test-go includes them.
+test-nats:
+	bin="$$(GO=$(GO) scripts/ensure-nats-server.sh)" && PARLEY_TEST_NATS_SERVER="$$bin" $(GO) test -count=1 ./internal/bus/...
+
+# The HTTP integration tests again, on a throwaway PostgreSQL cluster
+# (Debian's postgresql package is installed if missing).
 test-postgres:
-	GO=$(GO) scripts/test-postgres.sh
+	GO=$(GO) PARLEY_TEST_ENGINE=postgres scripts/test-postgres.sh $(GO) test -count=1 ./internal/httpapi/...
 
 # The binary must build without cgo for the platforms we ship.
 cross:

@@ -33,6 +33,7 @@ type Config struct {
 	IdleTimeout     time.Duration // close a WebSocket silent for this long
 	Migrate         bool          // apply database migrations at start
 	PprofAddr       string        // loopback address for Go's profiler; empty: off
+	NATS            string        // NATS server URL(s) of the cluster bus; empty: the in-process bus
 }
 
 // Default returns the embedded-default configuration.
@@ -151,6 +152,9 @@ func options() []option {
 		mk("pprof", "serve Go's profiler (/debug/pprof/) on this loopback address, e.g. 127.0.0.1:6060; empty: off", func() (func(*Config) string, func(*Config, string) error) {
 			return str(func(c *Config) *string { return &c.PprofAddr })
 		}),
+		mk("nats", "NATS server URL(s) carrying events between the nodes of a cluster, e.g. nats://10.0.0.5:4222 (comma-separated for several); empty: one node, in-process bus", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.NATS })
+		}),
 	}
 }
 
@@ -265,6 +269,14 @@ func (c Config) Validate() error {
 		host, _, err := net.SplitHostPort(c.PprofAddr)
 		if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
 			return fmt.Errorf("pprof %q: want a loopback host:port (profiles expose internals)", c.PprofAddr)
+		}
+	}
+	if c.NATS != "" {
+		for _, u := range strings.Split(c.NATS, ",") {
+			scheme, rest, ok := strings.Cut(strings.TrimSpace(u), "://")
+			if !ok || rest == "" || (scheme != "nats" && scheme != "tls") {
+				return fmt.Errorf("nats %q: want nats://host:port or tls://host:port, comma-separated", u)
+			}
 		}
 	}
 	if c.ShutdownTimeout <= 0 {

@@ -45,6 +45,8 @@ func TestInvalid(t *testing.T) {
 		"bad level":        {"--log-level", "loud"},
 		"bad bool":         {"--secure-cookies", "maybe"},
 		"bad database":     {"--database", "mysql://u:p@h/db"},
+		"bad nats":         {"--nats", "localhost:4222"},
+		"bad nats list":    {"--nats", "nats://a:4222,"},
 		"unknown file key": {"--config", unknown},
 		"missing file":     {"--config", filepath.Join(dir, "none.json")},
 		"stray argument":   {"extra"},
@@ -73,6 +75,23 @@ func TestDatabase(t *testing.T) {
 	}
 	if Default().Database != "" {
 		t.Error("the default is not the embedded database")
+	}
+}
+
+// The bus is in-process unless NATS URLs are given (ADR 0007).
+func TestNATS(t *testing.T) {
+	for _, v := range []string{"", "nats://127.0.0.1:4222", "nats://a:4222,nats://b:4222", "tls://nats.example.com:4222"} {
+		cfg, err := Load("serve", []string{"--nats", v}, env(nil), io.Discard)
+		if err != nil || cfg.NATS != v {
+			t.Errorf("--nats %q: %q (%v)", v, cfg.NATS, err)
+		}
+	}
+	cfg, err := Load("serve", nil, env(map[string]string{"PARLEY_NATS": "nats://n:4222"}), io.Discard)
+	if err != nil || cfg.NATS != "nats://n:4222" {
+		t.Errorf("PARLEY_NATS: %q (%v)", cfg.NATS, err)
+	}
+	if Default().NATS != "" {
+		t.Error("the default is not the in-process bus")
 	}
 }
 

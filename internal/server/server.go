@@ -18,8 +18,10 @@ import (
 	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/bus"
+	"github.com/parley-chat/parley/internal/bus/natsbus"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/event"
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/search"
@@ -31,7 +33,7 @@ type Server struct {
 	cfg      config.Config
 	log      *slog.Logger
 	db       *store.DB
-	bus      *bus.Local
+	bus      eventBus
 	hub      *realtime.Hub
 	auth     *auth.Service
 	accounts *account.Service
@@ -39,13 +41,38 @@ type Server struct {
 	ln       net.Listener
 }
 
+// eventBus carries committed and ephemeral events to the hub: bus.Local on
+// one node, natsbus.Bus between the nodes of a cluster (--nats).
+type eventBus interface {
+	PublishCommitted(evs []event.Event)
+	Publish(ctx context.Context, ev event.Event) error
+	Subscribe(fn func(event.Event))
+	Run(ctx context.Context) error
+}
+
+var (
+	_ eventBus = (*bus.Local)(nil)
+	_ eventBus = (*natsbus.Bus)(nil)
+)
+
 // New opens the store and builds every subsystem. It does not listen yet.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Handler) (*Server, error) {
 	now := func() time.Time { return time.Now().UTC() }
-	b := bus.NewLocal(0)
+	var b eventBus = bus.NewLocal(0)
+	closeBus := func() {}
+	if cfg.NATS != "" {
+		// Gaps are logged by natsbus; replaying the affected streams from
+		// the store is the next step (ADR 0007).
+		nb, err := natsbus.New(natsbus.Options{URL: cfg.NATS, Name: "parley " + cfg.Addr, Log: log.With("component", "bus")})
+		if err != nil {
+			return nil, err
+		}
+		b, closeBus = nb, nb.Close
+	}
 	db, err := store.Open(ctx, cfg.DataDir, cfg.Migrate, store.Options{Database: cfg.Database, Publish: b.PublishCommitted,
 		Logger: log, Now: now})
 	if err != nil {
+		closeBus()
 		return nil, err
 	}
 	hub := realtime.NewHub(realtime.Config{QueueSize: cfg.QueueSize, PingInterval: cfg.PingInterval,
