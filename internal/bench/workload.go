@@ -2,13 +2,13 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/parley-chat/parley/internal/httpapi"
@@ -489,47 +489,26 @@ func (r *runner) history(ctx context.Context) error {
 		return nil
 	}
 	latest, before := NewHistogram(), NewHistogram()
-	var errCount atomic.Uint64
-	var firstErr atomic.Value
-	total := int(r.s.HistoryRate * r.s.HistoryDur.Seconds())
-	interval := time.Duration(float64(time.Second) / r.s.HistoryRate)
 	rng := mrand.New(mrand.NewPCG(r.o.Seed, 77))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	stop := r.prog.during("history", r.s.HistoryDur)
-	start := time.Now()
-	for i := range total {
-		sched := start.Add(time.Duration(i) * interval)
-		if w := time.Until(sched); w > 0 {
-			time.Sleep(w)
-		}
+	total, failed, firstErr := r.requests(ctx, "history", r.s.HistoryRate, r.s.HistoryDur, func(i int) func() (*Histogram, error) {
 		t := ts[rng.IntN(len(ts))]
 		q, h := "limit=50", latest
 		if i%2 == 1 {
 			q, h = "before="+strconv.FormatInt(2+rng.Int64N(t.last-1), 10)+"&limit=50", before
 		}
-		wg.Go(func() {
+		return func() (*Histogram, error) {
 			var page httpapi.HistoryPage
 			_, err := r.api.WithToken(t.tok).Do(ctx, "GET", "/api/v1/channels/"+strconv.FormatInt(t.ch, 10)+"/messages?"+q, nil, &page)
-			d := time.Since(sched)
-			if err != nil || len(page.Messages) == 0 {
-				errCount.Add(1)
-				if err != nil {
-					firstErr.CompareAndSwap(nil, err.Error())
-				}
-				return
+			if err == nil && len(page.Messages) == 0 {
+				err = errors.New("no messages")
 			}
-			mu.Lock()
-			h.Record(d)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	stop()
-	r.res.Phases["history"] = PhaseStats{Requests: uint64(total), RequestError: errCount.Load(),
+			return h, err
+		}
+	})
+	r.res.Phases["history"] = PhaseStats{Requests: uint64(total), RequestError: failed,
 		P50MS: msf(latest.Quantile(0.5)), P99MS: msf(latest.Quantile(0.99))}
-	if n := errCount.Load(); n > 0 {
-		r.fail("history: %d requests failed or returned no messages (first: %v)", n, firstErr.Load())
+	if failed > 0 {
+		r.fail("history: %d requests failed or returned no messages (first: %v)", failed, firstErr)
 	}
 	rate := formatNum(r.s.HistoryRate)
 	r.fig(Figure{Name: "History latest-50 p50 (" + rate + " req/s)", Value: msf(latest.Quantile(0.5)), Unit: "ms"})
@@ -537,6 +516,44 @@ func (r *runner) history(ctx context.Context) error {
 	r.fig(Figure{Name: "History before=X p50", Value: msf(before.Quantile(0.5)), Unit: "ms"})
 	r.fig(Figure{Name: "History before=X p99", Value: msf(before.Quantile(0.99)), Unit: "ms"}.judge(atMost, 5))
 	return nil
+}
+
+// requests sends rate requests per second for dur, each at its scheduled
+// time whatever the earlier ones are doing (no coordinated omission). plan(i)
+// runs in order and returns the request; the request runs concurrently and
+// returns the histogram its latency (from the scheduled time) goes into.
+func (r *runner) requests(ctx context.Context, name string, rate float64, dur time.Duration,
+	plan func(i int) func() (*Histogram, error)) (total int, failed uint64, firstErr error) {
+	total = int(rate * dur.Seconds())
+	interval := time.Duration(float64(time.Second) / rate)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	stop := r.prog.during(name, dur)
+	start := time.Now()
+	for i := range total {
+		sched := start.Add(time.Duration(i) * interval)
+		if w := time.Until(sched); w > 0 {
+			time.Sleep(w)
+		}
+		req := plan(i)
+		wg.Go(func() {
+			h, err := req()
+			d := time.Since(sched)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed++
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			h.Record(d)
+		})
+	}
+	wg.Wait()
+	stop()
+	return total, failed, firstErr
 }
 
 // searchQueries mix the shapes people type: Chinese two-character words,
@@ -556,47 +573,24 @@ func (r *runner) search(ctx context.Context) error {
 	}
 	tok := r.tokens[0]
 	h := NewHistogram()
-	var errCount atomic.Uint64
-	var firstErr atomic.Value
-	total := int(r.s.SearchRate * r.s.SearchDur.Seconds())
-	interval := time.Duration(float64(time.Second) / r.s.SearchRate)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	stop := r.prog.during("search", r.s.SearchDur)
-	start := time.Now()
-	for i := range total {
-		sched := start.Add(time.Duration(i) * interval)
-		if w := time.Until(sched); w > 0 {
-			time.Sleep(w)
-		}
+	total, failed, firstErr := r.requests(ctx, "search", r.s.SearchRate, r.s.SearchDur, func(i int) func() (*Histogram, error) {
 		q, sort := searchQueries[i%len(searchQueries)], "relevance"
 		if rest, ok := strings.CutPrefix(q, "sort=date:"); ok {
 			q, sort = rest, "date"
 		}
-		wg.Go(func() {
+		return func() (*Histogram, error) {
 			var page httpapi.SearchPage
 			_, err := r.api.WithToken(tok).Do(ctx, "GET", "/api/v1/search?limit=20&sort="+sort+"&q="+url.QueryEscape(q), nil, &page)
-			d := time.Since(sched)
-			if err != nil || len(page.Results) == 0 {
-				errCount.Add(1)
-				if err != nil {
-					firstErr.CompareAndSwap(nil, err.Error())
-				} else {
-					firstErr.CompareAndSwap(nil, "no results for "+q)
-				}
-				return
+			if err == nil && len(page.Results) == 0 {
+				err = errors.New("no results for " + q)
 			}
-			mu.Lock()
-			h.Record(d)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	stop()
-	r.res.Phases["search"] = PhaseStats{Requests: uint64(total), RequestError: errCount.Load(),
+			return h, err
+		}
+	})
+	r.res.Phases["search"] = PhaseStats{Requests: uint64(total), RequestError: failed,
 		P50MS: msf(h.Quantile(0.5)), P99MS: msf(h.Quantile(0.99))}
-	if n := errCount.Load(); n > 0 {
-		r.fail("search: %d requests failed or found nothing (first: %v)", n, firstErr.Load())
+	if failed > 0 {
+		r.fail("search: %d requests failed or found nothing (first: %v)", failed, firstErr)
 	}
 	label := fmt.Sprintf("Search over %s messages", formatNum(float64(r.s.Preload)))
 	r.fig(Figure{Name: label + ": p50 (" + formatNum(r.s.SearchRate) + " req/s)", Value: msf(h.Quantile(0.5)), Unit: "ms"})
