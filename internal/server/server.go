@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,7 @@ type Server struct {
 	accounts *account.Service
 	http     *http.Server
 	ln       net.Listener
+	lock     *os.File // the data directory lock on the embedded store
 }
 
 // eventBus carries committed and ephemeral events to the hub: bus.Local on
@@ -58,6 +60,18 @@ var (
 // New opens the store and builds every subsystem. It does not listen yet.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Handler) (*Server, error) {
 	now := func() time.Time { return time.Now().UTC() }
+	var lock *os.File
+	if cfg.Database == "" || cfg.Database == store.SQLite {
+		var err error
+		if lock, err = lockDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	release := func() {
+		if lock != nil {
+			lock.Close()
+		}
+	}
 	var b eventBus = bus.NewLocal(0)
 	closeBus := func() {}
 	if cfg.NATS != "" {
@@ -65,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 		// the store is the next step (ADR 0007).
 		nb, err := natsbus.New(natsbus.Options{URL: cfg.NATS, Name: "parley " + cfg.Addr, Log: log.With("component", "bus")})
 		if err != nil {
+			release()
 			return nil, err
 		}
 		b, closeBus = nb, nb.Close
@@ -73,6 +88,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 		Logger: log, Now: now})
 	if err != nil {
 		closeBus()
+		release()
 		return nil, err
 	}
 	hub := realtime.NewHub(realtime.Config{QueueSize: cfg.QueueSize, PingInterval: cfg.PingInterval,
@@ -92,7 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	mux.Handle("/healthz", api)
 	mux.Handle("/readyz", api)
 	mux.Handle("/", web)
-	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts}
+	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts, lock: lock}
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -167,6 +183,9 @@ func (s *Server) Run(ctx context.Context) error {
 	hw.Wait()
 	if cerr := s.db.Close(); cerr != nil {
 		s.log.Warn("close store", "err", cerr)
+	}
+	if s.lock != nil {
+		s.lock.Close()
 	}
 	stopBG()
 	wg.Wait()
