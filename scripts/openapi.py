@@ -145,6 +145,22 @@ schemas["UserList"] = obj("A page of the organisation directory.", {
     "users": arr("User", "Users ordered by id."),
     "next_cursor": s("Pass as `cursor` for the next page; empty when there is no more."),
 })
+schemas["AuditEntry"] = obj("One line of the append-only audit trail.", {
+    "id": idf("Entry id; ids grow with time."),
+    "at": stampf("When it happened."),
+    "actor_id": i("Who acted; 0 for an anonymous caller (a failed login) or the system.", format="int64", minimum=0),
+    "action": s("What happened, as `noun.verb`: `auth.login`, `auth.login_failed`, `auth.logout`, `session.revoke`, `token.create`, `token.revoke`, `user.create`, `user.deactivate`, `user.reactivate`, `user.role_change`, `user.password_change`, `org.update`, `org.security_policy`, `2fa.enable`, `2fa.disable`, `2fa.reset`, `2fa.recovery_codes`; other services add theirs (see docs/security.md)."),
+    "target_type": s("What the action was applied to: `user`, `session`, `token`, `org`, ...; empty when nothing."),
+    "target_id": i("Id of the target; 0 when none.", format="int64", minimum=0),
+    "address": s("The client's IP address as the server saw it (the connection's remote address; X-Forwarded-For is not trusted)."),
+    "user_agent": s("The client's User-Agent, at most 256 bytes."),
+    "outcome": s("Whether the action took effect.", enum=["success", "failure"]),
+    "details": {"type": "object", "description": "Small facts about the action, such as `reason` of a failed login or `old → new` values of changed settings.", "additionalProperties": {"type": "string"}},
+})
+schemas["AuditPage"] = obj("A page of the audit trail, newest first.", {
+    "entries": arr("AuditEntry", "Entries, newest first."),
+    "next_cursor": s("Pass as `cursor` for the next (older) page; empty when there is no more."),
+})
 schemas["PresenceList"] = obj("Presence of the requested users.", {
     "presence": {"type": "object", "description": "Maps user ids (as strings) to presence.",
                  "additionalProperties": {"type": "string", "enum": ["online", "away", "dnd", "offline"]}},
@@ -358,6 +374,20 @@ op("GET", "/api/v1/presence", "presence", "users", "Presence of users",
    "Any authenticated user. Users the hub does not know under the caller's organisation are `offline`, so presence does not cross organisations.",
    params=[{"name": "user_ids", "in": "query", "description": "Comma-separated user ids, at most 500.", "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"}}],
    ok=ok("200", "Presence by user id.", "PresenceList"), errors={"400": ["id_invalid"], "413": ["too_many_users"]})
+# --- audit
+def tq(name, desc): return {"name": name, "in": "query", "description": desc, "schema": {"type": "string", "format": "date-time"}}
+op("GET", "/api/v1/audit", "listAudit", "audit", "The audit trail",
+   "Security-relevant actions in the caller's organisation (logins and failed logins, logouts, session and token changes, user creation, deactivation and role changes, settings changes), newest first, filtered. Organisation owners and admins. The trail is append-only: nothing in Parley changes or deletes an entry.",
+   params=[{"name": "actor_id", "in": "query", "description": "Only actions by this user.", "schema": {"type": "integer", "format": "int64", "minimum": 1}},
+           {"name": "action", "in": "query", "description": "Only this action; ending in `.`, the whole family (`auth.` matches `auth.login`, `auth.login_failed`, `auth.logout`).", "schema": {"type": "string", "maxLength": 64}},
+           {"name": "target_type", "in": "query", "description": "Only actions on this kind of target (`user`, `session`, `token`, `org`).", "schema": {"type": "string", "maxLength": 64}},
+           {"name": "target_id", "in": "query", "description": "Only actions on the target with this id.", "schema": {"type": "integer", "format": "int64", "minimum": 1}},
+           {"name": "outcome", "in": "query", "description": "Only successes or failures.", "schema": {"type": "string", "enum": ["success", "failure"]}},
+           tq("since", "Only entries at or after this time (RFC 3339)."), tq("until", "Only entries before this time (RFC 3339)."),
+           pref("Limit"), pref("Cursor")],
+   ok=ok("200", "A page of entries.", "AuditPage"),
+   errors={"400": ["limit_invalid", "cursor_invalid", "id_invalid", "time_invalid", "audit_action_invalid", "audit_target_invalid", "audit_outcome_invalid", "audit_range_invalid"],
+           "403": ["admin_required"]})
 # --- channels
 op("GET", "/api/v1/channels", "listChannels", "channels", "The caller's channels", "Every channel, DM and group DM the caller is a member of, with their membership and read state. Any authenticated user.",
    ok=ok("200", "The caller's channels (`next_cursor` is empty).", "ChannelList"))
@@ -562,7 +592,7 @@ doc["info"] = {
 doc["servers"] = [{"url": "/"}]
 doc["tags"] = [{"name": n, "description": d} for n, d in [
     ("meta", "Health, readiness and this document."), ("session", "First-run setup, login and logout."),
-    ("org", "The caller's organisation."), ("users", "Users, profiles and presence."),
+    ("org", "The caller's organisation."), ("users", "Users, profiles and presence."), ("audit", "The organisation's audit trail."),
     ("channels", "Channels, DMs, membership and read state."), ("messages", "Messages, threads, reactions, pins and receipts."),
     ("search", "Full-text search of messages."), ("stream", "The realtime event stream.")]]
 doc["paths"] = paths

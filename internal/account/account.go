@@ -69,6 +69,10 @@ type Actor struct {
 // IsAdmin reports whether the actor administers the organisation.
 func (a Actor) IsAdmin() bool { return a.Role == RoleOwner || a.Role == RoleAdmin }
 
+// OrgID is the actor's organisation (for services that take a small
+// interface rather than an Actor, such as audit.Viewer).
+func (a Actor) OrgID() int64 { return a.Org }
+
 // IsGuest reports whether the actor is a guest, who sees only the channels
 // they were invited to.
 func (a Actor) IsGuest() bool { return a.Role == RoleGuest }

@@ -2,8 +2,10 @@ package account
 
 import (
 	"context"
+	"strconv"
 	"time"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/event"
 )
@@ -38,6 +40,8 @@ type Tx interface {
 	// Emit allocates the organisation's next event sequence, renders the frame
 	// and stores the event; it is published after commit.
 	Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error
+	// InsertAudit appends to the audit trail in the same transaction.
+	InsertAudit(ctx context.Context, e audit.Entry) error
 }
 
 // Encoder renders event payloads in the public wire format.
@@ -189,12 +193,26 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUserInput) 
 		if err != nil {
 			return err
 		}
+		if err := s.audit(ctx, tx, actor, audit.UserCreated, u.ID, map[string]string{"role": string(u.Role), "email": u.Email}); err != nil {
+			return err
+		}
 		return s.emitUser(ctx, tx, u)
 	})
 	if err != nil {
 		return User{}, errs.E(op, errs.Other, "", err)
 	}
 	return u, nil
+}
+
+// audit records an action of actor on a user (or, with target 0, on the
+// organisation) in the transaction that makes it.
+func (s *Service) audit(ctx context.Context, tx Tx, actor Actor, action audit.Action, target int64, details map[string]string) error {
+	e := audit.Entry{Org: actor.Org, Actor: actor.User, Action: action, TargetType: audit.TargetUser, TargetID: target,
+		Outcome: audit.Success, Details: details}
+	if target == 0 {
+		e.TargetType, e.TargetID = audit.TargetOrg, actor.Org
+	}
+	return tx.InsertAudit(ctx, audit.Stamp(ctx, s.now(), e))
 }
 
 func (s *Service) emitUser(ctx context.Context, tx Tx, u User) error {
@@ -265,6 +283,7 @@ func (s *Service) UpdateOrg(ctx context.Context, actor Actor, p OrgPatch) (Org, 
 		if o, err = tx.Org(ctx, actor.Org); err != nil {
 			return err
 		}
+		old := o
 		if p.Name != nil {
 			if o.Name, err = CleanText(op, "org_name", *p.Name, 1, MaxNameLen); err != nil {
 				return err
@@ -285,6 +304,9 @@ func (s *Service) UpdateOrg(ctx context.Context, actor Actor, p OrgPatch) (Org, 
 		if err := tx.UpdateOrg(ctx, o); err != nil {
 			return err
 		}
+		if err := s.audit(ctx, tx, actor, audit.OrgUpdated, 0, orgChanges(old, o)); err != nil {
+			return err
+		}
 		return tx.Emit(ctx, event.Event{Org: o.ID, All: true, Type: "org.updated"}, func(seq int64) ([]byte, error) {
 			return s.enc.EncodeEvent("org.updated", seq, o)
 		})
@@ -293,6 +315,22 @@ func (s *Service) UpdateOrg(ctx context.Context, actor Actor, p OrgPatch) (Org, 
 		return Org{}, errs.E(op, errs.Other, "", err)
 	}
 	return o, nil
+}
+
+// orgChanges describes what changed between two versions of the settings,
+// for the audit trail, as "old → new".
+func orgChanges(old, o Org) map[string]string {
+	d := map[string]string{}
+	if old.Name != o.Name {
+		d["name"] = old.Name + " → " + o.Name
+	}
+	if old.RecallWindow != o.RecallWindow {
+		d["recall_window"] = old.RecallWindow.String() + " → " + o.RecallWindow.String()
+	}
+	if old.ReceiptMaxMembers != o.ReceiptMaxMembers {
+		d["receipt_max_members"] = strconv.Itoa(old.ReceiptMaxMembers) + " → " + strconv.Itoa(o.ReceiptMaxMembers)
+	}
+	return d
 }
 
 // ProfilePatch changes the actor's own profile; nil fields stay.
@@ -370,6 +408,13 @@ func (s *Service) SetActive(ctx context.Context, actor Actor, id int64, active b
 		}
 		u.Active = active
 		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		action := audit.UserReactivated
+		if !active {
+			action = audit.UserDeactivated
+		}
+		if err := s.audit(ctx, tx, actor, action, u.ID, nil); err != nil {
 			return err
 		}
 		if !active {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 )
 
@@ -58,6 +59,8 @@ type Store interface {
 type Tx interface {
 	InsertSession(ctx context.Context, s Session) (Session, error)
 	DeleteSession(ctx context.Context, id int64) error
+	// InsertAudit appends to the audit trail in the same transaction.
+	InsertAudit(ctx context.Context, e audit.Entry) error
 }
 
 // Service authenticates users.
@@ -111,18 +114,43 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, Session, ac
 	if err != nil {
 		hash = dummyHash
 	}
-	ok := s.hasher.Verify(hash, in.Password) && err == nil
+	known := err == nil
+	ok := s.hasher.Verify(hash, in.Password) && known
 	if !ok || !u.Active {
 		s.limiter.fail(login, in.Address)
 		s.log.Info("login failed", "login", login, "address", in.Address)
+		reason := "unknown_login"
+		switch {
+		case known && !ok:
+			reason = "wrong_password"
+		case known:
+			reason = "user_deactivated"
+		}
+		s.recordFailure(ctx, u, login, reason, in)
 		return "", Session{}, account.User{}, errs.New(op, errs.Unauthenticated, "invalid_credentials")
 	}
 	s.limiter.success(login)
-	tok, sess, err := s.newSession(ctx, u, in.Kind, in.Address, in.UserAgent)
+	tok, sess, err := s.newSession(ctx, u, in.Kind, in.Address, in.UserAgent, audit.LoginSucceeded)
 	if err != nil {
 		return "", Session{}, account.User{}, errs.E(op, errs.Other, "", err)
 	}
 	return tok, sess, u, nil
+}
+
+// recordFailure writes a failed login to the audit trail: under the user's
+// organisation when the login named a user, else under organisation 0 (seen
+// by no organisation's admins). A failure to record is logged, not returned:
+// the caller must get the same answer whether or not the account exists.
+func (s *Service) recordFailure(ctx context.Context, u account.User, login, reason string, in LoginInput) {
+	e := audit.Entry{Org: u.Org, Action: audit.LoginFailed, Address: in.Address, UserAgent: in.UserAgent, Outcome: audit.Failure,
+		Details: map[string]string{"login": login, "reason": reason}}
+	if u.ID != 0 {
+		e.TargetType, e.TargetID = audit.TargetUser, u.ID
+	}
+	e = audit.Stamp(ctx, s.now(), e)
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.InsertAudit(ctx, e) }); err != nil {
+		s.log.Warn("audit: record failed login", "err", err)
+	}
 }
 
 func randomToken(prefix string, n int) string {
@@ -138,8 +166,9 @@ func hashToken(tok string) []byte {
 	return h[:]
 }
 
-// newSession creates a session for a user who has just proved who they are.
-func (s *Service) newSession(ctx context.Context, u account.User, kind, addr, ua string) (string, Session, error) {
+// newSession creates a session for a user who has just proved who they are,
+// and records action (a login) in the audit trail in the same transaction.
+func (s *Service) newSession(ctx context.Context, u account.User, kind, addr, ua string, action audit.Action) (string, Session, error) {
 	if kind != KindCookie {
 		kind = KindToken
 	}
@@ -155,15 +184,19 @@ func (s *Service) newSession(ctx context.Context, u account.User, kind, addr, ua
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		sess, err = tx.InsertSession(ctx, sess)
-		return err
+		if sess, err = tx.InsertSession(ctx, sess); err != nil {
+			return err
+		}
+		return tx.InsertAudit(ctx, audit.Stamp(ctx, now, audit.Entry{Org: u.Org, Actor: u.ID, Action: action,
+			TargetType: audit.TargetSession, TargetID: sess.ID, Address: addr, UserAgent: ua, Outcome: audit.Success,
+			Details: map[string]string{"kind": kind}}))
 	})
 	return tok, sess, err
 }
 
 // SessionFor logs a user in without a password (right after setup).
 func (s *Service) SessionFor(ctx context.Context, u account.User, kind, addr, ua string) (string, Session, error) {
-	tok, sess, err := s.newSession(ctx, u, kind, addr, ua)
+	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, audit.LoginSucceeded)
 	if err != nil {
 		return "", Session{}, errs.E("auth.SessionFor", errs.Other, "", err)
 	}
@@ -203,7 +236,13 @@ func CheckCSRF(sess Session, header string) bool {
 
 // Logout ends a session.
 func (s *Service) Logout(ctx context.Context, sess Session) error {
-	err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, sess.ID) })
+	err := s.store.Update(ctx, func(tx Tx) error {
+		if err := tx.DeleteSession(ctx, sess.ID); err != nil {
+			return err
+		}
+		return tx.InsertAudit(ctx, audit.Stamp(ctx, s.now(), audit.Entry{Org: sess.Org, Actor: sess.User, Action: audit.Logout,
+			TargetType: audit.TargetSession, TargetID: sess.ID, Outcome: audit.Success}))
+	})
 	if err != nil {
 		return errs.E("auth.Logout", errs.Other, "", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
@@ -33,6 +34,7 @@ type Deps struct {
 	Auth     *auth.Service
 	Chat     *chat.Service
 	Search   *search.Service
+	Audit    *audit.Service
 	Stream   Stream
 	// Ready reports whether the store is reachable and migrated (/readyz).
 	Ready func(ctx context.Context) error
@@ -139,6 +141,7 @@ type (
 // public adapts a handler that needs no authentication.
 func (a *API) public(h publicHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = withSource(r)
 		if err := h(w, r); err != nil {
 			writeError(w, r, a.Log, err)
 		}
@@ -149,6 +152,7 @@ func (a *API) public(h publicHandler) http.Handler {
 // sessions must send the CSRF token on state-changing requests.
 func (a *API) authed(h authedHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = withSource(r)
 		c, err := a.authenticate(r)
 		if err == nil {
 			err = h(w, r, c)
@@ -211,7 +215,15 @@ func sameOrigin(r *http.Request) bool {
 	return strings.EqualFold(u.Host, r.Host)
 }
 
-// clientAddr is the request's remote IP address, for rate limiting.
+// withSource puts the request's source (address, user agent) in its
+// context, where the audit trail finds it whichever service records.
+func withSource(r *http.Request) *http.Request {
+	return r.WithContext(audit.WithSource(r.Context(), audit.Source{Address: clientAddr(r), UserAgent: r.UserAgent()}))
+}
+
+// clientAddr is the request's remote IP address, for rate limiting and the
+// audit trail. Parley has no trusted-proxy setting yet, so X-Forwarded-For is
+// ignored: behind a reverse proxy every address is the proxy's.
 func clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -175,6 +175,13 @@ var catalog = map[string]text{
 	"session_not_found":    {"Your session was not found; please log in again.", "未找到会话，请重新登录。"},
 	"user_deactivated":     {"This account is deactivated.", "该账号已停用。"},
 
+	// Audit trail.
+	"time_invalid":          {"{field} is not a time; use RFC 3339, such as 2026-01-31T08:00:00Z.", "{field} 不是有效时间，请使用 RFC 3339 格式，例如 2026-01-31T08:00:00Z。"},
+	"audit_action_invalid":  {"The action filter is not valid.", "操作类型筛选条件无效。"},
+	"audit_target_invalid":  {"The target filter is not valid.", "操作对象筛选条件无效。"},
+	"audit_outcome_invalid": {"outcome must be success or failure.", "outcome 必须是 success 或 failure。"},
+	"audit_range_invalid":   {"since must be before until.", "开始时间必须早于结束时间。"},
+
 	// Accounts.
 	"admin_required":              {"Only organisation admins can do that.", "只有组织管理员可以执行此操作。"},
 	"owner_required":              {"Only the organisation owner can do that.", "只有组织所有者可以执行此操作。"},

@@ -238,6 +238,9 @@ var openAPISchemaTypes = map[string]struct {
 	"SearchPage":     {reflect.TypeFor[SearchPage](), false},
 	"SearchResult":   {reflect.TypeFor[SearchResult](), false},
 	"SnippetSegment": {reflect.TypeFor[SnippetSegment](), false},
+	// audit.go
+	"AuditEntry": {reflect.TypeFor[AuditEntry](), false},
+	"AuditPage":  {reflect.TypeFor[AuditPage](), false},
 	// request bodies of the handlers
 	"SetupRequest": {reflect.TypeFor[setupRequest](), true},
 	"LoginRequest": {reflect.TypeFor[loginRequest](), true},

@@ -34,6 +34,8 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/users/{id}/reactivate", a.authed(a.reactivateUser)},
 		{"GET", "/api/v1/presence", a.authed(a.presence)},
 
+		{"GET", "/api/v1/audit", a.authed(a.listAudit)},
+
 		{"GET", "/api/v1/channels", a.authed(a.listChannels)},
 		{"POST", "/api/v1/channels", a.authed(a.createChannel)},
 		{"GET", "/api/v1/channels/browse", a.authed(a.browseChannels)},

@@ -63,6 +63,7 @@ func TestDependencyDirection(t *testing.T) {
 		"internal/auth":     {"internal/store", "internal/httpapi", "internal/realtime", "internal/server", "net/http"},
 		"internal/chat":     {"internal/store", "internal/httpapi", "internal/realtime", "internal/server", "net/http"},
 		"internal/errs":     {"internal/"},
+		"internal/audit":    {"internal/store", "internal/httpapi", "internal/realtime", "internal/server", "internal/account", "internal/auth", "internal/chat", "net/http"},
 		"internal/event":    {"internal/"},
 		"internal/store":    {"internal/httpapi", "internal/realtime", "internal/server", "net/http"},
 		"internal/realtime": {"internal/account", "internal/chat", "internal/auth", "internal/store", "internal/httpapi", "internal/server"},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/bus"
 	"github.com/parley-chat/parley/internal/bus/natsbus"
@@ -100,7 +101,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	accounts := account.NewService(store.Accounts{DB: db}, enc, authSvc, now)
 	chats := chat.NewService(store.Chats{DB: db}, enc, hub, now)
 	searches := search.NewService(db)
-	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Stream: hub, Ready: db.Ready,
+	audits := audit.NewService(store.Audits{DB: db}, now)
+	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Audit: audits, Stream: hub, Ready: db.Ready,
 		Log: log.With("component", "http"), SecureCookies: cfg.SecureCookies})
 
 	mux := http.NewServeMux()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/event"
@@ -36,6 +37,14 @@ func (a Auth) Update(ctx context.Context, fn func(auth.Tx) error) error {
 	return a.DB.update(ctx, func(t *Tx) error { return fn(t) })
 }
 
+// Audits is the DB as audit.Store.
+type Audits struct{ *DB }
+
+// Update runs fn in a group-committed write transaction.
+func (a Audits) Update(ctx context.Context, fn func(audit.Tx) error) error {
+	return a.DB.update(ctx, func(t *Tx) error { return fn(t) })
+}
+
 // Streams is the DB as the realtime event source.
 type Streams struct{ *DB }
 
@@ -51,6 +60,7 @@ var (
 	_ account.Store = Accounts{}
 	_ chat.Store    = Chats{}
 	_ auth.Store    = Auth{}
+	_ audit.Store   = Audits{}
 )
 
 // EventsSince is defined on Queries; this assertion documents that Streams

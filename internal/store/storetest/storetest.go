@@ -141,6 +141,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"SearchIndexFollowsUpdates", testSearchIndexFollowsUpdates},
 		{"Reindex", testReindex},
 		{"BulkLoad", testBulkLoad},
+		{"Audit", testAudit},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -289,6 +289,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail
+         * @description Security-relevant actions in the caller's organisation (logins and failed logins, logouts, session and token changes, user creation, deactivation and role changes, settings changes), newest first, filtered. Organisation owners and admins. The trail is append-only: nothing in Parley changes or deletes an entry.
+         */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels": {
         parameters: {
             query?: never;
@@ -1213,6 +1233,53 @@ export interface components {
             /** @description Pass as `cursor` for the next page; empty when there is no more. */
             next_cursor: string;
         };
+        /** @description One line of the append-only audit trail. */
+        AuditEntry: {
+            /**
+             * Format: int64
+             * @description Entry id; ids grow with time.
+             */
+            id: number;
+            /**
+             * Format: date-time
+             * @description When it happened.
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description Who acted; 0 for an anonymous caller (a failed login) or the system.
+             */
+            actor_id: number;
+            /** @description What happened, as `noun.verb`: `auth.login`, `auth.login_failed`, `auth.logout`, `session.revoke`, `token.create`, `token.revoke`, `user.create`, `user.deactivate`, `user.reactivate`, `user.role_change`, `user.password_change`, `org.update`, `org.security_policy`, `2fa.enable`, `2fa.disable`, `2fa.reset`, `2fa.recovery_codes`; other services add theirs (see docs/security.md). */
+            action: string;
+            /** @description What the action was applied to: `user`, `session`, `token`, `org`, ...; empty when nothing. */
+            target_type: string;
+            /**
+             * Format: int64
+             * @description Id of the target; 0 when none.
+             */
+            target_id: number;
+            /** @description The client's IP address as the server saw it (the connection's remote address; X-Forwarded-For is not trusted). */
+            address: string;
+            /** @description The client's User-Agent, at most 256 bytes. */
+            user_agent: string;
+            /**
+             * @description Whether the action took effect.
+             * @enum {string}
+             */
+            outcome: "success" | "failure";
+            /** @description Small facts about the action, such as `reason` of a failed login or `old → new` values of changed settings. */
+            details: {
+                [key: string]: string;
+            };
+        };
+        /** @description A page of the audit trail, newest first. */
+        AuditPage: {
+            /** @description Entries, newest first. */
+            entries: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `cursor` for the next (older) page; empty when there is no more. */
+            next_cursor: string;
+        };
         /** @description Presence of the requested users. */
         PresenceList: {
             /** @description Maps user ids (as strings) to presence. */
@@ -2024,6 +2091,53 @@ export interface operations {
             401: components["responses"]["Error"];
             /** @description Too large. Codes: `too_many_users`. */
             413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                /** @description Only actions by this user. */
+                actor_id?: number;
+                /** @description Only this action; ending in `.`, the whole family (`auth.` matches `auth.login`, `auth.login_failed`, `auth.logout`). */
+                action?: string;
+                /** @description Only actions on this kind of target (`user`, `session`, `token`, `org`). */
+                target_type?: string;
+                /** @description Only actions on the target with this id. */
+                target_id?: number;
+                /** @description Only successes or failures. */
+                outcome?: "success" | "failure";
+                /** @description Only entries at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Only entries before this time (RFC 3339). */
+                until?: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Invalid request. Codes: `limit_invalid`, `cursor_invalid`, `id_invalid`, `time_invalid`, `audit_action_invalid`, `audit_target_invalid`, `audit_outcome_invalid`, `audit_range_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`. */
+            403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };
