@@ -31,6 +31,9 @@ const usage = `Parley: self-hosted team chat.
 Usage:
   parley serve [options]          start the server (see: parley serve --help)
   parley migrate [--data DIR]     apply pending database migrations and exit
+  parley migrate --from sqlite:DIR --to postgres://... [--quiet]
+                                  copy a whole installation into an empty PostgreSQL
+                                  database, verified by row counts and checksums
   parley admin bootstrap --data DIR --org NAME --email E --password P [--username U] [--name N]
                                   create the first organisation and its owner
   parley admin create-org --data DIR --org NAME --email E --password P
@@ -127,8 +130,25 @@ func migrate(args []string, stdout, stderr io.Writer, getenv func(string) string
 	fs.SetOutput(stderr)
 	dir := fs.String("data", envOr(getenv, "PARLEY_DATA", "./data"), "data directory (env PARLEY_DATA)")
 	database := fs.String("database", getenv("PARLEY_DATABASE"), "\"sqlite\" (default: the file in --data) or a postgres:// URL (env PARLEY_DATABASE)")
+	from := fs.String("from", "", "copy a whole installation from sqlite:DIR (with --to) instead of migrating in place")
+	to := fs.String("to", "", "with --from: the postgres:// URL of an empty database to copy into (default: env PARLEY_DATABASE)")
+	quiet := fs.Bool("quiet", false, "with --from: no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "parley migrate: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *from != "" || *to != "" {
+		if *from == "" {
+			fmt.Fprintln(stderr, "parley migrate: --to needs --from sqlite:DIR, the installation to copy")
+			return 2
+		}
+		if *to == "" {
+			*to = getenv("PARLEY_DATABASE")
+		}
+		return copyInstallation(*from, *to, *quiet, stdout, stderr)
 	}
 	ctx := context.Background()
 	if err := os.MkdirAll(*dir, 0o750); err != nil {
