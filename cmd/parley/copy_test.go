@@ -48,7 +48,7 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Fatalf("migrate: exit %d\n%s", code, out)
 	}
 	for _, table := range []string{"orgs", "users", "sessions", "channels", "channel_members", "messages", "message_edits",
-		"mentions", "reactions", "events"} {
+		"mentions", "reactions", "events", "audit_log"} {
 		if !regexp.MustCompile(`(?m)^` + table + `\s+copied\s+[1-9]\d*\s+[0-9a-f]{64}$`).MatchString(out) {
 			t.Errorf("the report has no non-empty, checksummed line for %s", table)
 		}
