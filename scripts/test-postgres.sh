@@ -68,6 +68,12 @@ if [ -z "$started" ]; then
 fi
 
 export PARLEY_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PORT/postgres?sslmode=disable"
+# What a fault test needs to restart this cluster under load (pg_ctl
+# restart keeps the options above); as root, pg_ctl runs as PG_USER.
+export PARLEY_TEST_PG_CTL="$PGBIN/pg_ctl" PARLEY_TEST_PG_DATA="$D/data" PARLEY_TEST_PG_LOG="$D/pg.log" PARLEY_TEST_PG_USER=""
+if [ "$(id -u)" = 0 ]; then
+	PARLEY_TEST_PG_USER=postgres
+fi
 echo "throwaway PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT" >&2
 
 if [ $# -eq 0 ]; then

@@ -355,12 +355,26 @@ type fixture struct {
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	dir := filepath.Join(tb.TempDir(), "data")
-	if code, out := runBinary(tb, "admin", "bootstrap", "--data", dir, "--org", "Acme",
-		"--email", ownerEmail, "--password", ownerPassword); code != 0 {
+	bootstrap(tb, "--data", dir)
+	srv := newServer(tb, dir)
+	srv.start()
+	return setupFixture(tb, srv)
+}
+
+// bootstrap creates the organisation and its owner with the CLI.
+func bootstrap(tb testing.TB, where ...string) {
+	tb.Helper()
+	args := append([]string{"admin", "bootstrap"}, where...)
+	args = append(args, "--org", "Acme", "--email", ownerEmail, "--password", ownerPassword)
+	if code, out := runBinary(tb, args...); code != 0 {
 		tb.Fatalf("admin bootstrap: exit %d\n%s", code, out)
 	}
-	fx := &fixture{srv: newServer(tb, dir)}
-	fx.srv.start()
+}
+
+// setupFixture creates the users and channels through srv's REST API.
+func setupFixture(tb testing.TB, srv *proc) *fixture {
+	tb.Helper()
+	fx := &fixture{srv: srv}
 	fx.tr = &http.Transport{MaxIdleConnsPerHost: 64}
 	tb.Cleanup(fx.tr.CloseIdleConnections)
 
@@ -644,7 +658,8 @@ func verifyHistory(tb testing.TB, fx *fixture, l *ledger) map[int64][]httpapi.Me
 type watcher struct {
 	name   string
 	user   int
-	url    string // the stream URL, possibly through a cutProxy
+	urls   []string // stream URLs (possibly through a cutProxy); the next is tried when one fails
+	cur    int      // the URL in use; guarded by mu
 	header http.Header
 
 	mu         sync.Mutex
@@ -661,7 +676,7 @@ type watcher struct {
 func newWatcher(fx *fixture, user int, base string) *watcher {
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+fx.users[user].api.Token)
-	return &watcher{name: fx.users[user].name, user: user, url: base + "/api/v1/stream", header: h,
+	return &watcher{name: fx.users[user].name, user: user, urls: []string{base + "/api/v1/stream"}, header: h,
 		chanSeq: make(map[int64]int64), got: make(map[int64]int), msgs: make(map[int64]httpapi.Message),
 		closeCodes: make(map[int]int)}
 }
@@ -679,13 +694,17 @@ func (w *watcher) problem(format string, args ...any) {
 func (w *watcher) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		w.mu.Lock()
-		since := w.last
+		since, url := w.last, w.urls[w.cur]
 		w.mu.Unlock()
 		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		c, err := realtime.Dial(dctx, w.url, w.header, since)
+		c, err := realtime.Dial(dctx, url, w.header, since)
 		cancel()
 		if err != nil {
-			// The server is down or restarting: poll again shortly.
+			// The server is down or restarting: try the next node (if
+			// any) shortly.
+			w.mu.Lock()
+			w.cur = (w.cur + 1) % len(w.urls)
+			w.mu.Unlock()
 			select {
 			case <-ctx.Done():
 			case <-time.After(20 * time.Millisecond):
@@ -866,9 +885,10 @@ type cutProxy struct {
 	target string
 	wg     sync.WaitGroup
 
-	mu     sync.Mutex
-	pairs  map[net.Conn]net.Conn // client side -> server side
-	closed bool
+	mu      sync.Mutex
+	pairs   map[net.Conn]net.Conn // client side -> server side
+	closed  bool
+	blocked bool // new connections are reset at once (a partition)
 }
 
 func newCutProxy(tb testing.TB, target string) *cutProxy {
@@ -913,6 +933,13 @@ func (p *cutProxy) accept() {
 			s.Close()
 			return
 		}
+		if p.blocked {
+			p.mu.Unlock()
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+			s.Close()
+			continue
+		}
 		p.pairs[c] = s
 		p.wg.Add(2)
 		p.mu.Unlock()
@@ -928,6 +955,22 @@ func (p *cutProxy) accept() {
 		go pipe(s, c)
 		go pipe(c, s)
 	}
+}
+
+// partition resets every connection through the proxy and refuses new
+// ones until heal.
+func (p *cutProxy) partition() int {
+	p.mu.Lock()
+	p.blocked = true
+	p.mu.Unlock()
+	return p.cut()
+}
+
+// heal lets connections through again.
+func (p *cutProxy) heal() {
+	p.mu.Lock()
+	p.blocked = false
+	p.mu.Unlock()
 }
 
 // cut resets every connection through the proxy and returns how many.

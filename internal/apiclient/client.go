@@ -37,9 +37,10 @@ func (c *Client) WithToken(tok string) *Client {
 
 // Error is a non-2xx answer.
 type Error struct {
-	Status  int
-	Code    string
-	Message string
+	Status     int
+	Code       string
+	Message    string
+	RetryAfter string // the Retry-After header, if any
 }
 
 func (e *Error) Error() string {
@@ -106,7 +107,8 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 	if resp.StatusCode >= 300 {
 		var eb httpapi.ErrorBody
 		_ = json.Unmarshal(data, &eb)
-		return resp.StatusCode, &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message}
+		return resp.StatusCode, &Error{Status: resp.StatusCode, Code: eb.Error.Code, Message: eb.Error.Message,
+			RetryAfter: resp.Header.Get("Retry-After")}
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {

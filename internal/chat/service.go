@@ -56,7 +56,9 @@ func (s *Service) emit(ctx context.Context, tx Tx, ev event.Event, payload any) 
 func access(ctx context.Context, r Reader, op string, actor account.Actor, id int64) (Channel, *Member, error) {
 	ch, err := r.Channel(ctx, actor.Org, id)
 	if err != nil {
-		return Channel{}, nil, errs.E(op, errs.Other, "channel_not_found", err)
+		// The store says channel_not_found itself; a database outage must
+		// stay "unavailable" (retry), not become "not found".
+		return Channel{}, nil, errs.E(op, errs.Other, "", err)
 	}
 	m, err := r.Member(ctx, ch.ID, actor.User)
 	switch {

@@ -492,6 +492,35 @@ func (h *Hub) sendUser(o *orgState, d *delivery, user int64) {
 	}
 }
 
+// Missed is told that this node may have missed committed events of org
+// (0: of any organisation) that the bus could not recover. It closes the
+// organisation's streams with CloseGoingAway: each client resumes from the
+// last seq it got, and the replay reads the store, which has every event.
+// Presence and typing are not affected.
+func (h *Hub) Missed(org int64) {
+	for _, o := range h.snapshot() {
+		if org != 0 && o.id != org {
+			continue
+		}
+		n := 0
+		o.mu.Lock()
+		for c := range o.catching {
+			c.closeWith(CloseGoingAway, nil)
+			n++
+		}
+		for _, cs := range o.live {
+			for _, c := range cs {
+				c.closeWith(CloseGoingAway, nil)
+				n++
+			}
+		}
+		o.mu.Unlock()
+		if n > 0 {
+			h.log.Warn("realtime: events may have been missed; streams told to resume from the store", "org", o.id, "streams", n)
+		}
+	}
+}
+
 // ConnCount returns the number of open streams on this node.
 func (h *Hub) ConnCount() int { return int(h.count.Load()) }
 

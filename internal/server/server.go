@@ -74,25 +74,32 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 		}
 	}
 	var b eventBus = bus.NewLocal(0)
-	closeBus := func() {}
+	var nb *natsbus.Bus
+	publish := b.PublishCommitted
 	if cfg.NATS != "" {
-		// Gaps are logged by natsbus; replaying the affected streams from
-		// the store is the next step (ADR 0007).
-		nb, err := natsbus.New(natsbus.Options{URL: cfg.NATS, Name: "parley " + cfg.Addr, Log: log.With("component", "bus")})
-		if err != nil {
-			release()
-			return nil, err
-		}
-		b, closeBus = nb, nb.Close
+		// The store publishes only once a write commits, after the bus exists.
+		publish = func(evs []event.Event) { nb.PublishCommitted(evs) }
 	}
-	db, err := store.Open(ctx, cfg.DataDir, cfg.Migrate, store.Options{Database: cfg.Database, Publish: b.PublishCommitted,
+	db, err := store.Open(ctx, cfg.DataDir, cfg.Migrate, store.Options{Database: cfg.Database, Publish: publish,
 		Logger: log, Now: now})
 	if err != nil {
-		closeBus()
 		release()
 		return nil, err
 	}
-	hub := realtime.NewHub(realtime.Config{QueueSize: cfg.QueueSize, PingInterval: cfg.PingInterval,
+	var hub *realtime.Hub
+	if cfg.NATS != "" {
+		// The bus fills what NATS lost from the store's event log (ADR
+		// 0010); what it cannot fill makes the streams resume from the store.
+		nb, err = natsbus.New(natsbus.Options{URL: cfg.NATS, Name: "parley " + cfg.Addr, Log: log.With("component", "bus"),
+			History: db, OnGap: func(g bus.Gap) { hub.Missed(g.Org) }})
+		if err != nil {
+			db.Close()
+			release()
+			return nil, err
+		}
+		b = nb
+	}
+	hub = realtime.NewHub(realtime.Config{QueueSize: cfg.QueueSize, PingInterval: cfg.PingInterval,
 		IdleTimeout: cfg.IdleTimeout}, store.Streams{DB: db}, b, log.With("component", "realtime"))
 	b.Subscribe(hub.Deliver)
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
@@ -97,6 +98,12 @@ func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit 
 		return nil, dbErr(op, err)
 	}
 	defer rows.Close()
+	return scanEvents(op, org, rows)
+}
+
+// scanEvents reads the rows of an events query (seq, channel_id, user_id,
+// all_users, revoke, type, joins, leaves, frame).
+func scanEvents(op string, org int64, rows *sql.Rows) ([]event.Event, error) {
 	var evs []event.Event
 	for rows.Next() {
 		ev := event.Event{Org: org}
@@ -108,6 +115,52 @@ func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit 
 		evs = append(evs, ev)
 	}
 	return evs, dbErr(op, rows.Err())
+}
+
+// OrgEventsSince returns up to limit events of the organisation after seq,
+// whatever their audience, in seq order, with every stored field: a cluster
+// node fills what its bus missed from it and routes the events as if the bus
+// had carried them. It returns Conflict "resync_required" when events after
+// seq were pruned or seq is ahead of the organisation.
+func (q Queries) OrgEventsSince(ctx context.Context, org, after int64, limit int) ([]event.Event, error) {
+	const op = "store.OrgEventsSince"
+	var latest, pruned int64
+	if err := q.queryRow(ctx, `SELECT event_seq, events_pruned_seq FROM orgs WHERE id = ?`, org).Scan(&latest, &pruned); err != nil {
+		return nil, notFound(op, "org_not_found", err)
+	}
+	if after < pruned || after > latest || after < 0 {
+		return nil, errs.New(op, errs.Conflict, "resync_required")
+	}
+	rows, err := q.query(ctx, `
+		SELECT seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame
+		FROM events
+		WHERE org_id = ? AND seq > ?
+		ORDER BY seq LIMIT ?`, org, after, limit)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	return scanEvents(op, org, rows)
+}
+
+// LatestSeqs returns every organisation's latest committed event sequence,
+// so that a cluster node can tell which streams its bus left behind.
+func (q Queries) LatestSeqs(ctx context.Context) (map[int64]int64, error) {
+	const op = "store.LatestSeqs"
+	rows, err := q.query(ctx, `SELECT id, event_seq FROM orgs`)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	out := make(map[int64]int64)
+	for rows.Next() {
+		var id, seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return nil, dbErr(op, err)
+		}
+		out[id] = seq
+	}
+	return out, dbErr(op, rows.Err())
 }
 
 // PruneEvents deletes events older than the cutoff and records, per

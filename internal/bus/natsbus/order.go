@@ -13,17 +13,21 @@ import (
 // commit order (ADR 0003), but with several nodes committing to one database
 // their publishes race, and NATS core may lose messages (an outage, a slow
 // consumer). An event ahead of the next expected seq is held until the
-// missing ones arrive or wait has passed; then the gap is reported (the
-// database has those events) and delivery moves on. It is not safe for
-// concurrent use: the bus's delivery goroutine owns it. Time is passed in.
+// missing ones arrive or wait has passed; then the gap is overdue: the bus
+// fills it from the database (feeding the events to add like arrivals) or,
+// failing that, skips it. It is not safe for concurrent use: the bus's
+// delivery goroutine owns it. Time is passed in.
 type sequencer struct {
 	wait    time.Duration
 	maxHeld int
 	orgs    map[int64]*orgSeq
+	// seeded: the positions came from the database, so an organisation
+	// without one is new and starts at seq 1.
+	seeded bool
 }
 
 type orgSeq struct {
-	base  int64         // the first seq delivered since start
+	base  int64         // the first seq delivered since start (0 when seeded)
 	next  int64         // the seq expected next
 	held  []event.Event // ahead of next, sorted by seq
 	since time.Time     // when the oldest held event arrived
@@ -33,14 +37,44 @@ func newSequencer(wait time.Duration, maxHeld int) *sequencer {
 	return &sequencer{wait: wait, maxHeld: maxHeld, orgs: map[int64]*orgSeq{}}
 }
 
+// seed sets each organisation's position from the database's latest seqs
+// (everything up to them is the store's replay business), keeping any
+// position already ahead.
+func (s *sequencer) seed(latest map[int64]int64) {
+	for org, seq := range latest {
+		o := s.orgs[org]
+		if o == nil {
+			s.orgs[org] = &orgSeq{next: seq + 1}
+			continue
+		}
+		if o.base > seq+1 {
+			o.base = seq + 1 // an event between seq and the old baseline is a gap to fill, not too old
+		}
+	}
+	s.seeded = true
+}
+
+// next returns the seq expected next for org (1 for a new organisation once
+// seeded) and whether it is known.
+func (s *sequencer) nextOf(org int64) (int64, bool) {
+	if o := s.orgs[org]; o != nil {
+		return o.next, true
+	}
+	return 1, s.seeded
+}
+
 // add takes one committed event and returns the events now deliverable, in
-// order, and any gap given up on because too many events are held.
+// order, and (unseeded only) an event that came too late to be delivered.
 func (s *sequencer) add(ev event.Event, now time.Time) ([]event.Event, []bus.Gap) {
 	o := s.orgs[ev.Org]
 	if o == nil {
-		// The first event of an organisation since this node started is
-		// the baseline: what came before is the store's (replay) business.
-		o = &orgSeq{base: ev.Seq, next: ev.Seq}
+		if s.seeded {
+			o = &orgSeq{next: 1} // created after the seed: its log starts at 1
+		} else {
+			// The first event of an organisation since this node started
+			// is the baseline: what came before is the store's business.
+			o = &orgSeq{base: ev.Seq, next: ev.Seq}
+		}
 		s.orgs[ev.Org] = o
 	}
 	switch {
@@ -49,8 +83,8 @@ func (s *sequencer) add(ev event.Event, now time.Time) ([]event.Event, []bus.Gap
 		// too late to deliver in order, so it is missed traffic.
 		return nil, []bus.Gap{{Org: ev.Org, From: ev.Seq, To: ev.Seq}}
 	case ev.Seq < o.next:
-		// Given up on and reported as a gap already (core NATS delivers at
-		// most once, and a node's own events do not come back).
+		// Delivered already (filled from the database, or a node's publish
+		// that arrived after the fill), or given up on and reported.
 		return nil, nil
 	case ev.Seq == o.next:
 		out := []event.Event{ev}
@@ -65,24 +99,19 @@ func (s *sequencer) add(ev event.Event, now time.Time) ([]event.Event, []bus.Gap
 		o.since = now
 	}
 	o.held = slices.Insert(o.held, i, ev)
-	if len(o.held) > s.maxHeld {
-		return s.skip(ev.Org, o, nil, now)
-	}
 	return nil, nil
 }
 
-// expire gives up on gaps older than wait and returns what that releases.
-func (s *sequencer) expire(now time.Time) ([]event.Event, []bus.Gap) {
-	var out []event.Event
+// overdue returns the gaps waited on for wait or more, or holding more than
+// maxHeld events: From..To are the missing seqs before the first held event.
+func (s *sequencer) overdue(now time.Time) []bus.Gap {
 	var gaps []bus.Gap
 	for org, o := range s.orgs {
-		if len(o.held) > 0 && now.Sub(o.since) >= s.wait {
-			var g []bus.Gap
-			out, g = s.skip(org, o, out, now)
-			gaps = append(gaps, g...)
+		if len(o.held) > 0 && (now.Sub(o.since) >= s.wait || len(o.held) > s.maxHeld) {
+			gaps = append(gaps, bus.Gap{Org: org, From: o.next, To: o.held[0].Seq - 1})
 		}
 	}
-	return out, gaps
+	return gaps
 }
 
 // holding reports whether any organisation waits for a missing event.
@@ -95,12 +124,23 @@ func (s *sequencer) holding() bool {
 	return false
 }
 
-// skip reports the gap before the first held event, jumps over it and
-// releases what follows.
-func (s *sequencer) skip(org int64, o *orgSeq, out []event.Event, now time.Time) ([]event.Event, []bus.Gap) {
-	g := bus.Gap{Org: org, From: o.next, To: o.held[0].Seq - 1}
-	o.next = o.held[0].Seq
-	return s.release(o, out, now), []bus.Gap{g}
+// skip gives up on org's seqs before to: it jumps next there (or to the
+// first held event, whichever comes first) and releases what follows; it
+// returns the gap skipped, if any.
+func (s *sequencer) skip(org, to int64, now time.Time) ([]event.Event, []bus.Gap) {
+	o := s.orgs[org]
+	if o == nil {
+		return nil, nil
+	}
+	if len(o.held) > 0 && o.held[0].Seq < to {
+		to = o.held[0].Seq
+	}
+	if to <= o.next {
+		return nil, nil
+	}
+	g := bus.Gap{Org: org, From: o.next, To: to - 1}
+	o.next = to
+	return s.release(o, nil, now), []bus.Gap{g}
 }
 
 // release appends the held events that are now contiguous.

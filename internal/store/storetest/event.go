@@ -116,3 +116,55 @@ func testEventsSinceResync(t *testing.T, s suite) {
 		t.Fatalf("after pruning: %v %v", evs, err)
 	}
 }
+
+// A cluster node fills its bus's gaps from the organisation's whole log:
+// every event after a seq whatever its audience, in order, every field; and
+// it learns every organisation's latest seq in one query.
+func testOrgEventsSince(t *testing.T, s suite) {
+	db := s.open(t)
+	ctx := context.Background()
+	org, other := mkOrg(t, db), mkOrg(t, db)
+	a := mkUser(t, db, org, "a")
+	emit := func(org int64, ev event.Event) {
+		ev.Org = org
+		update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.Emit(ctx, ev, frame) })
+	}
+	emit(org, event.Event{All: true, Type: "everyone"})
+	emit(org, event.Event{User: a.ID, Type: "to a", Revoke: true})
+	emit(other, event.Event{All: true, Type: "other org"})
+	emit(org, event.Event{Channel: 77, Type: "in a channel nobody here is in", Join: []int64{5, 6}, Leave: []int64{6}})
+
+	evs, err := db.OrgEventsSince(ctx, org, 0, 100)
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("org events: %d %v", len(evs), err)
+	}
+	for i, ev := range evs {
+		if ev.Seq != int64(i+1) || ev.Org != org {
+			t.Fatalf("event %d: seq %d org %d", i, ev.Seq, ev.Org)
+		}
+	}
+	if ev := evs[2]; ev.Channel != 77 || !slices.Equal(ev.Join, []int64{5, 6}) || !slices.Equal(ev.Leave, []int64{6}) ||
+		string(ev.Frame) != `{"seq":3}` || ev.Type != "in a channel nobody here is in" {
+		t.Fatalf("stored event %+v", ev)
+	}
+	if !evs[1].Revoke || evs[1].User != a.ID || !evs[0].All {
+		t.Fatalf("events %+v", evs)
+	}
+	if evs, err := db.OrgEventsSince(ctx, org, 1, 1); err != nil || len(evs) != 1 || evs[0].Seq != 2 {
+		t.Fatalf("page: %+v %v", evs, err)
+	}
+	if _, err := db.OrgEventsSince(ctx, org, 4, 10); errs.CodeOf(err) != "resync_required" {
+		t.Fatalf("after the latest seq: %v", err)
+	}
+	latest, err := db.LatestSeqs(ctx)
+	if err != nil || latest[org] != 3 || latest[other] != 1 {
+		t.Fatalf("latest seqs %v (%v), want %d:3 %d:1", latest, err, org, other)
+	}
+	update(t, db, func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.PruneEvents(ctx, time.Now().Add(time.Hour))
+		return err
+	})
+	if _, err := db.OrgEventsSince(ctx, org, 1, 10); errs.CodeOf(err) != "resync_required" {
+		t.Fatalf("after pruning: %v", err)
+	}
+}

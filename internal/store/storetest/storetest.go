@@ -137,6 +137,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"Reaction", testReaction},
 		{"EventsSince", testEventsSince},
 		{"EventsSinceResync", testEventsSinceResync},
+		{"OrgEventsSince", testOrgEventsSince},
 		{"Search", testSearch},
 		{"SearchIndexFollowsUpdates", testSearchIndexFollowsUpdates},
 		{"Reindex", testReindex},
