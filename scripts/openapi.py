@@ -50,6 +50,7 @@ schemas["Org"] = obj("The caller's organisation.", {
     "name": s("Organisation name, 1–80 characters."),
     "recall_window_seconds": i("How long authors may recall their messages, in seconds (0–31536000).", format="int64", minimum=0, maximum=31536000),
     "receipt_max_members": i("Largest channel (in members) that shows read receipts (2–10000).", minimum=2, maximum=10000),
+    "link_previews": b("Links in messages get previews (title, description, site name) fetched by the server; on by default."),
     "created_at": stampf("When the organisation was created."),
 })
 MEMBERSHIP_PROPS = collections.OrderedDict([
@@ -102,7 +103,13 @@ schemas["Reaction"] = obj("One emoji on a message.", {
     "count": i("How many users reacted with it.", minimum=1),
     "user_ids": ids("Who reacted with it."),
 })
-schemas["Message"] = obj("A message: a top-level message, a thread root or a reply. Deleted and recalled messages keep their place (`seq`) with empty `text`, no mentions and no reactions.", {
+schemas["LinkPreview"] = obj("What the page a message links to says about itself, fetched by the server after the message was posted (see docs/api.md, Link previews). Plain text: render as text, never as HTML. No image: clients must not load remote images.", {
+    "url": s("The link as written in the message (http or https)."),
+    "title": s("The page's title (og:title or <title>), at most 200 characters; may be empty when there is a description."),
+    "description": s("The page's description (og:description or meta description), at most 500 characters; may be empty."),
+    "site_name": s("The site's name (og:site_name), at most 100 characters; may be empty."),
+})
+schemas["Message"] = obj("A message: a top-level message, a thread root or a reply. Deleted and recalled messages keep their place (`seq`) with empty `text`, no mentions, no reactions and no previews.", {
     "id": idf("Message id."),
     "channel_id": idf("Channel id."),
     "seq": i("Per-channel sequence, gap-free, in commit order.", format="int64", minimum=1),
@@ -118,6 +125,7 @@ schemas["Message"] = obj("A message: a top-level message, a thread root or a rep
     "mention_channel": b("The message mentions @channel or @all."),
     "mention_here": b("The message mentions @here."),
     "reactions": arr("Reaction", "Reactions, one entry per emoji."),
+    "previews": arr("LinkPreview", "Previews of the message's first links (at most 3, in text order), filled in shortly after posting or editing and announced by `message.updated`; empty until then, for links without a usable page, and when the organisation turned previews off."),
     "pinned": b("Pinned in the channel."),
     "created_at": stampf("When the message was posted."),
     "edited_at": timef("When the text was last edited, or null."),
@@ -223,6 +231,7 @@ schemas["OrgPatch"] = obj("Organisation settings to change; absent fields stay."
     "name": s("Organisation name, 1–80 characters.", minLength=1, maxLength=80),
     "recall_window_seconds": i("Recall window in seconds, 0–31536000 (365 days).", format="int64", minimum=0, maximum=31536000),
     "receipt_max_members": i("Largest channel that shows read receipts, 2–10000.", minimum=2, maximum=10000),
+    "link_previews": b("Fetch previews of links in new and edited messages."),
 }, request=True)
 schemas["ProfilePatch"] = obj("Profile fields to change; absent fields stay.", {
     "display_name": s("1–80 characters.", minLength=1, maxLength=80),

@@ -33,6 +33,7 @@ type Org struct {
 	Name              string
 	RecallWindow      time.Duration // how long authors may recall (撤回) their messages
 	ReceiptMaxMembers int           // largest channel that shows read receipts
+	LinkPreviews      bool          // fetch previews of links in messages (on by default)
 	CreatedAt         time.Time
 }
 

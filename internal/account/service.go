@@ -121,7 +121,7 @@ func (s *Service) createOrg(ctx context.Context, op string, in BootstrapInput, f
 			}
 		}
 		org, err = tx.InsertOrg(ctx, Org{Name: name, RecallWindow: DefaultRecallWindow,
-			ReceiptMaxMembers: DefaultReceiptMaxMembers, CreatedAt: s.now()})
+			ReceiptMaxMembers: DefaultReceiptMaxMembers, LinkPreviews: true, CreatedAt: s.now()})
 		if err != nil {
 			return err
 		}
@@ -269,6 +269,7 @@ type OrgPatch struct {
 	Name              *string
 	RecallWindow      *time.Duration
 	ReceiptMaxMembers *int
+	LinkPreviews      *bool
 }
 
 // UpdateOrg changes organisation settings (admins only).
@@ -300,6 +301,9 @@ func (s *Service) UpdateOrg(ctx context.Context, actor Actor, p OrgPatch) (Org, 
 				return errs.New(op, errs.Invalid, "receipt_max_members_invalid")
 			}
 			o.ReceiptMaxMembers = *p.ReceiptMaxMembers
+		}
+		if p.LinkPreviews != nil {
+			o.LinkPreviews = *p.LinkPreviews
 		}
 		if err := tx.UpdateOrg(ctx, o); err != nil {
 			return err

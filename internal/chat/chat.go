@@ -125,6 +125,7 @@ type Message struct {
 	MentionChannel     bool    // @channel or @all
 	MentionHere        bool    // @here
 	Reactions          []Reaction
+	Previews           []LinkPreview // of the links in Text, filled in after posting
 	Pinned             bool
 	CreatedAt          time.Time
 	EditedAt           time.Time
@@ -144,6 +145,7 @@ func (m Message) Redacted() Message {
 		m.Mentions = nil
 		m.MentionChannel, m.MentionHere = false, false
 		m.Reactions = nil
+		m.Previews = nil
 	}
 	return m
 }
@@ -208,6 +210,8 @@ type Reader interface {
 	Replies(ctx context.Context, root int64, afterSeq int64, limit int) ([]Message, bool, error)
 	Pins(ctx context.Context, channel int64) ([]Message, error)
 	Edits(ctx context.Context, message int64) ([]Edit, error)
+	// PendingPreviews returns queued messages, oldest first.
+	PendingPreviews(ctx context.Context, limit int) ([]Message, error)
 }
 
 // Tx is a write transaction.
@@ -227,6 +231,11 @@ type Tx interface {
 	InsertMentions(ctx context.Context, org, channel, seq int64, users []int64) error
 	AddReaction(ctx context.Context, org, message, user int64, emoji string, at time.Time) (bool, error)
 	RemoveReaction(ctx context.Context, message, user int64, emoji string) (bool, error)
+	// QueuePreviews puts a message on the link preview queue (no-op if queued).
+	QueuePreviews(ctx context.Context, org, message int64, at time.Time) error
+	DequeuePreviews(ctx context.Context, message int64) error
+	// SetPreviews replaces a message's link previews.
+	SetPreviews(ctx context.Context, org, message int64, ps []LinkPreview) error
 	Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error
 }
 

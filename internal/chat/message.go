@@ -127,6 +127,9 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 			return err
 		}
 		created = true
+		if err := s.queuePreviews(ctx, tx, msg); err != nil {
+			return err
+		}
 		if len(msg.Mentions) > 0 {
 			if err := tx.InsertMentions(ctx, actor.Org, ch.ID, msg.Seq, msg.Mentions); err != nil {
 				return err
@@ -358,6 +361,9 @@ func (s *Service) Edit(ctx context.Context, actor account.Actor, id int64, text 
 			if err := tx.InsertMentions(ctx, msg.Org, ch.ID, msg.Seq, added); err != nil {
 				return err
 			}
+		}
+		if err := s.queuePreviews(ctx, tx, msg); err != nil {
+			return err
 		}
 		return s.saveMessage(ctx, tx, msg, "message.updated")
 	})

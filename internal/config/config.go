@@ -34,6 +34,8 @@ type Config struct {
 	Migrate         bool          // apply database migrations at start
 	PprofAddr       string        // loopback address for Go's profiler; empty: off
 	NATS            string        // NATS server URL(s) of the cluster bus; empty: the in-process bus
+	LinkPreviews    bool          // fetch link previews at all (organisations can also turn them off)
+	PreviewWorkers  int           // link preview pages fetched at once
 }
 
 // Default returns the embedded-default configuration.
@@ -49,6 +51,8 @@ func Default() Config {
 		PingInterval:    25 * time.Second,
 		IdleTimeout:     60 * time.Second,
 		Migrate:         true,
+		LinkPreviews:    true,
+		PreviewWorkers:  4,
 	}
 }
 
@@ -155,6 +159,12 @@ func options() []option {
 		mk("nats", "NATS server URL(s) carrying events between the nodes of a cluster, e.g. nats://10.0.0.5:4222 (comma-separated for several); empty: one node, in-process bus", func() (func(*Config) string, func(*Config, string) error) {
 			return str(func(c *Config) *string { return &c.NATS })
 		}),
+		mk("link-previews", "fetch previews of links in messages from the web (organisations can turn them off too); false: never fetch", func() (func(*Config) string, func(*Config, string) error) {
+			return boolean(func(c *Config) *bool { return &c.LinkPreviews })
+		}),
+		mk("preview-workers", "link preview pages fetched at once", func() (func(*Config) string, func(*Config, string) error) {
+			return integer(func(c *Config) *int { return &c.PreviewWorkers })
+		}),
 	}
 }
 
@@ -258,6 +268,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReplayWindow < time.Minute {
 		return fmt.Errorf("replay window %s: must be at least 1m", c.ReplayWindow)
+	}
+	if c.PreviewWorkers < 1 || c.PreviewWorkers > 64 {
+		return fmt.Errorf("preview-workers %d: must be 1 to 64", c.PreviewWorkers)
 	}
 	if c.QueueSize < 16 {
 		return fmt.Errorf("ws-queue %d: must be at least 16", c.QueueSize)

@@ -188,6 +188,7 @@ var catalog = map[string]text{
 	"cannot_deactivate_self":      {"You cannot deactivate yourself.", "不能停用自己的账号。"},
 	"user_not_found":              {"User not found.", "未找到该用户。"},
 	"org_not_found":               {"Organisation not found.", "未找到该组织。"},
+	"preview_not_found":           {"Link preview not found.", "未找到链接预览。"},
 	"setting_not_found":           {"Setting not found.", "未找到该设置。"},
 	"email_taken":                 {"This e-mail address is already in use.", "该邮箱已被使用。"},
 	"username_taken":              {"This username is already taken.", "该用户名已被占用。"},

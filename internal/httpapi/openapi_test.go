@@ -216,6 +216,7 @@ var openAPISchemaTypes = map[string]struct {
 	"MemberChange": {reflect.TypeFor[MemberChange](), false},
 	"Receipt":      {reflect.TypeFor[Receipt](), false},
 	"Reaction":     {reflect.TypeFor[Reaction](), false},
+	"LinkPreview":  {reflect.TypeFor[LinkPreview](), false},
 	"Message":      {reflect.TypeFor[Message](), false},
 	"Frame":        {reflect.TypeFor[Frame](), false},
 	// errors.go

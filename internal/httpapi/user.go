@@ -28,6 +28,7 @@ type orgPatch struct {
 	Name                *string `json:"name"`
 	RecallWindowSeconds *int64  `json:"recall_window_seconds"`
 	ReceiptMaxMembers   *int    `json:"receipt_max_members"`
+	LinkPreviews        *bool   `json:"link_previews"`
 }
 
 func (a *API) patchOrg(w http.ResponseWriter, r *http.Request, c call) error {
@@ -35,7 +36,7 @@ func (a *API) patchOrg(w http.ResponseWriter, r *http.Request, c call) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	p := account.OrgPatch{Name: req.Name, ReceiptMaxMembers: req.ReceiptMaxMembers}
+	p := account.OrgPatch{Name: req.Name, ReceiptMaxMembers: req.ReceiptMaxMembers, LinkPreviews: req.LinkPreviews}
 	if req.RecallWindowSeconds != nil {
 		// Out-of-range values become -1 so that the service refuses them
 		// after its permission check, without overflowing the conversion.

@@ -79,12 +79,13 @@ type Org struct {
 	Name                string    `json:"name"`
 	RecallWindowSeconds int64     `json:"recall_window_seconds"`
 	ReceiptMaxMembers   int       `json:"receipt_max_members"`
+	LinkPreviews        bool      `json:"link_previews"`
 	CreatedAt           Timestamp `json:"created_at"`
 }
 
 func wireOrg(o account.Org) Org {
 	return Org{ID: o.ID, Name: o.Name, RecallWindowSeconds: int64(o.RecallWindow / time.Second),
-		ReceiptMaxMembers: o.ReceiptMaxMembers, CreatedAt: Timestamp(o.CreatedAt)}
+		ReceiptMaxMembers: o.ReceiptMaxMembers, LinkPreviews: o.LinkPreviews, CreatedAt: Timestamp(o.CreatedAt)}
 }
 
 // Membership is the caller's own membership of a channel.
@@ -170,29 +171,38 @@ type Reaction struct {
 	UserIDs []int64 `json:"user_ids"`
 }
 
+// LinkPreview is a link's preview on the wire.
+type LinkPreview struct {
+	URL         string `json:"url"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	SiteName    string `json:"site_name"`
+}
+
 // Message is a message on the wire.
 type Message struct {
-	ID                 int64      `json:"id"`
-	ChannelID          int64      `json:"channel_id"`
-	Seq                int64      `json:"seq"`
-	ClientID           string     `json:"client_id"`
-	AuthorID           int64      `json:"author_id"`
-	Text               string     `json:"text"`
-	RootID             int64      `json:"root_id"`
-	AlsoInChannel      bool       `json:"also_in_channel"`
-	ReplyCount         int        `json:"reply_count"`
-	LastReplyAt        Time       `json:"last_reply_at"`
-	ThreadParticipants []int64    `json:"thread_participants"`
-	Mentions           []int64    `json:"mentions"`
-	MentionChannel     bool       `json:"mention_channel"`
-	MentionHere        bool       `json:"mention_here"`
-	Reactions          []Reaction `json:"reactions"`
-	Pinned             bool       `json:"pinned"`
-	CreatedAt          Timestamp  `json:"created_at"`
-	EditedAt           Time       `json:"edited_at"`
-	Deleted            bool       `json:"deleted"`
-	Recalled           bool       `json:"recalled"`
-	RecalledBy         int64      `json:"recalled_by"`
+	ID                 int64         `json:"id"`
+	ChannelID          int64         `json:"channel_id"`
+	Seq                int64         `json:"seq"`
+	ClientID           string        `json:"client_id"`
+	AuthorID           int64         `json:"author_id"`
+	Text               string        `json:"text"`
+	RootID             int64         `json:"root_id"`
+	AlsoInChannel      bool          `json:"also_in_channel"`
+	ReplyCount         int           `json:"reply_count"`
+	LastReplyAt        Time          `json:"last_reply_at"`
+	ThreadParticipants []int64       `json:"thread_participants"`
+	Mentions           []int64       `json:"mentions"`
+	MentionChannel     bool          `json:"mention_channel"`
+	MentionHere        bool          `json:"mention_here"`
+	Reactions          []Reaction    `json:"reactions"`
+	Previews           []LinkPreview `json:"previews"`
+	Pinned             bool          `json:"pinned"`
+	CreatedAt          Timestamp     `json:"created_at"`
+	EditedAt           Time          `json:"edited_at"`
+	Deleted            bool          `json:"deleted"`
+	Recalled           bool          `json:"recalled"`
+	RecalledBy         int64         `json:"recalled_by"`
 }
 
 func nonNil(ids []int64) []int64 {
@@ -209,9 +219,12 @@ func wireMessage(m chat.Message) Message {
 		ThreadParticipants: nonNil(m.ThreadParticipants), Mentions: nonNil(m.Mentions), MentionChannel: m.MentionChannel,
 		MentionHere: m.MentionHere, Pinned: m.Pinned, CreatedAt: Timestamp(m.CreatedAt), EditedAt: Time(m.EditedAt),
 		Deleted: !m.DeletedAt.IsZero(), Recalled: !m.RecalledAt.IsZero(), RecalledBy: m.RecalledBy,
-		Reactions: make([]Reaction, 0, len(m.Reactions))}
+		Reactions: make([]Reaction, 0, len(m.Reactions)), Previews: make([]LinkPreview, 0, len(m.Previews))}
 	for _, r := range m.Reactions {
 		w.Reactions = append(w.Reactions, Reaction{Emoji: r.Emoji, Count: len(r.Users), UserIDs: r.Users})
+	}
+	for _, p := range m.Previews {
+		w.Previews = append(w.Previews, LinkPreview{URL: p.URL, Title: p.Title, Description: p.Description, SiteName: p.SiteName})
 	}
 	return w
 }

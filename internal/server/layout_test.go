@@ -71,6 +71,7 @@ func TestDependencyDirection(t *testing.T) {
 		"internal/httpapi":  {"internal/store", "internal/server"},
 		"internal/config":   {"internal/"},
 		"internal/search":   {"internal/store", "internal/httpapi", "internal/realtime", "internal/server", "net/http"},
+		"internal/unfurl":   {"internal/store", "internal/httpapi", "internal/realtime", "internal/server"},
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
 	for dec.More() {

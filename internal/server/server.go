@@ -28,6 +28,7 @@ import (
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/search"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/unfurl"
 )
 
 // Server is a running Parley node on the embedded store.
@@ -39,6 +40,7 @@ type Server struct {
 	hub      *realtime.Hub
 	auth     *auth.Service
 	accounts *account.Service
+	previews *unfurl.Service
 	http     *http.Server
 	ln       net.Listener
 	lock     *os.File // the data directory lock on the embedded store
@@ -109,6 +111,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	chats := chat.NewService(store.Chats{DB: db}, enc, hub, now)
 	searches := search.NewService(db)
 	audits := audit.NewService(store.Audits{DB: db}, now)
+	var fetcher *unfurl.Client // nil: --link-previews=false, queued messages get none
+	if cfg.LinkPreviews {
+		fetcher = unfurl.NewClient(unfurl.Options{})
+	}
+	previews := unfurl.NewService(fetcher, chats, db, unfurl.Config{Workers: cfg.PreviewWorkers}, now,
+		log.With("component", "unfurl"))
 	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Audit: audits, Stream: hub, Ready: db.Ready,
 		Log: log.With("component", "http"), SecureCookies: cfg.SecureCookies})
 
@@ -117,7 +125,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	mux.Handle("/healthz", api)
 	mux.Handle("/readyz", api)
 	mux.Handle("/", web)
-	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts, lock: lock}
+	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts, previews: previews, lock: lock}
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -168,6 +176,15 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.cfg.PprofAddr != "" {
 		start("pprof", s.servePprof)
 	}
+	// Link previews write to the store, so they stop before it closes.
+	pvCtx, stopPreviews := context.WithCancel(bgCtx)
+	pvDone := make(chan struct{})
+	go func() {
+		defer close(pvDone)
+		if err := s.previews.Run(pvCtx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error("background task stopped", "task", "link-previews", "err", err)
+		}
+	}()
 
 	s.announceSetup(ctx)
 	s.log.Info("parley listening", "addr", s.Addr(), "data", s.cfg.DataDir)
@@ -190,6 +207,8 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Warn("http shutdown", "err", e)
 	}
 	hw.Wait()
+	stopPreviews()
+	<-pvDone
 	if cerr := s.db.Close(); cerr != nil {
 		s.log.Warn("close store", "err", cerr)
 	}

@@ -19,8 +19,8 @@ func (q Queries) Org(ctx context.Context, id int64) (account.Org, error) {
 	var o account.Org
 	var recall, created int64
 	err := q.queryRow(ctx, `
-		SELECT id, name, recall_window_ms, receipt_max_members, created_at
-		FROM orgs WHERE id = ?`, id).Scan(&o.ID, &o.Name, &recall, &o.ReceiptMaxMembers, &created)
+		SELECT id, name, recall_window_ms, receipt_max_members, link_previews, created_at
+		FROM orgs WHERE id = ?`, id).Scan(&o.ID, &o.Name, &recall, &o.ReceiptMaxMembers, &o.LinkPreviews, &created)
 	if err != nil {
 		return account.Org{}, notFound("store.Org", "org_not_found", err)
 	}
@@ -32,17 +32,17 @@ func (q Queries) Org(ctx context.Context, id int64) (account.Org, error) {
 // InsertOrg creates an organisation.
 func (t *Tx) InsertOrg(ctx context.Context, o account.Org) (account.Org, error) {
 	err := t.queryRow(ctx, `
-		INSERT INTO orgs (name, recall_window_ms, receipt_max_members, created_at)
-		VALUES (?, ?, ?, ?) RETURNING id`,
-		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, ms(o.CreatedAt)).Scan(&o.ID)
+		INSERT INTO orgs (name, recall_window_ms, receipt_max_members, link_previews, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, o.LinkPreviews, ms(o.CreatedAt)).Scan(&o.ID)
 	return o, dbErr("store.InsertOrg", err)
 }
 
 // UpdateOrg saves an organisation's settings.
 func (t *Tx) UpdateOrg(ctx context.Context, o account.Org) error {
 	_, err := t.exec(ctx, `
-		UPDATE orgs SET name = ?, recall_window_ms = ?, receipt_max_members = ? WHERE id = ?`,
-		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, o.ID)
+		UPDATE orgs SET name = ?, recall_window_ms = ?, receipt_max_members = ?, link_previews = ? WHERE id = ?`,
+		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, o.LinkPreviews, o.ID)
 	return dbErr("store.UpdateOrg", err)
 }
 

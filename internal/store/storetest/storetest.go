@@ -143,6 +143,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"Reindex", testReindex},
 		{"BulkLoad", testBulkLoad},
 		{"Audit", testAudit},
+		{"LinkPreviews", testLinkPreviews},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
