@@ -946,6 +946,8 @@ export interface components {
             recall_window_seconds: number;
             /** @description Largest channel (in members) that shows read receipts (2–10000). */
             receipt_max_members: number;
+            /** @description Links in messages get previews (title, description, site name) fetched by the server; on by default. */
+            link_previews: boolean;
             /**
              * Format: date-time
              * @description When the organisation was created.
@@ -1120,7 +1122,18 @@ export interface components {
             /** @description Who reacted with it. */
             user_ids: number[];
         };
-        /** @description A message: a top-level message, a thread root or a reply. Deleted and recalled messages keep their place (`seq`) with empty `text`, no mentions and no reactions. */
+        /** @description What the page a message links to says about itself, fetched by the server after the message was posted (see docs/api.md, Link previews). Plain text: render as text, never as HTML. No image: clients must not load remote images. */
+        LinkPreview: {
+            /** @description The link as written in the message (http or https). */
+            url: string;
+            /** @description The page's title (og:title or <title>), at most 200 characters; may be empty when there is a description. */
+            title: string;
+            /** @description The page's description (og:description or meta description), at most 500 characters; may be empty. */
+            description: string;
+            /** @description The site's name (og:site_name), at most 100 characters; may be empty. */
+            site_name: string;
+        };
+        /** @description A message: a top-level message, a thread root or a reply. Deleted and recalled messages keep their place (`seq`) with empty `text`, no mentions, no reactions and no previews. */
         Message: {
             /**
              * Format: int64
@@ -1170,6 +1183,8 @@ export interface components {
             mention_here: boolean;
             /** @description Reactions, one entry per emoji. */
             reactions: components["schemas"]["Reaction"][];
+            /** @description Previews of the message's first links (at most 3, in text order), filled in shortly after posting or editing and announced by `message.updated`; empty until then, for links without a usable page, and when the organisation turned previews off. */
+            previews: components["schemas"]["LinkPreview"][];
             /** @description Pinned in the channel. */
             pinned: boolean;
             /**
@@ -1417,6 +1432,8 @@ export interface components {
             recall_window_seconds?: number;
             /** @description Largest channel that shows read receipts, 2–10000. */
             receipt_max_members?: number;
+            /** @description Fetch previews of links in new and edited messages. */
+            link_previews?: boolean;
         };
         /** @description Profile fields to change; absent fields stay. */
         ProfilePatch: {
