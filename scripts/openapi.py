@@ -27,7 +27,7 @@ def obj(desc, props, required=None, request=False):
         o["additionalProperties"] = False
     return o
 
-USER_ROLE = ["owner", "admin", "member", "guest", "bot"]
+USER_ROLE = ["owner", "admin", "dept_admin", "member", "guest", "bot"]
 CHAN_ROLE = ["owner", "admin", "member", "readonly"]
 
 schemas = collections.OrderedDict()
@@ -278,6 +278,45 @@ schemas["NewMessage"] = obj("A message to post.", {
 }, required=["client_id", "text"], request=True)
 schemas["EditRequest"] = obj("A message's new text.", {"text": s("Markdown source, 1–16000 characters.", minLength=1, maxLength=16000)}, required=["text"], request=True)
 
+# ---- directory (department.go)
+DEPT_PROPS = collections.OrderedDict([
+    ("id", idf("Department id.")),
+    ("parent_id", idf("Id of the parent department; 0 for a top-level department.")),
+    ("name", s("Department name, 1–80 characters without '/'; unique among its siblings.")),
+    ("sort_order", i("Position among its siblings, ascending (0–1073741824).", minimum=0, maximum=1 << 30)),
+    ("created_at", stampf("When the department was created.")),
+])
+schemas["Department"] = obj("A node of the organisation's department tree.", dict(DEPT_PROPS))
+schemas["DepartmentMember"] = obj("A user's membership of a department.", {
+    "department_id": idf("Department id."),
+    "user_id": idf("User id."),
+    "head": b("The user is a head (负责人) of the department."),
+    "sort_order": i("Position in the department's member list, ascending.", minimum=0, maximum=1 << 30),
+})
+schemas["DepartmentList"] = obj("The whole department tree, parents before their children, siblings by sort order then name.", {"departments": arr("Department", "Departments.")})
+dd = collections.OrderedDict(DEPT_PROPS)
+dd["members"] = arr("DepartmentMember", "Direct members, heads first.")
+dd["admin_ids"] = ids("Users who administer this department's subtree (role `dept_admin`).")
+schemas["DepartmentDetail"] = obj("A department with its direct members and admins.", dd)
+schemas["DepartmentMemberList"] = obj("Members of a department or of its subtree (each user once).", {"members": arr("DepartmentMember", "Members.")})
+schemas["NewDepartment"] = obj("A department to create.", {
+    "name": s("Name, 1–80 characters without '/'.", minLength=1, maxLength=80),
+    "parent_id": {"type": "integer", "format": "int64", "minimum": 0, "default": 0, "description": "Parent department; 0 (the default) for the top level, which only organisation admins may use."},
+    "sort_order": {"type": "integer", "minimum": 0, "maximum": 1 << 30, "default": 0, "description": "Position among its siblings."},
+}, required=["name"], request=True)
+schemas["DepartmentPatch"] = obj("A department's new name or order; absent fields stay.", {
+    "name": s("Name, 1–80 characters without '/'.", minLength=1, maxLength=80),
+    "sort_order": i("Position among its siblings.", minimum=0, maximum=1 << 30),
+}, request=True)
+schemas["DepartmentMove"] = obj("Where to move a department with its subtree.", {
+    "parent_id": {"type": "integer", "format": "int64", "minimum": 0, "description": "The new parent; 0 for the top level (organisation admins only)."},
+    "sort_order": {"type": "integer", "minimum": 0, "maximum": 1 << 30, "default": 0, "description": "Position among its new siblings."},
+}, required=["parent_id"], request=True)
+schemas["DepartmentMemberPut"] = obj("A user's membership of a department.", {
+    "head": {"type": "boolean", "default": False, "description": "Make the user a head of the department."},
+    "sort_order": {"type": "integer", "minimum": 0, "maximum": 1 << 30, "default": 0, "description": "Position in the member list."},
+}, request=True)
+
 params = collections.OrderedDict()
 def pid(name, what, desc):
     return {"name": name, "in": "path", "required": True, "description": desc,
@@ -285,7 +324,9 @@ def pid(name, what, desc):
 params["ChannelID"] = pid("id", "channel", "Channel id.")
 params["UserID"] = pid("id", "user", "User id.")
 params["MessageID"] = pid("id", "message", "Message id.")
+params["DepartmentID"] = pid("id", "department", "Department id.")
 params["MemberUserID"] = pid("user_id", "user", "User id of the member.")
+params["DeptUserID"] = pid("user_id", "user", "User id.")
 params["Emoji"] = {"name": "emoji", "in": "path", "required": True, "description": "One emoji, URL-encoded.", "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
 params["Limit"] = {"name": "limit", "in": "query", "description": "Page size.", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
 params["Cursor"] = {"name": "cursor", "in": "query", "description": "The `next_cursor` of the previous page.", "schema": {"type": "string", "pattern": "^[0-9]+$"}}
@@ -397,6 +438,50 @@ op("GET", "/api/v1/audit", "listAudit", "audit", "The audit trail",
    ok=ok("200", "A page of entries.", "AuditPage"),
    errors={"400": ["limit_invalid", "cursor_invalid", "id_invalid", "time_invalid", "audit_action_invalid", "audit_target_invalid", "audit_outcome_invalid", "audit_range_invalid"],
            "403": ["admin_required"]})
+# --- directory
+DEPT_NAME = text("department_name", 1) + ["department_name_invalid"]
+DEPT_MANAGERS = "Organisation owners and admins anywhere; department admins (role `dept_admin`) inside the subtrees they administer."
+op("GET", "/api/v1/departments", "listDepartments", "directory", "The department tree",
+   "Every department of the caller's organisation, parents before their children, siblings by `sort_order` then name. Any authenticated user except guests.",
+   ok=ok("200", "The tree.", "DepartmentList"), errors={"403": ["guest_not_allowed"]})
+op("POST", "/api/v1/departments", "createDepartment", "directory", "Create a department",
+   "Creates a department under `parent_id`. Top-level departments: organisation admins. Below a department: " + DEPT_MANAGERS, body="NewDepartment",
+   ok=ok("201", "The new department.", "Department"),
+   errors={"400": DEPT_NAME + ["sort_order_invalid", "department_too_deep"], "403": ["department_admin_required"], "404": ["parent_not_found"],
+           "409": ["department_name_taken"], "413": ["too_many_departments"]})
+op("GET", "/api/v1/departments/{id}", "getDepartment", "directory", "A department",
+   "The department with its direct members (heads first) and the users who administer it. Any authenticated user except guests.", pathparams=["DepartmentID"],
+   ok=ok("200", "The department.", "DepartmentDetail"), errors={"403": ["guest_not_allowed"], "404": ["department_not_found"]})
+op("PATCH", "/api/v1/departments/{id}", "patchDepartment", "directory", "Rename or reorder a department", DEPT_MANAGERS, pathparams=["DepartmentID"], body="DepartmentPatch",
+   ok=ok("200", "The changed department.", "Department"),
+   errors={"400": DEPT_NAME + ["sort_order_invalid"], "403": ["department_admin_required"], "404": ["department_not_found"], "409": ["department_name_taken"]})
+op("DELETE", "/api/v1/departments/{id}", "deleteDepartment", "directory", "Delete a department",
+   "Deletes an empty department (no sub-departments, no members); channels bound to it are unbound. " + DEPT_MANAGERS + " A department admin cannot delete the root of their own scope.",
+   pathparams=["DepartmentID"], ok={"204": {"description": "Deleted."}},
+   errors={"403": ["department_admin_required"], "404": ["department_not_found"], "409": ["department_not_empty"]})
+op("POST", "/api/v1/departments/{id}/move", "moveDepartment", "directory", "Move a department with its subtree",
+   "Moves the department and everything below it under `parent_id`. The caller must manage the department and the new parent (" + DEPT_MANAGERS + "); a department admin cannot move the root of their own scope. Department channels follow the new tree.",
+   pathparams=["DepartmentID"], body="DepartmentMove", ok=ok("200", "The moved department.", "Department"),
+   errors={"400": ["sort_order_invalid", "department_cycle", "department_too_deep"], "403": ["department_admin_required"],
+           "404": ["department_not_found", "parent_not_found"], "409": ["department_name_taken"]})
+op("GET", "/api/v1/departments/{id}/members", "listDepartmentMembers", "directory", "Members of a department",
+   "Direct members, or with `subtree=true` the members of every department below it too (each user once, the department's own heads first). Any authenticated user except guests.",
+   pathparams=["DepartmentID"], params=[{"name": "subtree", "in": "query", "description": "Include the members of sub-departments.", "schema": {"type": "boolean", "default": False}}],
+   ok=ok("200", "The members.", "DepartmentMemberList"), errors={"400": ["subtree_invalid"], "403": ["guest_not_allowed"], "404": ["department_not_found"]})
+op("PUT", "/api/v1/departments/{id}/members/{user_id}", "putDepartmentMember", "directory", "Add a user to a department",
+   "Adds the user (not a guest or bot) or changes their head flag and order. A user may belong to several departments. " + DEPT_MANAGERS + " Department channels add the user.",
+   pathparams=["DepartmentID", "DeptUserID"], body="DepartmentMemberPut", ok=ok("200", "The membership.", "DepartmentMember"),
+   errors={"400": ["sort_order_invalid", "department_member_role"], "403": ["department_admin_required"], "404": ["department_not_found", "user_not_found"]})
+op("DELETE", "/api/v1/departments/{id}/members/{user_id}", "deleteDepartmentMember", "directory", "Remove a user from a department",
+   DEPT_MANAGERS + " Department channels remove the user unless another department of the channel's subtree still holds them.",
+   pathparams=["DepartmentID", "DeptUserID"], ok={"204": {"description": "Removed."}},
+   errors={"403": ["department_admin_required"], "404": ["department_not_found", "department_member_not_found"]})
+for method, opid, summary, desc in (("PUT", "putDepartmentAdmin", "Make a user a department admin",
+                                      "Gives the user this department's subtree to administer; a `member` becomes `dept_admin`. Organisation owners and admins. Idempotent."),
+                                     ("DELETE", "deleteDepartmentAdmin", "Remove a department admin scope",
+                                      "Takes this subtree away from the user; their role stays for an admin to change. Organisation owners and admins. Idempotent.")):
+    op(method, "/api/v1/departments/{id}/admins/{user_id}", opid, "directory", summary, desc, pathparams=["DepartmentID", "DeptUserID"],
+       ok={"204": {"description": "Done."}}, errors={"400": ["department_member_role"], "403": ["admin_required"], "404": ["department_not_found", "user_not_found"]})
 # --- channels
 op("GET", "/api/v1/channels", "listChannels", "channels", "The caller's channels", "Every channel, DM and group DM the caller is a member of, with their membership and read state. Any authenticated user.",
    ok=ok("200", "The caller's channels (`next_cursor` is empty).", "ChannelList"))
@@ -602,6 +687,7 @@ doc["servers"] = [{"url": "/"}]
 doc["tags"] = [{"name": n, "description": d} for n, d in [
     ("meta", "Health, readiness and this document."), ("session", "First-run setup, login and logout."),
     ("org", "The caller's organisation."), ("users", "Users, profiles and presence."), ("audit", "The organisation's audit trail."),
+    ("directory", "The department tree (通讯录) and its members."),
     ("channels", "Channels, DMs, membership and read state."), ("messages", "Messages, threads, reactions, pins and receipts."),
     ("search", "Full-text search of messages."), ("stream", "The realtime event stream.")]]
 doc["paths"] = paths

@@ -9,19 +9,21 @@ import (
 // Role is a user's role in their organisation.
 type Role string
 
-// Organisation roles. Department admins arrive with the directory.
+// Organisation roles. A department admin is a member who also administers
+// the subtrees of the departments they are assigned to (department_admins).
 const (
-	RoleOwner  Role = "owner"
-	RoleAdmin  Role = "admin"
-	RoleMember Role = "member"
-	RoleGuest  Role = "guest"
-	RoleBot    Role = "bot"
+	RoleOwner     Role = "owner"
+	RoleAdmin     Role = "admin"
+	RoleDeptAdmin Role = "dept_admin"
+	RoleMember    Role = "member"
+	RoleGuest     Role = "guest"
+	RoleBot       Role = "bot"
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case RoleOwner, RoleAdmin, RoleMember, RoleGuest, RoleBot:
+	case RoleOwner, RoleAdmin, RoleDeptAdmin, RoleMember, RoleGuest, RoleBot:
 		return true
 	}
 	return false
@@ -73,6 +75,10 @@ func (a Actor) IsAdmin() bool { return a.Role == RoleOwner || a.Role == RoleAdmi
 // OrgID is the actor's organisation (for services that take a small
 // interface rather than an Actor, such as audit.Viewer).
 func (a Actor) OrgID() int64 { return a.Org }
+
+// IsDeptAdmin reports whether the actor administers department subtrees;
+// which ones is in the store (Reader.AdminScopes).
+func (a Actor) IsDeptAdmin() bool { return a.Role == RoleDeptAdmin }
 
 // IsGuest reports whether the actor is a guest, who sees only the channels
 // they were invited to.

@@ -25,6 +25,25 @@ type Reader interface {
 	User(ctx context.Context, org, id int64) (User, error)
 	Users(ctx context.Context, org int64, ids []int64) ([]User, error)
 	ListUsers(ctx context.Context, org int64, query string, afterID int64, limit int) ([]User, error)
+
+	// Department returns NotFound "department_not_found".
+	Department(ctx context.Context, org, id int64) (Department, error)
+	// Departments returns the whole tree ordered by path depth, parent,
+	// sort order and name.
+	Departments(ctx context.Context, org int64) ([]Department, error)
+	DepartmentCount(ctx context.Context, org int64) (int, error)
+	// SubtreeSize counts the departments whose path starts with path;
+	// SubtreeDepth is the largest depth among them.
+	SubtreeSize(ctx context.Context, org int64, path string) (int, error)
+	SubtreeDepth(ctx context.Context, org int64, path string) (int, error)
+	// DepartmentMembers lists d's members, or with subtree those of every
+	// department below d too (each user once, d's heads first).
+	DepartmentMembers(ctx context.Context, org int64, d Department, subtree bool) ([]DepartmentMember, error)
+	// UserDepartments lists the departments the user belongs to.
+	UserDepartments(ctx context.Context, org, user int64) ([]Department, error)
+	DepartmentAdmins(ctx context.Context, org, dept int64) ([]int64, error)
+	// AdminScopes lists the departments whose subtrees the user administers.
+	AdminScopes(ctx context.Context, org, user int64) ([]Department, error)
 }
 
 // Tx is a write transaction.
@@ -35,6 +54,22 @@ type Tx interface {
 	// InsertUser returns Conflict with code email_taken or username_taken.
 	InsertUser(ctx context.Context, u User, passwordHash string) (User, error)
 	UpdateUser(ctx context.Context, u User) error
+	// InsertDepartment stores d with Path set to its parent's path ("" at
+	// the top) and returns it with its id and full path. Conflict
+	// "department_name_taken" when a sibling has the same name.
+	InsertDepartment(ctx context.Context, d Department) (Department, error)
+	// UpdateDepartment saves name, order, parent and path.
+	UpdateDepartment(ctx context.Context, d Department) error
+	// MoveSubtree replaces the prefix oldPath by newPath in every path of
+	// the subtree.
+	MoveSubtree(ctx context.Context, org int64, oldPath, newPath string) error
+	DeleteDepartment(ctx context.Context, org, id int64) error
+	// PutDepartmentMember adds the membership or updates its head flag and
+	// order.
+	PutDepartmentMember(ctx context.Context, m DepartmentMember) error
+	RemoveDepartmentMember(ctx context.Context, org, dept, user int64) (bool, error)
+	AddDepartmentAdmin(ctx context.Context, org, dept, user int64) error
+	RemoveDepartmentAdmin(ctx context.Context, org, dept, user int64) (bool, error)
 	// DeleteSessions revokes every session and token of the user.
 	DeleteSessions(ctx context.Context, org, user int64) error
 	// Emit allocates the organisation's next event sequence, renders the frame
@@ -54,13 +89,23 @@ type Hasher interface {
 	Hash(password string) (string, error)
 }
 
-// Service manages organisations and users.
+// DepartmentFollower brings state that follows department membership
+// (department channels) up to date inside the transaction that changed it:
+// for the given users, or for every bound department when users is empty.
+type DepartmentFollower func(ctx context.Context, tx Tx, org int64, users []int64) error
+
+// Service manages organisations, users and the directory.
 type Service struct {
 	store  Store
 	enc    Encoder
 	hasher Hasher
 	now    func() time.Time
+	follow DepartmentFollower
 }
+
+// SetDepartmentFollower installs the follower; the composition root calls it
+// once, before the service is used.
+func (s *Service) SetDepartmentFollower(f DepartmentFollower) { s.follow = f }
 
 // NewService returns an account service.
 func NewService(st Store, enc Encoder, h Hasher, now func() time.Time) *Service {
@@ -216,7 +261,7 @@ func (s *Service) audit(ctx context.Context, tx Tx, actor Actor, action audit.Ac
 }
 
 func (s *Service) emitUser(ctx context.Context, tx Tx, u User) error {
-	return tx.Emit(ctx, event.Event{Org: u.Org, All: true, Type: "user.updated"}, func(seq int64) ([]byte, error) {
+	return tx.Emit(ctx, event.Event{Org: u.Org, All: true, NoGuests: true, User: u.ID, Type: "user.updated"}, func(seq int64) ([]byte, error) {
 		return s.enc.EncodeEvent("user.updated", seq, u)
 	})
 }

@@ -116,7 +116,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor account.Actor, in New
 		}
 		ch.MemberCount = 1
 		if ch.Kind == KindPublic {
-			if err := s.emit(ctx, tx, event.Event{Org: ch.Org, All: true, Type: "channel.created"}, ch); err != nil {
+			if err := s.emit(ctx, tx, event.Event{Org: ch.Org, All: true, NoGuests: true, Type: "channel.created"}, ch); err != nil {
 				return err
 			}
 		}
@@ -337,7 +337,7 @@ func (s *Service) UpdateChannel(ctx context.Context, actor account.Actor, id int
 func (s *Service) emitChannel(ctx context.Context, tx Tx, ch Channel) error {
 	ev := event.Event{Org: ch.Org, Channel: ch.ID, Type: "channel.updated"}
 	if ch.Kind == KindPublic {
-		ev.Channel, ev.All = 0, true
+		ev.Channel, ev.All, ev.NoGuests = 0, true, true
 	}
 	return s.emit(ctx, tx, ev, ch)
 }

@@ -31,6 +31,10 @@ type Event struct {
 	// All delivers the event to every stream of the organisation (a new
 	// public channel, a profile change).
 	All bool
+	// NoGuests keeps an All event from guests, who see only the channels
+	// they were invited to and those channels' members (a public channel's
+	// news, directory changes).
+	NoGuests bool
 	// Revoke closes every stream of User (deactivation, session revoked).
 	Revoke bool
 	// Users lists explicit recipients for ephemeral events (presence).

@@ -16,7 +16,7 @@ import (
 )
 
 // principals, in the column order of testdata/authz.policy.
-var principals = []string{"anon", "member", "nonmember", "guest", "admin", "other", "deact"}
+var principals = []string{"anon", "member", "nonmember", "chadmin", "guest", "deptin", "deptout", "admin", "other", "deact"}
 
 type policyRow struct {
 	method, pattern, variant string
@@ -58,7 +58,7 @@ func readPolicy(t *testing.T) []policyRow {
 // world is the fixture one policy cell runs against: fresh objects, so that
 // one principal's allowed change does not affect another's result.
 type world struct {
-	channel, message, member2 int64
+	channel, message, member2, department int64
 }
 
 type authzEnv struct {
@@ -67,35 +67,73 @@ type authzEnv struct {
 	ids     map[string]int64
 	creator *apiclient.Client
 	n       atomic.Int64
+	// deptIn and deptOut are the roots of the two department admins'
+	// subtrees; member2 belongs to deptIn.
+	deptIn, deptOut int64
 }
 
 func newAuthzEnv(t *testing.T) *authzEnv {
 	e := &authzEnv{env: servertest.Start(t), clients: map[string]*apiclient.Client{}, ids: map[string]int64{}}
 	e.clients["anon"] = e.env.Client()
-	for _, p := range []struct{ name, role string }{{"member", "member"}, {"nonmember", "member"},
-		{"guest", "guest"}, {"admin", "admin"}, {"deact", "member"}, {"member2", "member"}, {"creator", "member"}} {
+	for _, p := range []struct{ name, role string }{{"member", "member"}, {"nonmember", "member"}, {"chadmin", "member"},
+		{"guest", "guest"}, {"deptin", "member"}, {"deptout", "member"}, {"admin", "admin"}, {"deact", "member"},
+		{"member2", "member"}, {"creator", "member"}} {
 		c, id := e.env.User(p.role)
 		e.clients[p.name], e.ids[p.name] = c, id
 	}
 	e.creator = e.clients["creator"]
 	e.clients["other"] = e.env.OtherOrg("Globex")
+	ctx := context.Background()
+	owner := e.env.Owner
+	var in, out httpapi.Department
+	if _, err := owner.Do(ctx, "POST", "/api/v1/departments", map[string]any{"name": "authz-in"}, &in); err != nil {
+		t.Fatalf("create department: %v", err)
+	}
+	if _, err := owner.Do(ctx, "POST", "/api/v1/departments", map[string]any{"name": "authz-out"}, &out); err != nil {
+		t.Fatalf("create department: %v", err)
+	}
+	e.deptIn, e.deptOut = in.ID, out.ID
+	for _, step := range []string{
+		fmt.Sprintf("/api/v1/departments/%d/admins/%d", in.ID, e.ids["deptin"]),
+		fmt.Sprintf("/api/v1/departments/%d/admins/%d", out.ID, e.ids["deptout"]),
+		fmt.Sprintf("/api/v1/departments/%d/members/%d", in.ID, e.ids["member2"]),
+		fmt.Sprintf("/api/v1/departments/%d/members/%d", in.ID, e.ids["member"]),
+	} {
+		if _, err := owner.Do(ctx, "PUT", step, map[string]any{}, nil); err != nil {
+			t.Fatalf("PUT %s: %v", step, err)
+		}
+	}
 	return e
 }
 
 // newWorld creates a channel (private, or public for the "public" variant)
-// owned by creator with member and member2, and a message by member. (The
+// owned by creator with member, member2 and chadmin (as channel admin), and
+// a message by member; for department routes, a department. (The
 // deactivated user cannot be added any more; their token fails first.)
-func (e *authzEnv) newWorld(t *testing.T, variant string) world {
+func (e *authzEnv) newWorld(t *testing.T, variant, pattern string) world {
 	t.Helper()
 	ctx := context.Background()
+	if strings.HasPrefix(pattern, "/api/v1/departments") {
+		// A fresh department inside deptin's subtree; no channel needed.
+		var d httpapi.Department
+		if _, err := e.env.Owner.Do(ctx, "POST", "/api/v1/departments",
+			map[string]any{"name": fmt.Sprintf("authz-d%d", e.n.Add(1)), "parent_id": e.deptIn}, &d); err != nil {
+			t.Fatalf("create department: %v", err)
+		}
+		return world{department: d.ID, member2: e.ids["member2"]}
+	}
 	kind := "private"
 	if variant == "public" {
 		kind = "public"
 	}
 	ch, err := e.creator.CreateChannel(ctx, fmt.Sprintf("authz-%d", e.n.Add(1)), kind,
-		[]int64{e.ids["member"], e.ids["member2"]})
+		[]int64{e.ids["member"], e.ids["member2"], e.ids["chadmin"]})
 	if err != nil {
 		t.Fatalf("create channel: %v", err)
+	}
+	if _, err := e.creator.Do(ctx, "PATCH", fmt.Sprintf("/api/v1/channels/%d/members/%d", ch.ID, e.ids["chadmin"]),
+		map[string]any{"role": "admin"}, nil); err != nil {
+		t.Fatalf("make channel admin: %v", err)
 	}
 	msg, _, err := e.clients["member"].Post(ctx, ch.ID, fmt.Sprintf("authz-msg-%d", e.n.Add(1)), "hello @member2")
 	if err != nil {
@@ -117,6 +155,9 @@ func (e *authzEnv) request(method, pattern string, w world) (string, any) {
 	if strings.HasPrefix(pattern, "/api/v1/users/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.member2, 10), 1)
 	}
+	if strings.HasPrefix(pattern, "/api/v1/departments/{id}") {
+		path = strings.Replace(path, "{id}", strconv.FormatInt(w.department, 10), 1)
+	}
 	if strings.HasPrefix(pattern, "/api/v1/messages/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.message, 10), 1)
 	}
@@ -137,6 +178,16 @@ func (e *authzEnv) request(method, pattern string, w world) (string, any) {
 	case "POST /api/v1/users":
 		return path, map[string]any{"email": fmt.Sprintf("new%d@acme.test", n), "username": fmt.Sprintf("new%d", n),
 			"password": servertest.Password, "role": "member"}
+	case "POST /api/v1/departments":
+		return path, map[string]any{"name": fmt.Sprintf("new-%d", n), "parent_id": w.department}
+	case "PATCH /api/v1/departments/{id}":
+		return path, map[string]any{"name": fmt.Sprintf("renamed-%d", n), "sort_order": 3}
+	case "POST /api/v1/departments/{id}/move":
+		return path, map[string]any{"parent_id": e.deptIn, "sort_order": 1}
+	case "DELETE /api/v1/departments/{id}/members/{user_id}":
+		if _, err := e.env.Owner.Do(context.Background(), "PUT", path, map[string]any{}, nil); err != nil {
+			panic(fmt.Sprintf("add department member: %v", err))
+		}
 	case "GET /api/v1/search":
 		return path + "?q=hello", nil
 	case "GET /api/v1/presence":
@@ -201,7 +252,7 @@ func TestAuthorizationPolicy(t *testing.T) {
 	for _, r := range rows {
 		t.Run(fmt.Sprintf("%s %s %s", r.method, r.pattern, r.variant), func(t *testing.T) {
 			for _, p := range principals {
-				w := e.newWorld(t, r.variant)
+				w := e.newWorld(t, r.variant, r.pattern)
 				c := e.clients[p]
 				if p == "deact" {
 					c = deact

@@ -210,6 +210,28 @@ var catalog = map[string]text{
 	"recall_window_invalid":       {"The recall window must be between 0 and 365 days.", "撤回时限必须在 0 到 365 天之间。"},
 	"receipt_max_members_invalid": {"The read-receipt limit must be between 2 and 10000 members.", "已读回执人数上限必须在 2 到 10000 之间。"},
 
+	// Directory.
+	"department_not_found":               {"Department not found.", "未找到该部门。"},
+	"parent_not_found":                   {"The parent department was not found.", "未找到上级部门。"},
+	"department_name_taken":              {"A department with this name already exists at this level.", "同一级下已有同名部门。"},
+	"department_name_invalid":            {"Department names cannot contain '/'.", "部门名称不能包含“/”。"},
+	"department_name_required":           {"Department name is required.", "部门名称不能为空。"},
+	"department_name_too_long":           {"Department names are at most {max} characters.", "部门名称最多 {max} 个字符。"},
+	"department_name_invalid_utf8":       {"The department name is not valid UTF-8.", "部门名称不是有效的 UTF-8。"},
+	"department_name_invalid_characters": {"Department names cannot contain control or direction-override characters.", "部门名称不能包含控制字符或文字方向控制符。"},
+	"department_too_deep":                {"Departments can be nested at most {max} levels deep.", "部门最多嵌套 {max} 层。"},
+	"too_many_departments":               {"An organisation can have at most {max} departments.", "一个组织最多 {max} 个部门。"},
+	"department_cycle":                   {"A department cannot move below itself.", "部门不能移动到自己的下级。"},
+	"department_admin_required":          {"Only admins of this department can do that.", "只有该部门的管理员可以执行此操作。"},
+	"department_not_empty":               {"Move or remove the department's members and sub-departments first.", "请先移走该部门的成员和下级部门。"},
+	"department_member_role":             {"Guests and bots cannot belong to departments or administer them.", "访客和机器人不能加入或管理部门。"},
+	"department_member_not_found":        {"That user is not in this department.", "该用户不在此部门中。"},
+	"sort_order_invalid":                 {"Invalid sort order.", "排序值无效。"},
+	"subtree_invalid":                    {"subtree must be true or false.", "subtree 只能是 true 或 false。"},
+	"employee_no_taken":                  {"This employee number is already in use.", "该工号已被使用。"},
+	"profile_field_taken":                {"A profile field with this name already exists.", "已存在同名资料字段。"},
+	"group_handle_taken":                 {"This group handle is already taken.", "该用户组标识已被占用。"},
+
 	// Channels.
 	"channel_not_found":               {"Channel not found.", "未找到该频道。"},
 	"channel_name_taken":              {"A channel with this name already exists.", "已存在同名频道。"},

@@ -219,6 +219,16 @@ var openAPISchemaTypes = map[string]struct {
 	"LinkPreview":  {reflect.TypeFor[LinkPreview](), false},
 	"Message":      {reflect.TypeFor[Message](), false},
 	"Frame":        {reflect.TypeFor[Frame](), false},
+	// department.go
+	"Department":           {reflect.TypeFor[Department](), false},
+	"DepartmentMember":     {reflect.TypeFor[DepartmentMember](), false},
+	"DepartmentList":       {reflect.TypeFor[DepartmentList](), false},
+	"DepartmentDetail":     {reflect.TypeFor[DepartmentDetail](), false},
+	"DepartmentMemberList": {reflect.TypeFor[DepartmentMemberList](), false},
+	"NewDepartment":        {reflect.TypeFor[newDepartment](), true},
+	"DepartmentPatch":      {reflect.TypeFor[departmentPatch](), true},
+	"DepartmentMove":       {reflect.TypeFor[departmentMove](), true},
+	"DepartmentMemberPut":  {reflect.TypeFor[departmentMemberPut](), true},
 	// errors.go
 	"ErrorBody":   {reflect.TypeFor[ErrorBody](), false},
 	"ErrorDetail": {reflect.TypeFor[ErrorDetail](), false},

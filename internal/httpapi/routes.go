@@ -36,6 +36,18 @@ func (a *API) routes() []route {
 
 		{"GET", "/api/v1/audit", a.authed(a.listAudit)},
 
+		{"GET", "/api/v1/departments", a.authed(a.listDepartments)},
+		{"POST", "/api/v1/departments", a.authed(a.createDepartment)},
+		{"GET", "/api/v1/departments/{id}", a.authed(a.getDepartment)},
+		{"PATCH", "/api/v1/departments/{id}", a.authed(a.patchDepartment)},
+		{"DELETE", "/api/v1/departments/{id}", a.authed(a.deleteDepartment)},
+		{"POST", "/api/v1/departments/{id}/move", a.authed(a.moveDepartment)},
+		{"GET", "/api/v1/departments/{id}/members", a.authed(a.listDepartmentMembers)},
+		{"PUT", "/api/v1/departments/{id}/members/{user_id}", a.authed(a.putDepartmentMember)},
+		{"DELETE", "/api/v1/departments/{id}/members/{user_id}", a.authed(a.deleteDepartmentMember)},
+		{"PUT", "/api/v1/departments/{id}/admins/{user_id}", a.authed(a.putDepartmentAdmin)},
+		{"DELETE", "/api/v1/departments/{id}/admins/{user_id}", a.authed(a.deleteDepartmentAdmin)},
+
 		{"GET", "/api/v1/channels", a.authed(a.listChannels)},
 		{"POST", "/api/v1/channels", a.authed(a.createChannel)},
 		{"GET", "/api/v1/channels/browse", a.authed(a.browseChannels)},

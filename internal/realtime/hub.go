@@ -322,7 +322,7 @@ func (h *Hub) matches(d *delivery, c *conn) bool {
 	if d.presence {
 		return c.subscribed(d.subject) && h.presenceVisible(d, c)
 	}
-	if ev.All {
+	if ev.All && !(ev.NoGuests && c.p.Guest) {
 		return h.presenceVisible(d, c)
 	}
 	if ev.Channel != 0 {

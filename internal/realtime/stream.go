@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/event"
 )
 
 // ServeStream upgrades an authenticated request to the event stream and
@@ -112,7 +113,7 @@ func (h *Hub) catchUp(c *conn, since int64, fresh bool) {
 				continue // defensive: the Source must return Seq > after, ascending
 			}
 			applyJoin(set, ev, p.User)
-			if len(ev.Frame) > 0 && !ev.Revoke {
+			if len(ev.Frame) > 0 && !ev.Revoke && !hiddenFromGuest(ev, p) {
 				frames = append(frames, textFrame(ev.Frame))
 			}
 			applyLeave(set, ev, p.User)
@@ -191,4 +192,10 @@ func (h *Hub) RejectStream(w http.ResponseWriter, r *http.Request, code int) {
 	c := &conn{hub: h, nc: nc}
 	c.write(closeFrame(code))
 	nc.Close()
+}
+
+// hiddenFromGuest reports an event for everyone but guests that reaches p,
+// a guest, only because it is addressed to everyone.
+func hiddenFromGuest(ev *event.Event, p Principal) bool {
+	return p.Guest && ev.All && ev.NoGuests && ev.User != p.User
 }

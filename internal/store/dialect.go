@@ -195,21 +195,29 @@ func (d *dialect) anyOf(col string, list any) (string, any) {
 // uniqueCodes maps the unique indexes a user can run into, by name, to the
 // stable error code they see.
 var uniqueCodes = map[string]string{
-	"users_email":        "email_taken",
-	"users_org_username": "username_taken",
-	"channels_org_name":  "channel_name_taken",
-	"channels_org_dm":    "dm_exists",
-	"messages_client":    "client_id_taken",
+	"users_email":              "email_taken",
+	"users_org_username":       "username_taken",
+	"channels_org_name":        "channel_name_taken",
+	"channels_org_dm":          "dm_exists",
+	"messages_client":          "client_id_taken",
+	"departments_sibling_name": "department_name_taken",
+	"users_org_employee_no":    "employee_no_taken",
+	"profile_fields_org_name":  "profile_field_taken",
+	"user_groups_org_handle":   "group_handle_taken",
 }
 
 // sqliteUniqueIndexes names the index behind the columns SQLite reports in
 // "UNIQUE constraint failed: <columns>" (PostgreSQL reports the name).
 var sqliteUniqueIndexes = map[string]string{
-	"users.email":                            "users_email",
-	"users.org_id, users.username":           "users_org_username",
-	"channels.org_id, channels.name_key":     "channels_org_name",
-	"channels.org_id, channels.dm_key":       "channels_org_dm",
-	"messages.author_id, messages.client_id": "messages_client",
+	"users.email":                                                     "users_email",
+	"users.org_id, users.username":                                    "users_org_username",
+	"channels.org_id, channels.name_key":                              "channels_org_name",
+	"channels.org_id, channels.dm_key":                                "channels_org_dm",
+	"messages.author_id, messages.client_id":                          "messages_client",
+	"departments.org_id, departments.parent_id, departments.name_key": "departments_sibling_name",
+	"users.org_id, users.employee_no":                                 "users_org_employee_no",
+	"profile_fields.org_id, profile_fields.name_key":                  "profile_fields_org_name",
+	"user_groups.org_id, user_groups.handle":                          "user_groups_org_handle",
 }
 
 // uniqueViolation reports whether err is a unique violation and its stable

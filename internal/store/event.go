@@ -24,9 +24,9 @@ func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([
 	}
 	ev.Frame = frame
 	_, err = t.exec(ctx, `
-		INSERT INTO events (org_id, seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.Org, ev.Seq, ev.Channel, ev.User, ev.All, ev.Revoke, ev.Type, joinIDs(ev.Join), joinIDs(ev.Leave),
+		INSERT INTO events (org_id, seq, channel_id, user_id, all_users, no_guests, revoke, type, joins, leaves, frame, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		ev.Org, ev.Seq, ev.Channel, ev.User, ev.All, ev.NoGuests, ev.Revoke, ev.Type, joinIDs(ev.Join), joinIDs(ev.Leave),
 		ev.Frame, ms(t.now()))
 	if err != nil {
 		return dbErr(op, err)
@@ -88,7 +88,7 @@ func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit 
 		return nil, errs.New(op, errs.Conflict, "resync_required")
 	}
 	rows, err := q.query(ctx, `
-		SELECT seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame
+		SELECT seq, channel_id, user_id, all_users, no_guests, revoke, type, joins, leaves, frame
 		FROM events
 		WHERE org_id = ? AND seq > ?
 		  AND (all_users = TRUE OR user_id = ?
@@ -108,7 +108,7 @@ func scanEvents(op string, org int64, rows *sql.Rows) ([]event.Event, error) {
 	for rows.Next() {
 		ev := event.Event{Org: org}
 		var joins, leaves string
-		if err := rows.Scan(&ev.Seq, &ev.Channel, &ev.User, &ev.All, &ev.Revoke, &ev.Type, &joins, &leaves, &ev.Frame); err != nil {
+		if err := rows.Scan(&ev.Seq, &ev.Channel, &ev.User, &ev.All, &ev.NoGuests, &ev.Revoke, &ev.Type, &joins, &leaves, &ev.Frame); err != nil {
 			return nil, dbErr(op, err)
 		}
 		ev.Join, ev.Leave = splitIDs(joins), splitIDs(leaves)

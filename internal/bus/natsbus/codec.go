@@ -17,6 +17,7 @@ const codecVersion = 1
 const (
 	flagAll = 1 << iota
 	flagRevoke
+	flagNoGuests
 )
 
 func appendEvent(b []byte, ev *event.Event) []byte {
@@ -40,6 +41,9 @@ func appendEvent(b []byte, ev *event.Event) []byte {
 	}
 	if ev.Revoke {
 		f |= flagRevoke
+	}
+	if ev.NoGuests {
+		f |= flagNoGuests
 	}
 	return append(b, f)
 }
@@ -134,6 +138,7 @@ func decode(msg []byte) ([]event.Event, error) {
 		}
 		ev.All = r.b[0]&flagAll != 0
 		ev.Revoke = r.b[0]&flagRevoke != 0
+		ev.NoGuests = r.b[0]&flagNoGuests != 0
 		r.b = r.b[1:]
 		evs = append(evs, ev)
 	}

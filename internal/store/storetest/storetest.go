@@ -128,6 +128,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"User", testUser},
 		{"UniqueViolationIsConflict", testUniqueViolationIsConflict},
 		{"Session", testSession},
+		{"Department", testDepartment},
 		{"Channel", testChannel},
 		{"Member", testMember},
 		{"UnreadCounts", testUnreadCounts},

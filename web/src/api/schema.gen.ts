@@ -309,6 +309,165 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The department tree
+         * @description Every department of the caller's organisation, parents before their children, siblings by `sort_order` then name. Any authenticated user except guests.
+         */
+        get: operations["listDepartments"];
+        put?: never;
+        /**
+         * Create a department
+         * @description Creates a department under `parent_id`. Top-level departments: organisation admins. Below a department: Organisation owners and admins anywhere; department admins (role `dept_admin`) inside the subtrees they administer.
+         */
+        post: operations["createDepartment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A department
+         * @description The department with its direct members (heads first) and the users who administer it. Any authenticated user except guests.
+         */
+        get: operations["getDepartment"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a department
+         * @description Deletes an empty department (no sub-departments, no members); channels bound to it are unbound. Organisation owners and admins anywhere; department admins (role `dept_admin`) inside the subtrees they administer. A department admin cannot delete the root of their own scope.
+         */
+        delete: operations["deleteDepartment"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or reorder a department
+         * @description Organisation owners and admins anywhere; department admins (role `dept_admin`) inside the subtrees they administer.
+         */
+        patch: operations["patchDepartment"];
+        trace?: never;
+    };
+    "/api/v1/departments/{id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a department with its subtree
+         * @description Moves the department and everything below it under `parent_id`. The caller must manage the department and the new parent (Organisation owners and admins anywhere; department admins (role `dept_admin`) inside the subtrees they administer.); a department admin cannot move the root of their own scope. Department channels follow the new tree.
+         */
+        post: operations["moveDepartment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Members of a department
+         * @description Direct members, or with `subtree=true` the members of every department below it too (each user once, the department's own heads first). Any authenticated user except guests.
+         */
+        get: operations["listDepartmentMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments/{id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add a user to a department
+         * @description Adds the user (not a guest or bot) or changes their head flag and order. A user may belong to several departments. Organisation owners and admins anywhere; department admins (role `dept_admin`) inside the subtrees they administer. Department channels add the user.
+         */
+        put: operations["putDepartmentMember"];
+        post?: never;
+        /**
+         * Remove a user from a department
+         * @description Organisation owners and admins anywhere; department admins (role `dept_admin`) inside the subtrees they administer. Department channels remove the user unless another department of the channel's subtree still holds them.
+         */
+        delete: operations["deleteDepartmentMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments/{id}/admins/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make a user a department admin
+         * @description Gives the user this department's subtree to administer; a `member` becomes `dept_admin`. Organisation owners and admins. Idempotent.
+         */
+        put: operations["putDepartmentAdmin"];
+        post?: never;
+        /**
+         * Remove a department admin scope
+         * @description Takes this subtree away from the user; their role stays for an admin to change. Organisation owners and admins. Idempotent.
+         */
+        delete: operations["deleteDepartmentAdmin"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels": {
         parameters: {
             query?: never;
@@ -921,7 +1080,7 @@ export interface components {
              * @description Role in the organisation.
              * @enum {string}
              */
-            role: "owner" | "admin" | "member" | "guest" | "bot";
+            role: "owner" | "admin" | "dept_admin" | "member" | "guest" | "bot";
             /** @description False once an admin has deactivated the user. */
             active: boolean;
             /**
@@ -1463,7 +1622,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role: "owner" | "admin" | "member" | "guest" | "bot";
+            role: "owner" | "admin" | "dept_admin" | "member" | "guest" | "bot";
             /** @description `zh-CN`, `en` or empty. */
             locale?: string;
         };
@@ -1553,6 +1712,130 @@ export interface components {
             /** @description Markdown source, 1–16000 characters. */
             text: string;
         };
+        /** @description A node of the organisation's department tree. */
+        Department: {
+            /**
+             * Format: int64
+             * @description Department id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description Id of the parent department; 0 for a top-level department.
+             */
+            parent_id: number;
+            /** @description Department name, 1–80 characters without '/'; unique among its siblings. */
+            name: string;
+            /** @description Position among its siblings, ascending (0–1073741824). */
+            sort_order: number;
+            /**
+             * Format: date-time
+             * @description When the department was created.
+             */
+            created_at: string;
+        };
+        /** @description A user's membership of a department. */
+        DepartmentMember: {
+            /**
+             * Format: int64
+             * @description Department id.
+             */
+            department_id: number;
+            /**
+             * Format: int64
+             * @description User id.
+             */
+            user_id: number;
+            /** @description The user is a head (负责人) of the department. */
+            head: boolean;
+            /** @description Position in the department's member list, ascending. */
+            sort_order: number;
+        };
+        /** @description The whole department tree, parents before their children, siblings by sort order then name. */
+        DepartmentList: {
+            /** @description Departments. */
+            departments: components["schemas"]["Department"][];
+        };
+        /** @description A department with its direct members and admins. */
+        DepartmentDetail: {
+            /**
+             * Format: int64
+             * @description Department id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description Id of the parent department; 0 for a top-level department.
+             */
+            parent_id: number;
+            /** @description Department name, 1–80 characters without '/'; unique among its siblings. */
+            name: string;
+            /** @description Position among its siblings, ascending (0–1073741824). */
+            sort_order: number;
+            /**
+             * Format: date-time
+             * @description When the department was created.
+             */
+            created_at: string;
+            /** @description Direct members, heads first. */
+            members: components["schemas"]["DepartmentMember"][];
+            /** @description Users who administer this department's subtree (role `dept_admin`). */
+            admin_ids: number[];
+        };
+        /** @description Members of a department or of its subtree (each user once). */
+        DepartmentMemberList: {
+            /** @description Members. */
+            members: components["schemas"]["DepartmentMember"][];
+        };
+        /** @description A department to create. */
+        NewDepartment: {
+            /** @description Name, 1–80 characters without '/'. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Parent department; 0 (the default) for the top level, which only organisation admins may use.
+             * @default 0
+             */
+            parent_id: number;
+            /**
+             * @description Position among its siblings.
+             * @default 0
+             */
+            sort_order: number;
+        };
+        /** @description A department's new name or order; absent fields stay. */
+        DepartmentPatch: {
+            /** @description Name, 1–80 characters without '/'. */
+            name?: string;
+            /** @description Position among its siblings. */
+            sort_order?: number;
+        };
+        /** @description Where to move a department with its subtree. */
+        DepartmentMove: {
+            /**
+             * Format: int64
+             * @description The new parent; 0 for the top level (organisation admins only).
+             */
+            parent_id: number;
+            /**
+             * @description Position among its new siblings.
+             * @default 0
+             */
+            sort_order: number;
+        };
+        /** @description A user's membership of a department. */
+        DepartmentMemberPut: {
+            /**
+             * @description Make the user a head of the department.
+             * @default false
+             */
+            head: boolean;
+            /**
+             * @description Position in the member list.
+             * @default 0
+             */
+            sort_order: number;
+        };
     };
     responses: {
         /** @description An error. `error.code` is stable and machine-readable; `error.message` is localised. */
@@ -1573,8 +1856,12 @@ export interface components {
         UserID: number;
         /** @description Message id. */
         MessageID: number;
+        /** @description Department id. */
+        DepartmentID: number;
         /** @description User id of the member. */
         MemberUserID: number;
+        /** @description User id. */
+        DeptUserID: number;
         /** @description One emoji, URL-encoded. */
         Emoji: string;
         /** @description Page size. */
@@ -2156,6 +2443,394 @@ export interface operations {
             /** @description Not allowed. Codes: `admin_required`. */
             403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listDepartments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tree. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentList"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            403: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    createDepartment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDepartment"];
+            };
+        };
+        responses: {
+            /** @description The new department. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Department"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `department_name_required`, `department_name_invalid_utf8`, `department_name_invalid_characters`, `department_name_too_long`, `department_name_invalid`, `sort_order_invalid`, `department_too_deep`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `parent_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `department_name_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`, `too_many_departments`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    getDepartment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The department. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentDetail"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteDepartment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `department_not_empty`. */
+            409: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    patchDepartment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed department. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Department"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `department_name_required`, `department_name_invalid_utf8`, `department_name_invalid_characters`, `department_name_too_long`, `department_name_invalid`, `sort_order_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `department_name_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    moveDepartment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentMove"];
+            };
+        };
+        responses: {
+            /** @description The moved department. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Department"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sort_order_invalid`, `department_cycle`, `department_too_deep`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `parent_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `department_name_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listDepartmentMembers: {
+        parameters: {
+            query?: {
+                /** @description Include the members of sub-departments. */
+                subtree?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The members. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentMemberList"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `subtree_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    putDepartmentMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentMemberPut"];
+            };
+        };
+        responses: {
+            /** @description The membership. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentMember"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sort_order_invalid`, `department_member_role`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `user_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteDepartmentMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `department_member_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    putDepartmentAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `department_member_role`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `user_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteDepartmentAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Department id. */
+                id: components["parameters"]["DepartmentID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `department_member_role`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `user_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };
     };
