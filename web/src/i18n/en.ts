@@ -166,6 +166,7 @@ export const en = {
   'profile.local_time': 'Local time',
   'role.owner': 'Owner',
   'role.admin': 'Administrator',
+  'role.dept_admin': 'Department admin',
   'role.member': 'Member',
   'role.guest': 'Guest',
   'role.bot': 'Bot',

@@ -166,6 +166,7 @@ export const zhCN: Record<keyof typeof en, Dict[string]> = {
   'profile.local_time': '当地时间',
   'role.owner': '所有者',
   'role.admin': '管理员',
+  'role.dept_admin': '部门管理员',
   'role.member': '成员',
   'role.guest': '访客',
   'role.bot': '机器人',
