@@ -102,7 +102,7 @@ func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit 
 }
 
 // scanEvents reads the rows of an events query (seq, channel_id, user_id,
-// all_users, revoke, type, joins, leaves, frame).
+// all_users, no_guests, revoke, type, joins, leaves, frame).
 func scanEvents(op string, org int64, rows *sql.Rows) ([]event.Event, error) {
 	var evs []event.Event
 	for rows.Next() {
@@ -132,7 +132,7 @@ func (q Queries) OrgEventsSince(ctx context.Context, org, after int64, limit int
 		return nil, errs.New(op, errs.Conflict, "resync_required")
 	}
 	rows, err := q.query(ctx, `
-		SELECT seq, channel_id, user_id, all_users, revoke, type, joins, leaves, frame
+		SELECT seq, channel_id, user_id, all_users, no_guests, revoke, type, joins, leaves, frame
 		FROM events
 		WHERE org_id = ? AND seq > ?
 		ORDER BY seq LIMIT ?`, org, after, limit)
