@@ -36,6 +36,8 @@ type Config struct {
 	NATS            string        // NATS server URL(s) of the cluster bus; empty: the in-process bus
 	LinkPreviews    bool          // fetch link previews at all (organisations can also turn them off)
 	PreviewWorkers  int           // link preview pages fetched at once
+	PresenceBeat    time.Duration // how often a node re-announces its users' presence to the cluster
+	PresenceTTL     time.Duration // how long another node's presence lasts unannounced (a dead node's users go offline)
 }
 
 // Default returns the embedded-default configuration.
@@ -53,6 +55,8 @@ func Default() Config {
 		Migrate:         true,
 		LinkPreviews:    true,
 		PreviewWorkers:  4,
+		PresenceBeat:    10 * time.Second,
+		PresenceTTL:     30 * time.Second,
 	}
 }
 
@@ -149,6 +153,12 @@ func options() []option {
 		}),
 		mk("ws-idle-timeout", "close a WebSocket that sent nothing for this long", func() (func(*Config) string, func(*Config, string) error) {
 			return dur(func(c *Config) *time.Duration { return &c.IdleTimeout })
+		}),
+		mk("presence-beat", "how often a node re-announces its connected users' presence to the other nodes", func() (func(*Config) string, func(*Config, string) error) {
+			return dur(func(c *Config) *time.Duration { return &c.PresenceBeat })
+		}),
+		mk("presence-ttl", "how long a node's presence announcement lasts: the users of a node that died go offline after it", func() (func(*Config) string, func(*Config, string) error) {
+			return dur(func(c *Config) *time.Duration { return &c.PresenceTTL })
 		}),
 		mk("migrate", "apply pending database migrations at start", func() (func(*Config) string, func(*Config, string) error) {
 			return boolean(func(c *Config) *bool { return &c.Migrate })
@@ -277,6 +287,9 @@ func (c Config) Validate() error {
 	}
 	if c.PingInterval < time.Second || c.IdleTimeout <= c.PingInterval {
 		return fmt.Errorf("ws-ping must be at least 1s and below ws-idle-timeout")
+	}
+	if c.PresenceBeat < 100*time.Millisecond || c.PresenceTTL < 2*c.PresenceBeat {
+		return fmt.Errorf("presence-beat must be at least 100ms and presence-ttl at least twice presence-beat")
 	}
 	if c.PprofAddr != "" {
 		host, _, err := net.SplitHostPort(c.PprofAddr)

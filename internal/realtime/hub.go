@@ -7,6 +7,8 @@ package realtime
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -53,6 +55,15 @@ type Config struct {
 	ReplayBatch   int           // events per Source.EventsSince call; default 500
 	CatchUpBuffer int           // live events buffered per connection during replay; default 8192
 
+	// Node names this node in presence reports; default: random. A node
+	// that restarts is a new node (its old reports expire).
+	Node string
+	// PresenceBeat is how often this node re-announces the presence of its
+	// connected users to the cluster; default 10s. PresenceTTL is how long
+	// another node's report lasts without being re-announced (a dead
+	// node's users go offline after it); default 3×PresenceBeat.
+	PresenceBeat, PresenceTTL time.Duration
+
 	// PresenceVisible reports whether viewer may see subject's presence; nil
 	// means everyone in the organisation (the hook for restricting guests).
 	// It is called under the organisation's lock for each user of a
@@ -83,6 +94,17 @@ func (c Config) withDefaults() Config {
 	if c.CatchUpBuffer <= 0 {
 		c.CatchUpBuffer = 8192
 	}
+	if c.Node == "" {
+		var b [6]byte
+		rand.Read(b[:])
+		c.Node = hex.EncodeToString(b[:])
+	}
+	if c.PresenceBeat <= 0 {
+		c.PresenceBeat = 10 * time.Second
+	}
+	if c.PresenceTTL <= c.PresenceBeat {
+		c.PresenceTTL = 3 * c.PresenceBeat
+	}
 	return c
 }
 
@@ -100,6 +122,9 @@ type Hub struct {
 	mu      sync.RWMutex
 	orgs    map[int64]*orgState
 	closing bool
+
+	roster  *roster   // the cluster's presence
+	beatReq chan bool // ask Run to announce this node's presence now (true: and ask the others to)
 
 	wg    sync.WaitGroup // readers, writers and catching-up handlers
 	count atomic.Int64
@@ -124,7 +149,8 @@ func NewHub(cfg Config, src Source, pub Publisher, log *slog.Logger) *Hub {
 		cfg: cfg, src: src, pub: pub, log: log,
 		upgrader: ws.HTTPUpgrader{Timeout: cfg.WriteTimeout},
 		ctx:      ctx, cancel: cancel,
-		orgs: make(map[int64]*orgState),
+		orgs:   make(map[int64]*orgState),
+		roster: newRoster(cfg.Node), beatReq: make(chan bool, 4),
 	}
 }
 
@@ -140,7 +166,6 @@ type orgState struct {
 	index     map[int64]map[*conn]struct{} // channel → live member connections
 	subs      map[int64]map[*conn]struct{} // user → live connections subscribed to their presence
 	count     map[int64]int                // user → connections (both states)
-	presence  map[int64]string             // user → last status delivered (absent: offline)
 	announced map[int64]string             // user → last status this node published
 	removed   bool                         // dropped from Hub.orgs; re-lookup
 
@@ -151,7 +176,7 @@ func newOrgState(id int64) *orgState {
 	return &orgState{
 		id: id, live: make(map[int64][]*conn), catching: make(map[*conn]struct{}),
 		index: make(map[int64]map[*conn]struct{}), subs: make(map[int64]map[*conn]struct{}),
-		count: make(map[int64]int), presence: make(map[int64]string), announced: make(map[int64]string),
+		count: make(map[int64]int), announced: make(map[int64]string),
 	}
 }
 
@@ -374,6 +399,16 @@ func applyLeave(set map[int64]struct{}, ev *event.Event, user int64) {
 // Deliver routes one event to this node's streams. The bus subscriber calls
 // it in Seq order per organisation; it never blocks on a socket.
 func (h *Hub) Deliver(ev event.Event) {
+	if ev.Seq == 0 && !ev.Revoke {
+		switch ev.Type {
+		case "presence":
+			h.presenceReport(ev)
+			return
+		case typePresenceBeat:
+			h.presenceBeat(ev)
+			return
+		}
+	}
 	o := h.lookup(ev.Org)
 	if o == nil {
 		return // nobody of this organisation is connected here
@@ -382,15 +417,6 @@ func (h *Hub) Deliver(ev event.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.removed {
-		return
-	}
-	if d.presence {
-		if d.status == StatusOffline || d.status == "" {
-			delete(o.presence, d.subject)
-		} else {
-			o.presence[d.subject] = d.status
-		}
-		h.routePresence(o, d)
 		return
 	}
 	if d.ephemeral {
@@ -524,16 +550,24 @@ func (h *Hub) Missed(org int64) {
 // ConnCount returns the number of open streams on this node.
 func (h *Hub) ConnCount() int { return int(h.count.Load()) }
 
-// Run sends heartbeats until ctx is done.
+// Run sends WebSocket heartbeats and this node's presence announcements
+// until ctx is done. It starts by asking the other nodes for theirs.
 func (h *Hub) Run(ctx context.Context) error {
 	t := time.NewTicker(h.cfg.PingInterval)
 	defer t.Stop()
+	beat := time.NewTicker(h.cfg.PresenceBeat)
+	defer beat.Stop()
+	h.announce(true)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 			h.pingAll()
+		case <-beat.C:
+			h.announce(false)
+		case sync := <-h.beatReq:
+			h.announce(sync)
 		}
 	}
 }

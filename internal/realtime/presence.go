@@ -3,20 +3,34 @@ package realtime
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/parley-chat/parley/internal/event"
 )
 
 // Presence and typing are ephemeral: never stored, never replayed. This node
-// decides when to announce a change and publishes it on the bus; every node
-// (this one included) learns it back through Deliver, so a cluster only
-// needs a bus that carries Seq 0 events.
+// decides when its own connections change a user's presence and publishes a
+// report on the bus; every node (this one included) learns it back through
+// Deliver and merges it into its roster of the cluster's presence (see
+// roster), so a user connected to node A is online for a watcher on node B,
+// and goes offline when their last connection on any node closes. Every
+// PresenceBeat each node re-announces its connected users, and a report not
+// renewed for PresenceTTL expires: a node that dies leaves nobody online
+// for longer than that. A node that starts (or reconnects to the bus) asks
+// the others to announce at once.
 //
 // Presence is delivered by subscription: a connection lists the users whose
 // presence it shows (presence_sub) and gets their changes only, so one
 // change costs O(subscribers of that user), never O(connections in the
 // organisation). Announcing every change to every stream made N connects
 // cost N²/2 frames.
+
+// typePresenceBeat is the event type of a node's periodic announcement
+// (never sent to clients).
+const typePresenceBeat = "presence.beat"
+
+// beatChunk bounds the users of one announcement event.
+const beatChunk = 500
 
 // syncPresence publishes user's presence when it differs from what this
 // node last announced: online on the first connection, offline when the
@@ -39,10 +53,8 @@ func (h *Hub) syncPresence(o *orgState, user int64, want string) {
 	}
 	if next == "" {
 		delete(o.announced, user)
-		delete(o.presence, user)
 	} else {
 		o.announced[user] = next
-		o.presence[user] = next
 	}
 	empty := o.emptyLocked()
 	o.mu.Unlock()
@@ -51,8 +63,8 @@ func (h *Hub) syncPresence(o *orgState, user int64, want string) {
 		if status == "" {
 			status = StatusOffline
 		}
-		// Routed by subscription in Deliver, not by an audience field.
-		h.publish(event.Event{Org: o.id, Type: "presence", Frame: presenceJSON(user, status)})
+		// Merged into every node's roster in Deliver, not sent as is.
+		h.publish(event.Event{Org: o.id, Type: "presence", Frame: presenceReportJSON(user, status, h.cfg.Node)})
 	}
 	o.pubMu.Unlock()
 	if empty {
@@ -77,11 +89,7 @@ func (h *Hub) subscribePresence(c *conn, users []int64) {
 		if h.cfg.PresenceVisible != nil && !h.cfg.PresenceVisible(c.p, u) {
 			continue
 		}
-		s, ok := o.presence[u]
-		if !ok {
-			s = StatusOffline
-		}
-		shown, status = append(shown, u), append(status, s)
+		shown, status = append(shown, u), append(status, h.roster.status(o.id, u))
 	}
 	c.enqueue(textFrame(presenceSnapshotJSON(shown, status)))
 	h.presenceSnapshots.Add(1)
@@ -155,23 +163,12 @@ func (h *Hub) publish(ev event.Event) {
 	}
 }
 
-// Presence returns the status of each user as known on this node: online,
-// away, dnd or offline.
+// Presence returns the status of each user in the cluster: online, away,
+// dnd or offline.
 func (h *Hub) Presence(org int64, users []int64) map[int64]string {
 	out := make(map[int64]string, len(users))
-	o := h.lookup(org)
-	if o != nil {
-		o.mu.Lock()
-		defer o.mu.Unlock()
-	}
 	for _, u := range users {
-		s := StatusOffline
-		if o != nil {
-			if v, ok := o.presence[u]; ok {
-				s = v
-			}
-		}
-		out[u] = s
+		out[u] = h.roster.status(org, u)
 	}
 	return out
 }
@@ -179,17 +176,103 @@ func (h *Hub) Presence(org int64, users []int64) map[int64]string {
 // Online returns the users, among users, who are online or dnd: connected
 // and not away (the audience of @here; dnd users still get the mention).
 func (h *Hub) Online(org int64, users []int64) []int64 {
-	o := h.lookup(org)
-	if o == nil {
-		return nil
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
 	var out []int64
 	for _, u := range users {
-		if s, ok := o.presence[u]; ok && s != StatusAway {
+		if s := h.roster.status(org, u); s == StatusOnline || s == StatusDND {
 			out = append(out, u)
 		}
 	}
 	return out
+}
+
+// presenceReport merges one node's report of a user into the roster and
+// tells the subscribers when the user's status changed.
+func (h *Hub) presenceReport(ev event.Event) {
+	r, ok := parsePresenceReport(ev.Frame)
+	if !ok {
+		h.log.Warn("realtime: dropping a malformed presence report", "org", ev.Org)
+		return
+	}
+	if status, changed := h.roster.set(ev.Org, r.UserID, r.Node, r.Status, time.Now()); changed {
+		h.presenceChanged(ev.Org, r.UserID, status)
+	}
+}
+
+// presenceBeat renews a node's reports. This node's own beat of org 0 is
+// the clock that expires the others' stale reports; a beat asking for a
+// sync makes this node announce its own at once.
+func (h *Hub) presenceBeat(ev event.Event) {
+	b, ok := parseBeat(ev.Frame)
+	if !ok {
+		h.log.Warn("realtime: dropping a malformed presence announcement", "org", ev.Org)
+		return
+	}
+	now := time.Now()
+	for u, st := range b.Users {
+		if status, changed := h.roster.set(ev.Org, u, b.Node, st, now); changed {
+			h.presenceChanged(ev.Org, u, status)
+		}
+	}
+	if b.Node == h.cfg.Node {
+		if ev.Org == 0 {
+			for _, c := range h.roster.expire(now.Add(-h.cfg.PresenceTTL)) {
+				h.presenceChanged(c.org, c.user, c.status)
+			}
+		}
+		return
+	}
+	if b.Sync {
+		h.RequestPresence(false)
+	}
+}
+
+// presenceChanged sends user's new status to this node's subscribers.
+func (h *Hub) presenceChanged(org, user int64, status string) {
+	o := h.lookup(org)
+	if o == nil {
+		return
+	}
+	frame := presenceJSON(user, status)
+	d := &delivery{ev: event.Event{Org: org, Type: "presence", Frame: frame}, wire: textFrame(frame),
+		subject: user, status: status, ephemeral: true, presence: true}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.removed {
+		h.routePresence(o, d)
+	}
+}
+
+// RequestPresence makes this node announce its users' presence now; with
+// sync it also asks every other node to (after a bus reconnection, when
+// reports were missed both ways). It never blocks.
+func (h *Hub) RequestPresence(sync bool) {
+	select {
+	case h.beatReq <- sync:
+	default:
+	}
+}
+
+// announce publishes this node's beat: one on org 0 (the clock of expiry,
+// and the sync request), then its connected users per organisation.
+func (h *Hub) announce(sync bool) {
+	h.publish(event.Event{Type: typePresenceBeat, Frame: beatJSON(h.cfg.Node, sync, nil)})
+	for _, o := range h.snapshot() {
+		o.mu.Lock()
+		users := make(map[int64]string, len(o.announced))
+		for u, s := range o.announced {
+			users[u] = s
+		}
+		o.mu.Unlock()
+		for len(users) > 0 {
+			chunk := make(map[int64]string, min(len(users), beatChunk))
+			for u, s := range users {
+				if len(chunk) == beatChunk {
+					break
+				}
+				chunk[u] = s
+				delete(users, u)
+			}
+			h.publish(event.Event{Org: o.id, Type: typePresenceBeat, Frame: beatJSON(h.cfg.Node, false, chunk)})
+		}
+	}
 }

@@ -101,6 +101,50 @@ func presenceJSON(user int64, status string) []byte {
 	return append(b, `"}`...)
 }
 
+// presenceReportJSON is a node's report of a user's presence on the bus:
+// the client frame plus the node (ids are hex: no escaping needed).
+func presenceReportJSON(user int64, status, node string) []byte {
+	b := presenceJSON(user, status)
+	b = append(b[:len(b)-1], `,"node":"`...)
+	b = append(b, node...)
+	return append(b, `"}`...)
+}
+
+type presenceReport struct {
+	UserID int64  `json:"user_id"`
+	Status string `json:"status"`
+	Node   string `json:"node"`
+}
+
+func parsePresenceReport(frame []byte) (presenceReport, bool) {
+	var r presenceReport
+	if json.Unmarshal(frame, &r) != nil || r.UserID == 0 || r.Node == "" {
+		return r, false
+	}
+	return r, true
+}
+
+// beat is a node's announcement of its connected users (never sent to
+// clients).
+type beat struct {
+	Node  string           `json:"node"`
+	Sync  bool             `json:"sync,omitempty"` // asks the other nodes to announce theirs now
+	Users map[int64]string `json:"users,omitempty"`
+}
+
+func beatJSON(node string, sync bool, users map[int64]string) []byte {
+	b, _ := json.Marshal(beat{Node: node, Sync: sync, Users: users}) // cannot fail: strings and ints
+	return b
+}
+
+func parseBeat(frame []byte) (beat, bool) {
+	var b beat
+	if json.Unmarshal(frame, &b) != nil || b.Node == "" {
+		return b, false
+	}
+	return b, true
+}
+
 // presenceSnapshotJSON is the answer to a presence_sub: the status of each
 // user in users (sorted ids), in one frame.
 func presenceSnapshotJSON(users []int64, status []string) []byte {

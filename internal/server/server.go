@@ -93,7 +93,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 		// The bus fills what NATS lost from the store's event log (ADR
 		// 0010); what it cannot fill makes the streams resume from the store.
 		nb, err = natsbus.New(natsbus.Options{URL: cfg.NATS, Name: "parley " + cfg.Addr, Log: log.With("component", "bus"),
-			History: db, OnGap: func(g bus.Gap) { hub.Missed(g.Org) }})
+			History: db, OnGap: func(g bus.Gap) { hub.Missed(g.Org) },
+			// Presence reports were lost both ways: everyone re-announces.
+			OnReconnect: func() { hub.RequestPresence(true) }})
 		if err != nil {
 			db.Close()
 			release()
@@ -102,7 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 		b = nb
 	}
 	hub = realtime.NewHub(realtime.Config{QueueSize: cfg.QueueSize, PingInterval: cfg.PingInterval,
-		IdleTimeout: cfg.IdleTimeout}, store.Streams{DB: db}, b, log.With("component", "realtime"))
+		IdleTimeout: cfg.IdleTimeout, PresenceBeat: cfg.PresenceBeat, PresenceTTL: cfg.PresenceTTL}, store.Streams{DB: db}, b, log.With("component", "realtime"))
 	b.Subscribe(hub.Deliver)
 
 	enc := httpapi.Encoder{}

@@ -30,6 +30,9 @@ type Options struct {
 	// OnGap is told about committed traffic this node may have missed; it
 	// is called from the delivery goroutine, after the events before it.
 	OnGap func(bus.Gap)
+	// OnReconnect is called (from a NATS goroutine) when the connection is
+	// back after an outage: ephemeral traffic was lost both ways.
+	OnReconnect func()
 	// GapWait is how long an event ahead of a missing one is held before
 	// the gap is filled from the History (or reported); default 500ms.
 	GapWait time.Duration
@@ -138,6 +141,9 @@ func New(o Options) (*Bus, error) {
 			// Every organisation may have missed traffic, even one that
 			// publishes nothing later (so no seq gap would show it).
 			b.q <- inbound{gap: &bus.Gap{}}
+			if o.OnReconnect != nil {
+				o.OnReconnect()
+			}
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			b.log.Error("NATS", "err", err) // e.g. slow consumer: the sequencer reports the gap
