@@ -30,7 +30,7 @@ func TestRosterMergesNodesAndExpiresSilentOnes(t *testing.T) {
 		t.Fatalf("another organisation's user: %s", got)
 	}
 	r.set(1, 8, "b", StatusOnline, t0.Add(2*time.Second)) // b renewed user 8 later
-	changes := r.expire(t0.Add(time.Second))               // b's report of 7 is stale
+	changes := r.expire(t0.Add(time.Second))              // b's report of 7 is stale
 	if len(changes) != 0 || r.status(1, 7) != StatusDND {
 		t.Fatalf("expiring b's report of 7 under self's dnd: %v, status %s", changes, r.status(1, 7))
 	}
