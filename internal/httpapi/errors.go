@@ -175,6 +175,16 @@ var catalog = map[string]text{
 	"session_not_found":    {"Your session was not found; please log in again.", "未找到会话，请重新登录。"},
 	"user_deactivated":     {"This account is deactivated.", "该账号已停用。"},
 
+	// parley migrate --from/--to (command line; listed so every code has both languages).
+	"target_not_postgres": {"The target must be a postgres:// URL.", "目标必须是 postgres:// 地址。"},
+	"source_unusable":     {"The source installation cannot be opened.", "无法打开源数据目录。"},
+	"source_in_use":       {"The source installation is in use; stop its server first.", "源数据目录正在被使用，请先停止其服务器。"},
+	"source_not_migrated": {"The source database is not at this binary's schema version; run parley migrate on it first.", "源数据库的架构版本与本程序不一致，请先对其运行 parley migrate。"},
+	"target_not_empty":    {"The target database is not empty; nothing was written.", "目标数据库不为空，未写入任何数据。"},
+	"schema_mismatch":     {"The source and target schema versions differ.", "源数据库与目标数据库的架构版本不一致。"},
+	"copy_unsupported":    {"This binary cannot copy the schema it found.", "本程序无法复制所发现的数据库架构。"},
+	"copy_mismatch":       {"The copy does not match the source (counts or checksums); nothing was committed.", "副本与源数据不一致（行数或校验和），未提交任何数据。"},
+
 	// Audit trail.
 	"time_invalid":          {"{field} is not a time; use RFC 3339, such as 2026-01-31T08:00:00Z.", "{field} 不是有效时间，请使用 RFC 3339 格式，例如 2026-01-31T08:00:00Z。"},
 	"audit_action_invalid":  {"The action filter is not valid.", "操作类型筛选条件无效。"},
