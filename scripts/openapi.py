@@ -317,6 +317,84 @@ schemas["DepartmentMemberPut"] = obj("A user's membership of a department.", {
     "sort_order": {"type": "integer", "minimum": 0, "maximum": 1 << 30, "default": 0, "description": "Position in the member list."},
 }, request=True)
 
+
+# ---- single sign-on (sso.go)
+MAP_ROLE = ["admin", "member", "guest"]
+schemas["SSOOIDC"] = obj("Settings of an OpenID Connect provider.", {
+    "issuer": s("Issuer URL; discovery reads `{issuer}/.well-known/openid-configuration`.", maxLength=1024),
+    "client_id": s("Client id registered at the provider.", maxLength=512),
+    "scopes": {"type": "array", "items": {"type": "string"}, "description": "Scopes besides `openid`; default `profile`, `email`."},
+    "groups_claim": s("Claim listing the user's groups (default `groups`)."),
+}, required=["issuer", "client_id", "scopes", "groups_claim"])
+schemas["SSOLDAP"] = obj("Settings of an LDAP or Active Directory server.", {
+    "url": s("`ldap://host:389` or `ldaps://host:636`."),
+    "start_tls": b("Upgrade an ldap:// connection with StartTLS."),
+    "bind_dn": s("Service account used to search and sync; its password is the provider's secret. Empty binds anonymously."),
+    "base_dn": s("Where users are searched."),
+    "user_filter": s("LDAP filter selecting user entries (default `(objectClass=person)`)."),
+    "login_attr": s("Attribute matched against the login name (default `uid`; AD: `sAMAccountName`)."),
+    "email_attr": s("E-mail attribute (default `mail`)."),
+    "name_attr": s("Display name attribute (default `cn`)."),
+    "group_attr": s("Attribute listing the user's groups (e.g. `memberOf`), or empty."),
+    "sync_interval_seconds": i("How often the directory is synced, 60–604800 seconds; 0 turns the scheduled sync off.", format="int64", minimum=0, maximum=604800),
+})
+schemas["SSOMapRule"] = obj("Maps one IdP group (name or DN) or LDAP organisational unit to a role.", {
+    "group": s("Group name, group DN or OU name, compared case-insensitively."),
+    "role": s("Role given to members of the group.", enum=MAP_ROLE),
+})
+schemas["SSOMapping"] = obj("How IdP groups become roles. A user matching several rules gets the most powerful role; one matching none gets `default_role`. Roles are only updated at login when rules exist; owners keep their role.", {
+    "default_role": s("Role of provisioned users no rule matches.", enum=MAP_ROLE),
+    "rules": arr("SSOMapRule", "Rules, at most 200."),
+})
+schemas["SSOProvider"] = obj("An identity provider of the caller's organisation. The secret is never returned.", {
+    "id": idf("Provider id."),
+    "kind": s("Protocol.", enum=["oidc", "ldap"]),
+    "name": s("Name shown on the login page, 1–200 characters."),
+    "enabled": b("Disabled providers cannot be used to sign in and are not synced."),
+    "has_secret": b("Whether a client secret (OIDC) or bind password (LDAP) is set."),
+    "oidc": dict(ref("SSOOIDC"), description="OIDC settings (kind `oidc`)."),
+    "ldap": dict(ref("SSOLDAP"), description="LDAP settings (kind `ldap`)."),
+    "mapping": ref("SSOMapping"),
+    "redirect_uri": s("The redirect (callback) URI to register at the OIDC provider."),
+    "synced_at": timef("When the last LDAP sync finished, or null."),
+    "created_at": stampf("When the provider was created."),
+    "updated_at": stampf("When the provider was last changed."),
+}, required=["id", "kind", "name", "enabled", "has_secret", "mapping", "synced_at", "created_at", "updated_at"])
+schemas["SSOProviderList"] = obj("The organisation's identity providers.", {"providers": arr("SSOProvider", "Providers, by id.")})
+schemas["SSOOption"] = obj("A provider people can sign in with.", {
+    "id": idf("Provider id."),
+    "org_id": idf("Organisation of the provider."),
+    "kind": s("Protocol: `oidc` starts at `start_url`; `ldap` posts to /api/v1/auth/ldap/login.", enum=["oidc", "ldap"]),
+    "name": s("Name to show on the button."),
+    "start_url": s("Where the browser goes to start an OIDC sign-in."),
+}, required=["id", "org_id", "kind", "name"])
+schemas["SSOOptionList"] = obj("Enabled identity providers.", {"providers": arr("SSOOption", "Providers, by id.")})
+schemas["SSOTestResult"] = obj("What a connection test found.", {
+    "ok": b("The provider was reached with the saved settings."),
+    "detail": s("What was reached (authorization endpoint, number of user entries) or why not."),
+})
+schemas["SSOSyncResult"] = obj("What a directory sync changed.", {
+    "seen": i("User entries read.", minimum=0),
+    "created": i("Users provisioned.", minimum=0),
+    "updated": i("Known users whose name or role changed, or existing accounts linked by e-mail.", minimum=0),
+    "deactivated": i("Provisioned users gone from the directory, now deactivated (sessions revoked).", minimum=0),
+    "skipped": i("Entries without a usable e-mail, or refused (deactivated user, e-mail of another account).", minimum=0),
+})
+schemas["SSOProviderRequest"] = obj("A provider to create, or the fields to change (absent fields stay; `oidc`, `ldap` and `mapping` replace the whole object).", {
+    "kind": s("Protocol; required to create, and cannot change.", enum=["oidc", "ldap"]),
+    "name": s("1–200 characters; required to create.", minLength=1, maxLength=200),
+    "enabled": b("Default true."),
+    "secret": s("OIDC client secret or LDAP bind password; write-only. Empty clears it.", maxLength=4096),
+    "oidc": ref("SSOOIDC"),
+    "ldap": ref("SSOLDAP"),
+    "mapping": ref("SSOMapping"),
+}, request=True)
+schemas["LDAPLoginRequest"] = obj("A login with directory credentials.", {
+    "provider_id": idf("The LDAP provider (from GET /api/v1/auth/sso/providers)."),
+    "login": s("Directory login name (matched against `login_attr`; filter characters are escaped).", minLength=1, maxLength=256),
+    "password": s("Directory password.", minLength=1, maxLength=1024),
+    "cookie": {"type": "boolean", "default": False, "description": "Start a cookie session instead of returning a bearer token."},
+}, required=["provider_id", "login", "password"], request=True)
 params = collections.OrderedDict()
 def pid(name, what, desc):
     return {"name": name, "in": "path", "required": True, "description": desc,
@@ -594,6 +672,54 @@ for method, opid, summary in (("POST", "pin", "Pin a message"), ("DELETE", "unpi
 op("GET", "/api/v1/messages/{id}/receipts", "receipts", "messages", "Read receipts",
    "Which members have read the message, for DMs and channels of up to the organisation's `receipt_max_members`. Whoever may read its channel.", pathparams=["MessageID"],
    ok=ok("200", "Readers and non-readers.", "ReceiptList"), errors={"404": ["message_not_found"], "409": ["channel_too_large_for_receipts"]})
+# --- single sign-on
+PROVIDER_400 = ["sso_kind_invalid", "sso_kind_unsupported", "sso_kind_immutable"] + text("provider_name", 1) + [
+    "sso_secret_too_long", "sso_role_invalid", "sso_too_many_rules", "sso_rule_invalid", "sso_issuer_invalid", "sso_client_id_invalid",
+    "sso_scope_invalid", "sso_ldap_url_invalid", "sso_ldap_dn_invalid", "sso_ldap_filter_invalid", "sso_ldap_attribute_invalid", "sso_sync_interval_invalid"]
+PROVIDER_ID = pid("id", "provider", "Identity provider id.")
+params["ProviderID"] = PROVIDER_ID
+op("GET", "/api/v1/auth/sso/providers", "ssoLoginOptions", "sso", "Providers to sign in with",
+   "The enabled identity providers, for the login page; `org_id` limits them to one organisation. No authentication.", auth=False,
+   params=[{"name": "org_id", "in": "query", "description": "Only this organisation's providers.", "schema": {"type": "integer", "format": "int64", "minimum": 0}}],
+   ok=ok("200", "Enabled providers.", "SSOOptionList"), errors={"400": ["id_invalid"]})
+op("GET", "/api/v1/auth/sso/{id}/start", "ssoStart", "sso", "Start an OIDC sign-in",
+   "Redirects the browser to the provider's authorization endpoint (authorization code flow with PKCE, state and nonce) and sets the short-lived HttpOnly cookie `parley_sso_state` that binds the sign-in to this browser. No authentication.",
+   auth=False, pathparams=["ProviderID"], ok={"302": {"description": "To the identity provider.", "headers": {"Location": {"description": "The authorization URL.", "schema": {"type": "string"}}}}},
+   errors={"404": ["sso_provider_not_found"], "503": ["sso_provider_unreachable"]})
+op("GET", "/api/v1/auth/sso/{id}/callback", "ssoCallback", "sso", "OIDC redirect URI",
+   "Where the provider sends the browser back. Checks the state against the browser's cookie and the pending sign-in (each usable once), exchanges the code with the PKCE verifier, verifies the ID token (signature, issuer, audience, expiry, nonce, at most 16 KiB), provisions the user on first sign-in and starts a cookie session. A browser (Accept: text/html) is redirected to `/`, or to `/?sso_error=CODE` on failure; other clients get JSON. Nothing is created on a refusal. No authentication.",
+   auth=False, pathparams=["ProviderID"],
+   params=[{"name": n, "in": "query", "description": d, "schema": {"type": "string", "maxLength": 2048}} for n, d in
+           (("state", "State from the authorization request."), ("code", "Authorization code."), ("error", "The provider's error, when it refused."))],
+   ok=dict(ok("200", "Signed in (JSON clients); the token is empty, the session is in the cookies.", "LoginResponse", SETCOOKIE),
+           **{"303": {"description": "Browsers: to the web client, signed in or with `?sso_error=CODE`."}}),
+   errors={"400": ["sso_callback_invalid", "sso_email_missing"], "401": ["sso_denied", "sso_state_mismatch", "sso_exchange_failed", "sso_token_invalid",
+           "sso_token_expired", "sso_nonce_mismatch", "sso_userinfo_failed", "sso_subject_missing", "user_deactivated"],
+           "404": ["sso_provider_not_found"], "409": ["sso_email_taken", "username_taken"], "413": ["sso_token_too_large"], "503": ["sso_provider_unreachable"]})
+op("POST", "/api/v1/auth/ldap/login", "ldapLogin", "sso", "Log in with directory credentials",
+   "Finds the entry whose `login_attr` equals the login (escaped into the filter, so filter syntax in a login name matches nothing), binds as it with the password, provisions the user on first login and returns a bearer token (or a cookie session with `cookie: true`). An empty password is refused (it would be an anonymous bind). No authentication.",
+   auth=False, body="LDAPLoginRequest", ok=ok("200", "Logged in.", "LoginResponse", SETCOOKIE),
+   errors={"400": ["credentials_required", "sso_email_missing"], "401": ["invalid_credentials", "user_deactivated"], "404": ["sso_provider_not_found"],
+           "409": ["sso_email_taken", "username_taken"], "503": ["sso_provider_unreachable"]})
+op("GET", "/api/v1/sso/providers", "listSSOProviders", "sso", "The organisation's identity providers", "Organisation owners and admins.",
+   ok=ok("200", "The providers.", "SSOProviderList"), errors={"403": ["admin_required"]})
+op("POST", "/api/v1/sso/providers", "createSSOProvider", "sso", "Add an identity provider", "Organisation owners and admins.", body="SSOProviderRequest",
+   ok=ok("201", "The new provider.", "SSOProvider"), errors={"400": PROVIDER_400, "403": ["admin_required"]})
+op("GET", "/api/v1/sso/providers/{id}", "getSSOProvider", "sso", "An identity provider", "Organisation owners and admins.", pathparams=["ProviderID"],
+   ok=ok("200", "The provider.", "SSOProvider"), errors={"403": ["admin_required"], "404": ["sso_provider_not_found"]})
+op("PATCH", "/api/v1/sso/providers/{id}", "patchSSOProvider", "sso", "Change an identity provider", "Organisation owners and admins.", pathparams=["ProviderID"],
+   body="SSOProviderRequest", ok=ok("200", "The changed provider.", "SSOProvider"),
+   errors={"400": PROVIDER_400, "403": ["admin_required"], "404": ["sso_provider_not_found"]})
+op("DELETE", "/api/v1/sso/providers/{id}", "deleteSSOProvider", "sso", "Remove an identity provider",
+   "Organisation owners and admins. The users it provisioned stay (they can be given a password or another provider).", pathparams=["ProviderID"],
+   ok={"204": {"description": "Removed."}}, errors={"403": ["admin_required"], "404": ["sso_provider_not_found"]})
+op("POST", "/api/v1/sso/providers/{id}/test", "testSSOProvider", "sso", "Test the connection",
+   "Fetches the OIDC discovery document, or binds to the LDAP server with the service account and counts user entries. An unreachable provider is `ok: false` with the reason. Organisation owners and admins.",
+   pathparams=["ProviderID"], ok=ok("200", "The result.", "SSOTestResult"), errors={"400": ["sso_kind_unsupported"], "403": ["admin_required"], "404": ["sso_provider_not_found"]})
+op("POST", "/api/v1/sso/providers/{id}/sync", "syncSSOProvider", "sso", "Sync the LDAP directory now",
+   "Provisions new directory users, updates known ones and deactivates the users this provider provisioned who are gone from the directory (revoking their sessions). A search that finds nobody deactivates nobody (`sso_sync_empty`). Organisation owners and admins.",
+   pathparams=["ProviderID"], ok=ok("200", "What changed.", "SSOSyncResult"),
+   errors={"400": ["sso_kind_mismatch"], "403": ["admin_required"], "404": ["sso_provider_not_found"], "503": ["sso_provider_unreachable", "sso_sync_empty"]})
 # --- search
 op("GET", "/api/v1/search", "searchMessages", "search", "Search messages",
    "Full-text search over every message the caller may read: channels, DMs and group DMs they are a member of, and (except for guests) the organisation's public channels. "
@@ -689,7 +815,7 @@ doc["tags"] = [{"name": n, "description": d} for n, d in [
     ("org", "The caller's organisation."), ("users", "Users, profiles and presence."), ("audit", "The organisation's audit trail."),
     ("directory", "The department tree (通讯录) and its members."),
     ("channels", "Channels, DMs, membership and read state."), ("messages", "Messages, threads, reactions, pins and receipts."),
-    ("search", "Full-text search of messages."), ("stream", "The realtime event stream.")]]
+    ("search", "Full-text search of messages."), ("sso", "Single sign-on (OIDC, LDAP) and identity provider settings."), ("stream", "The realtime event stream.")]]
 doc["paths"] = paths
 doc["components"] = collections.OrderedDict([
     ("securitySchemes", {

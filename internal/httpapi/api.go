@@ -20,6 +20,7 @@ import (
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/search"
+	"github.com/parley-chat/parley/internal/sso"
 )
 
 // Stream is the realtime hub as the API sees it.
@@ -35,12 +36,16 @@ type Deps struct {
 	Chat     *chat.Service
 	Search   *search.Service
 	Audit    *audit.Service
+	SSO      *sso.Service
 	Stream   Stream
 	// Ready reports whether the store is reachable and migrated (/readyz).
 	Ready func(ctx context.Context) error
 	Log   *slog.Logger
 	// SecureCookies marks session cookies Secure (behind HTTPS).
 	SecureCookies bool
+	// PublicURL is the server's external base URL (for SSO redirect URIs);
+	// "" derives it from each request.
+	PublicURL string
 }
 
 // API serves /api/v1 and the health endpoints.

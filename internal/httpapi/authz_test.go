@@ -158,6 +158,14 @@ func (e *authzEnv) request(method, pattern string, w world) (string, any) {
 	if strings.HasPrefix(pattern, "/api/v1/departments/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.department, 10), 1)
 	}
+	if strings.HasPrefix(pattern, "/api/v1/sso/providers/{id}") || strings.HasPrefix(pattern, "/api/v1/auth/sso/{id}") {
+		body := ldapProvider(fmt.Sprintf("fixture-%d", n))
+		if pattern == "/api/v1/sso/providers/{id}/sync" {
+			body = map[string]any{"kind": "oidc", "name": fmt.Sprintf("fixture-%d", n),
+				"oidc": map[string]any{"issuer": "http://127.0.0.1:1", "client_id": "parley"}}
+		}
+		path = strings.Replace(path, "{id}", strconv.FormatInt(e.ssoProvider(body), 10), 1)
+	}
 	if strings.HasPrefix(pattern, "/api/v1/messages/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.message, 10), 1)
 	}
@@ -188,6 +196,12 @@ func (e *authzEnv) request(method, pattern string, w world) (string, any) {
 		if _, err := e.env.Owner.Do(context.Background(), "PUT", path, map[string]any{}, nil); err != nil {
 			panic(fmt.Sprintf("add department member: %v", err))
 		}
+	case "POST /api/v1/auth/ldap/login":
+		return path, map[string]any{"provider_id": 999999, "login": "someone", "password": "secret"}
+	case "POST /api/v1/sso/providers":
+		return path, ldapProvider(fmt.Sprintf("dir-%d", n))
+	case "PATCH /api/v1/sso/providers/{id}":
+		return path, map[string]any{"name": "renamed"}
 	case "GET /api/v1/search":
 		return path + "?q=hello", nil
 	case "GET /api/v1/presence":
@@ -280,6 +294,22 @@ func TestAuthorizationPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ldapProvider is the body creating an LDAP provider whose server does not
+// answer (port 1 on loopback).
+func ldapProvider(name string) map[string]any {
+	return map[string]any{"kind": "ldap", "name": name, "secret": "bind-password",
+		"ldap": map[string]any{"url": "ldap://127.0.0.1:1", "bind_dn": "cn=admin,dc=example,dc=org", "base_dn": "dc=example,dc=org"}}
+}
+
+// ssoProvider creates a fresh provider in the first organisation.
+func (e *authzEnv) ssoProvider(body map[string]any) int64 {
+	var p httpapi.SSOProvider
+	if _, err := e.env.Owner.Do(context.Background(), "POST", "/api/v1/sso/providers", body, &p); err != nil {
+		panic(fmt.Sprintf("create sso provider fixture: %v", err))
+	}
+	return p.ID
 }
 
 func (e *authzEnv) freshLogin(ctx context.Context, p string) (*apiclient.Client, error) {

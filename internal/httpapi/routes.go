@@ -21,6 +21,18 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/setup", a.public(a.setup)},
 		{"POST", "/api/v1/auth/login", a.public(a.login)},
 		{"POST", "/api/v1/auth/logout", a.authed(a.logout)},
+		{"GET", "/api/v1/auth/sso/providers", a.public(a.ssoLoginOptions)},
+		{"GET", "/api/v1/auth/sso/{id}/start", a.public(a.ssoStart)},
+		{"GET", "/api/v1/auth/sso/{id}/callback", a.public(a.ssoCallback)},
+		{"POST", "/api/v1/auth/ldap/login", a.public(a.ldapLogin)},
+
+		{"GET", "/api/v1/sso/providers", a.authed(a.listSSOProviders)},
+		{"POST", "/api/v1/sso/providers", a.authed(a.createSSOProvider)},
+		{"GET", "/api/v1/sso/providers/{id}", a.authed(a.getSSOProvider)},
+		{"PATCH", "/api/v1/sso/providers/{id}", a.authed(a.patchSSOProvider)},
+		{"DELETE", "/api/v1/sso/providers/{id}", a.authed(a.deleteSSOProvider)},
+		{"POST", "/api/v1/sso/providers/{id}/test", a.authed(a.testSSOProvider)},
+		{"POST", "/api/v1/sso/providers/{id}/sync", a.authed(a.syncSSOProvider)},
 
 		{"GET", "/api/v1/org", a.authed(a.getOrg)},
 		{"PATCH", "/api/v1/org", a.authed(a.patchOrg)},

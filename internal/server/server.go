@@ -27,6 +27,7 @@ import (
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/search"
+	"github.com/parley-chat/parley/internal/sso"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/unfurl"
 )
@@ -41,6 +42,7 @@ type Server struct {
 	auth     *auth.Service
 	accounts *account.Service
 	previews *unfurl.Service
+	sso      *sso.Service
 	http     *http.Server
 	ln       net.Listener
 	lock     *os.File // the data directory lock on the embedded store
@@ -119,15 +121,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	}
 	previews := unfurl.NewService(fetcher, chats, db, unfurl.Config{Workers: cfg.PreviewWorkers}, now,
 		log.With("component", "unfurl"))
-	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Audit: audits, Stream: hub, Ready: db.Ready,
-		Log: log.With("component", "http"), SecureCookies: cfg.SecureCookies})
+	signOn := sso.NewService(store.SSO{DB: db}, enc, nil, now, log.With("component", "sso"))
+	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Audit: audits, SSO: signOn, Stream: hub, Ready: db.Ready,
+		Log: log.With("component", "http"), SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
 	mux.Handle("/healthz", api)
 	mux.Handle("/readyz", api)
 	mux.Handle("/", web)
-	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts, previews: previews, lock: lock}
+	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts, previews: previews, sso: signOn, lock: lock}
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -175,6 +178,7 @@ func (s *Server) Run(ctx context.Context) error {
 	start("bus", s.bus.Run)
 	start("realtime", s.hub.Run)
 	start("prune-events", s.pruneEvents)
+	start("ldap-sync", s.sso.Run)
 	if s.cfg.PprofAddr != "" {
 		start("pprof", s.servePprof)
 	}

@@ -1,0 +1,339 @@
+package sso
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/errs"
+)
+
+const ldapTimeout = 10 * time.Second
+
+// dialLDAP connects to the provider's server and binds as the service
+// account (anonymously when no bind DN is set).
+func (s *Service) dialLDAP(ctx context.Context, p Provider) (*ldap.Conn, error) {
+	l := p.Settings.LDAP
+	d := &net.Dialer{Timeout: ldapTimeout}
+	conn, err := ldap.DialURL(l.URL, ldap.DialWithDialer(d))
+	if err != nil {
+		return nil, fmt.Errorf("connect %s: %w", l.URL, err)
+	}
+	conn.SetTimeout(ldapTimeout)
+	if l.StartTLS {
+		host, _, _ := strings.Cut(strings.TrimPrefix(l.URL, "ldap://"), ":")
+		if err := conn.StartTLS(&tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("starttls: %w", err)
+		}
+	}
+	if l.BindDN != "" {
+		if err := conn.Bind(l.BindDN, p.Secret); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("bind as %s: %w", l.BindDN, err)
+		}
+	}
+	return conn, nil
+}
+
+func (l LDAPSettings) attributes() []string {
+	attrs := []string{"entryUUID", "objectGUID", l.LoginAttr, l.EmailAttr, l.NameAttr}
+	if l.GroupAttr != "" {
+		attrs = append(attrs, l.GroupAttr)
+	}
+	return attrs
+}
+
+// cleanLogin refuses login names that cannot be a directory login: empty,
+// too long or holding control characters. Filter metacharacters are not
+// refused but escaped (RFC 4515) where the name goes into a filter.
+func cleanLogin(op, login string) (string, error) {
+	login = strings.TrimSpace(login)
+	if login == "" || len(login) > 256 {
+		return "", errs.New(op, errs.Invalid, "credentials_required")
+	}
+	for _, r := range login {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return "", errs.New(op, errs.Unauthenticated, "invalid_credentials")
+		}
+	}
+	return login, nil
+}
+
+// LoginLDAP signs in with a directory login name and password: it finds
+// the user's entry with the service account (the name escaped into the
+// filter), binds as that entry with the password, and returns the user,
+// provisioning them on first login. Wrong credentials, unknown or
+// ambiguous names are Unauthenticated "invalid_credentials"; an unreachable
+// server is Unavailable "sso_provider_unreachable".
+func (s *Service) LoginLDAP(ctx context.Context, providerID int64, login, password string) (account.User, error) {
+	const op = "sso.LoginLDAP"
+	login, err := cleanLogin(op, login)
+	if err != nil {
+		return account.User{}, err
+	}
+	// An empty password is an unauthenticated bind (RFC 4513 5.1.2), which
+	// many servers answer with success: never treat it as a login.
+	if password == "" || len(password) > 1024 {
+		return account.User{}, errs.New(op, errs.Invalid, "credentials_required")
+	}
+	p, err := s.store.Provider(ctx, providerID)
+	if err != nil {
+		return account.User{}, errs.E(op, errs.Other, "", err)
+	}
+	if !p.Enabled || p.Kind != KindLDAP {
+		return account.User{}, errs.New(op, errs.NotFound, "sso_provider_not_found")
+	}
+	conn, err := s.dialLDAP(ctx, p)
+	if err != nil {
+		s.log.Warn("ldap connect failed", "provider", p.ID, "err", err)
+		return account.User{}, errs.E(op, errs.Unavailable, "sso_provider_unreachable", err)
+	}
+	defer conn.Close()
+	l := p.Settings.LDAP
+	filter := fmt.Sprintf("(&%s(%s=%s))", l.UserFilter, l.LoginAttr, ldap.EscapeFilter(login))
+	res, err := conn.Search(ldap.NewSearchRequest(l.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 2,
+		int(ldapTimeout/time.Second), false, filter, l.attributes(), nil))
+	if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+		return account.User{}, errs.E(op, errs.Unavailable, "sso_provider_unreachable", err)
+	}
+	if res == nil || len(res.Entries) != 1 {
+		s.log.Info("ldap login failed", "provider", p.ID, "login", login, "reason", "no single entry")
+		return account.User{}, errs.New(op, errs.Unauthenticated, "invalid_credentials")
+	}
+	entry := res.Entries[0]
+	if err := conn.Bind(entry.DN, password); err != nil {
+		s.log.Info("ldap login failed", "provider", p.ID, "login", login, "err", err)
+		if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
+			return account.User{}, errs.New(op, errs.Unauthenticated, "invalid_credentials")
+		}
+		return account.User{}, errs.E(op, errs.Unauthenticated, "invalid_credentials", err)
+	}
+	return s.provision(ctx, op, p, ldapIdentity(l, entry))
+}
+
+// ldapIdentity reads an entry. The subject is the entry's stable id
+// (OpenLDAP entryUUID, AD objectGUID), so a renamed or moved entry stays
+// the same user; the DN only when the server has neither.
+func ldapIdentity(l LDAPSettings, e *ldap.Entry) Identity {
+	id := Identity{Subject: e.GetAttributeValue("entryUUID"), Email: e.GetAttributeValue(l.EmailAttr),
+		Username: e.GetAttributeValue(l.LoginAttr), Name: e.GetAttributeValue(l.NameAttr),
+		// The directory is the organisation's own record of its people.
+		EmailVerified: true}
+	if id.Subject == "" {
+		if g := e.GetRawAttributeValue("objectGUID"); len(g) > 0 {
+			id.Subject = "guid:" + hex.EncodeToString(g)
+		} else {
+			id.Subject = "dn:" + strings.ToLower(e.DN)
+		}
+	}
+	if l.GroupAttr != "" {
+		id.Groups = e.GetAttributeValues(l.GroupAttr)
+	}
+	if dn, err := ldap.ParseDN(e.DN); err == nil {
+		for i := len(dn.RDNs) - 1; i >= 0; i-- {
+			for _, a := range dn.RDNs[i].Attributes {
+				if strings.EqualFold(a.Type, "ou") {
+					id.Units = append(id.Units, a.Value)
+				}
+			}
+		}
+	}
+	return id
+}
+
+// SyncResult counts what one directory sync changed.
+type SyncResult struct {
+	Seen        int // user entries read
+	Created     int
+	Updated     int // linked users whose name or role changed, or who were linked now
+	Deactivated int // linked users no longer in the directory
+	Skipped     int // entries without a usable e-mail, or refused (deactivated, e-mail taken)
+}
+
+// SyncLDAP reads every user entry of an LDAP provider, provisions the new
+// ones, updates the known ones and deactivates the users it provisioned
+// who are gone from the directory. A search that returns no entry at all
+// deactivates nobody (Unavailable "sso_sync_empty"): that is far more often
+// a wrong base DN or filter than an empty company.
+func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) {
+	const op = "sso.SyncLDAP"
+	var r SyncResult
+	if p.Kind != KindLDAP {
+		return r, errs.New(op, errs.Invalid, "sso_kind_mismatch")
+	}
+	conn, err := s.dialLDAP(ctx, p)
+	if err != nil {
+		return r, errs.E(op, errs.Unavailable, "sso_provider_unreachable", err)
+	}
+	defer conn.Close()
+	l := p.Settings.LDAP
+	res, err := conn.SearchWithPaging(ldap.NewSearchRequest(l.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0,
+		0, false, l.UserFilter, l.attributes(), nil), 500)
+	if err != nil {
+		return r, errs.E(op, errs.Unavailable, "sso_provider_unreachable", err)
+	}
+	if len(res.Entries) == 0 {
+		return r, errs.New(op, errs.Unavailable, "sso_sync_empty")
+	}
+	ids := make([]Identity, 0, len(res.Entries))
+	for _, e := range res.Entries {
+		ids = append(ids, ldapIdentity(l, e))
+	}
+	r.Seen = len(ids)
+	now := s.now()
+	err = s.store.Update(ctx, func(tx Tx) error {
+		r = SyncResult{Seen: len(ids)}
+		linked, err := tx.LinkedUsers(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		before := map[string]account.User{}
+		for _, lu := range linked {
+			before[lu.Subject] = lu.User
+		}
+		seen := map[string]bool{}
+		for _, id := range ids {
+			seen[id.Subject] = true
+			old, known := before[id.Subject]
+			if known && !old.Active {
+				r.Skipped++
+				continue
+			}
+			u, created, err := s.provisionTx(ctx, tx, op, p, id)
+			switch {
+			case errs.Is(err, errs.Invalid) || errs.Is(err, errs.Conflict) || errs.Is(err, errs.Unauthenticated):
+				r.Skipped++
+				continue
+			case err != nil:
+				return err
+			}
+			switch {
+			case !known:
+				if created {
+					r.Created++
+				} else {
+					r.Updated++ // an existing account linked by e-mail
+				}
+			case u.DisplayName != old.DisplayName || u.Role != old.Role:
+				r.Updated++
+			}
+		}
+		for subject, u := range before {
+			if !seen[subject] && u.Active && u.Role != account.RoleOwner {
+				if err := s.deactivate(ctx, tx, u); err != nil {
+					return err
+				}
+				r.Deactivated++
+			}
+		}
+		return tx.SetProviderSynced(ctx, p.ID, now)
+	})
+	if err != nil {
+		return SyncResult{}, errs.E(op, errs.Other, "", err)
+	}
+	s.log.Info("ldap sync", "org", p.Org, "provider", p.ID, "seen", r.Seen, "created", r.Created,
+		"updated", r.Updated, "deactivated", r.Deactivated, "skipped", r.Skipped)
+	return r, nil
+}
+
+// Sync runs a directory sync of one of the actor's organisation's LDAP
+// providers now (admins only).
+func (s *Service) Sync(ctx context.Context, actor account.Actor, id int64) (SyncResult, error) {
+	p, err := s.Provider(ctx, actor, id)
+	if err != nil {
+		return SyncResult{}, err
+	}
+	return s.SyncLDAP(ctx, p)
+}
+
+// SyncDue syncs every enabled LDAP provider whose sync interval has passed
+// since its last sync. One provider's failure is logged and does not stop
+// the others.
+func (s *Service) SyncDue(ctx context.Context) error {
+	ps, err := s.store.Providers(ctx, 0)
+	if err != nil {
+		return errs.E("sso.SyncDue", errs.Other, "", err)
+	}
+	now := s.now()
+	for _, p := range ps {
+		iv := p.Settings.LDAP.SyncInterval
+		if p.Kind != KindLDAP || !p.Enabled || iv <= 0 || now.Sub(p.SyncedAt) < iv {
+			continue
+		}
+		if _, err := s.SyncLDAP(ctx, p); err != nil {
+			s.log.Warn("scheduled ldap sync failed", "org", p.Org, "provider", p.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// Run runs the scheduled directory syncs until ctx ends, checking once a
+// minute which providers are due.
+func (s *Service) Run(ctx context.Context) error {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if err := s.SyncDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("ldap sync", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// TestResult is what a connection test found.
+type TestResult struct {
+	OK     bool
+	Detail string // what was reached (the authorization endpoint, the number of user entries), or why not
+}
+
+// TestConnection checks that a provider of the actor's organisation is
+// reachable with its settings: OIDC discovery, or an LDAP bind and a user
+// search (admins only). A provider that cannot be reached is a result
+// (OK false, with the reason), not an error.
+func (s *Service) TestConnection(ctx context.Context, actor account.Actor, id int64) (TestResult, error) {
+	const op = "sso.TestConnection"
+	p, err := s.Provider(ctx, actor, id)
+	if err != nil {
+		return TestResult{}, err
+	}
+	switch p.Kind {
+	case KindOIDC:
+		authURL, err := s.TestOIDC(ctx, p)
+		if err != nil {
+			return TestResult{Detail: errors.Unwrap(err).Error()}, nil
+		}
+		return TestResult{OK: true, Detail: "authorization endpoint " + authURL}, nil
+	case KindLDAP:
+		conn, err := s.dialLDAP(ctx, p)
+		if err != nil {
+			return TestResult{Detail: err.Error()}, nil
+		}
+		defer conn.Close()
+		l := p.Settings.LDAP
+		res, err := conn.Search(ldap.NewSearchRequest(l.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 1000,
+			int(ldapTimeout/time.Second), false, l.UserFilter, []string{"dn"}, nil))
+		if err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+			return TestResult{Detail: "search: " + err.Error()}, nil
+		}
+		n := 0
+		if res != nil {
+			n = len(res.Entries)
+		}
+		return TestResult{OK: true, Detail: fmt.Sprintf("%d user entries found", n)}, nil
+	}
+	return TestResult{}, errs.New(op, errs.Invalid, "sso_kind_unsupported")
+}
