@@ -50,11 +50,12 @@ vet:
 	@test -z "$$(gofmt -l cmd internal)" || (echo "gofmt needed:"; gofmt -l cmd internal; exit 1)
 	$(GO) vet ./...
 
-# The whole Go suite with a throwaway PostgreSQL and a real nats-server, so
-# that the store and bus conformance suites run on every backend and
-# nothing is skipped.
+# The whole Go suite with a throwaway PostgreSQL, a real nats-server and
+# OpenLDAP's slapd (for the LDAP sign-in tests), so that the store and bus
+# conformance suites run on every backend and nothing is skipped.
 test-go: $(WEB_OUT)
-	bin="$$(GO=$(GO) scripts/ensure-nats-server.sh)" && PARLEY_TEST_NATS_SERVER="$$bin" \
+	bin="$$(GO=$(GO) scripts/ensure-nats-server.sh)" && slapd="$$(scripts/ensure-slapd.sh)" && \
+		PARLEY_TEST_NATS_SERVER="$$bin" PARLEY_TEST_SLAPD="$$slapd" \
 		GO=$(GO) scripts/test-postgres.sh $(GO) test -count=1 ./...
 
 # Just the bus conformance suite, two nodes and a server restart on a real
