@@ -1005,6 +1005,193 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Providers to sign in with
+         * @description The enabled identity providers, for the login page; `org_id` limits them to one organisation. No authentication.
+         */
+        get: operations["ssoLoginOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Start an OIDC sign-in
+         * @description Redirects the browser to the provider's authorization endpoint (authorization code flow with PKCE, state and nonce) and sets the short-lived HttpOnly cookie `parley_sso_state` that binds the sign-in to this browser. No authentication.
+         */
+        get: operations["ssoStart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sso/{id}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * OIDC redirect URI
+         * @description Where the provider sends the browser back. Checks the state against the browser's cookie and the pending sign-in (each usable once), exchanges the code with the PKCE verifier, verifies the ID token (signature, issuer, audience, expiry, nonce, at most 16 KiB), provisions the user on first sign-in and starts a cookie session. A browser (Accept: text/html) is redirected to `/`, or to `/?sso_error=CODE` on failure; other clients get JSON. Nothing is created on a refusal. No authentication.
+         */
+        get: operations["ssoCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/ldap/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with directory credentials
+         * @description Finds the entry whose `login_attr` equals the login (escaped into the filter, so filter syntax in a login name matches nothing), binds as it with the password, provisions the user on first login and returns a bearer token (or a cookie session with `cookie: true`). An empty password is refused (it would be an anonymous bind). No authentication.
+         */
+        post: operations["ldapLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's identity providers
+         * @description Organisation owners and admins.
+         */
+        get: operations["listSSOProviders"];
+        put?: never;
+        /**
+         * Add an identity provider
+         * @description Organisation owners and admins.
+         */
+        post: operations["createSSOProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An identity provider
+         * @description Organisation owners and admins.
+         */
+        get: operations["getSSOProvider"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove an identity provider
+         * @description Organisation owners and admins. The users it provisioned stay (they can be given a password or another provider).
+         */
+        delete: operations["deleteSSOProvider"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an identity provider
+         * @description Organisation owners and admins.
+         */
+        patch: operations["patchSSOProvider"];
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test the connection
+         * @description Fetches the OIDC discovery document, or binds to the LDAP server with the service account and counts user entries. An unreachable provider is `ok: false` with the reason. Organisation owners and admins.
+         */
+        post: operations["testSSOProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/providers/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync the LDAP directory now
+         * @description Provisions new directory users, updates known ones and deactivates the users this provider provisioned who are gone from the directory (revoking their sessions). A search that finds nobody deactivates nobody (`sso_sync_empty`). Organisation owners and admins.
+         */
+        post: operations["syncSSOProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search": {
         parameters: {
             query?: never;
@@ -1836,6 +2023,190 @@ export interface components {
              */
             sort_order: number;
         };
+        /** @description Settings of an OpenID Connect provider. */
+        SSOOIDC: {
+            /** @description Issuer URL; discovery reads `{issuer}/.well-known/openid-configuration`. */
+            issuer: string;
+            /** @description Client id registered at the provider. */
+            client_id: string;
+            /** @description Scopes besides `openid`; default `profile`, `email`. */
+            scopes: string[];
+            /** @description Claim listing the user's groups (default `groups`). */
+            groups_claim: string;
+        };
+        /** @description Settings of an LDAP or Active Directory server. */
+        SSOLDAP: {
+            /** @description `ldap://host:389` or `ldaps://host:636`. */
+            url: string;
+            /** @description Upgrade an ldap:// connection with StartTLS. */
+            start_tls: boolean;
+            /** @description Service account used to search and sync; its password is the provider's secret. Empty binds anonymously. */
+            bind_dn: string;
+            /** @description Where users are searched. */
+            base_dn: string;
+            /** @description LDAP filter selecting user entries (default `(objectClass=person)`). */
+            user_filter: string;
+            /** @description Attribute matched against the login name (default `uid`; AD: `sAMAccountName`). */
+            login_attr: string;
+            /** @description E-mail attribute (default `mail`). */
+            email_attr: string;
+            /** @description Display name attribute (default `cn`). */
+            name_attr: string;
+            /** @description Attribute listing the user's groups (e.g. `memberOf`), or empty. */
+            group_attr: string;
+            /**
+             * Format: int64
+             * @description How often the directory is synced, 60–604800 seconds; 0 turns the scheduled sync off.
+             */
+            sync_interval_seconds: number;
+        };
+        /** @description Maps one IdP group (name or DN) or LDAP organisational unit to a role. */
+        SSOMapRule: {
+            /** @description Group name, group DN or OU name, compared case-insensitively. */
+            group: string;
+            /**
+             * @description Role given to members of the group.
+             * @enum {string}
+             */
+            role: "admin" | "member" | "guest";
+        };
+        /** @description How IdP groups become roles. A user matching several rules gets the most powerful role; one matching none gets `default_role`. Roles are only updated at login when rules exist; owners keep their role. */
+        SSOMapping: {
+            /**
+             * @description Role of provisioned users no rule matches.
+             * @enum {string}
+             */
+            default_role: "admin" | "member" | "guest";
+            /** @description Rules, at most 200. */
+            rules: components["schemas"]["SSOMapRule"][];
+        };
+        /** @description An identity provider of the caller's organisation. The secret is never returned. */
+        SSOProvider: {
+            /**
+             * Format: int64
+             * @description Provider id.
+             */
+            id: number;
+            /**
+             * @description Protocol.
+             * @enum {string}
+             */
+            kind: "oidc" | "ldap";
+            /** @description Name shown on the login page, 1–200 characters. */
+            name: string;
+            /** @description Disabled providers cannot be used to sign in and are not synced. */
+            enabled: boolean;
+            /** @description Whether a client secret (OIDC) or bind password (LDAP) is set. */
+            has_secret: boolean;
+            /** @description OIDC settings (kind `oidc`). */
+            oidc?: components["schemas"]["SSOOIDC"];
+            /** @description LDAP settings (kind `ldap`). */
+            ldap?: components["schemas"]["SSOLDAP"];
+            mapping: components["schemas"]["SSOMapping"];
+            /** @description The redirect (callback) URI to register at the OIDC provider. */
+            redirect_uri?: string;
+            /**
+             * Format: date-time
+             * @description When the last LDAP sync finished, or null.
+             */
+            synced_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the provider was created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the provider was last changed.
+             */
+            updated_at: string;
+        };
+        /** @description The organisation's identity providers. */
+        SSOProviderList: {
+            /** @description Providers, by id. */
+            providers: components["schemas"]["SSOProvider"][];
+        };
+        /** @description A provider people can sign in with. */
+        SSOOption: {
+            /**
+             * Format: int64
+             * @description Provider id.
+             */
+            id: number;
+            /**
+             * Format: int64
+             * @description Organisation of the provider.
+             */
+            org_id: number;
+            /**
+             * @description Protocol: `oidc` starts at `start_url`; `ldap` posts to /api/v1/auth/ldap/login.
+             * @enum {string}
+             */
+            kind: "oidc" | "ldap";
+            /** @description Name to show on the button. */
+            name: string;
+            /** @description Where the browser goes to start an OIDC sign-in. */
+            start_url?: string;
+        };
+        /** @description Enabled identity providers. */
+        SSOOptionList: {
+            /** @description Providers, by id. */
+            providers: components["schemas"]["SSOOption"][];
+        };
+        /** @description What a connection test found. */
+        SSOTestResult: {
+            /** @description The provider was reached with the saved settings. */
+            ok: boolean;
+            /** @description What was reached (authorization endpoint, number of user entries) or why not. */
+            detail: string;
+        };
+        /** @description What a directory sync changed. */
+        SSOSyncResult: {
+            /** @description User entries read. */
+            seen: number;
+            /** @description Users provisioned. */
+            created: number;
+            /** @description Known users whose name or role changed, or existing accounts linked by e-mail. */
+            updated: number;
+            /** @description Provisioned users gone from the directory, now deactivated (sessions revoked). */
+            deactivated: number;
+            /** @description Entries without a usable e-mail, or refused (deactivated user, e-mail of another account). */
+            skipped: number;
+        };
+        /** @description A provider to create, or the fields to change (absent fields stay; `oidc`, `ldap` and `mapping` replace the whole object). */
+        SSOProviderRequest: {
+            /**
+             * @description Protocol; required to create, and cannot change.
+             * @enum {string}
+             */
+            kind?: "oidc" | "ldap";
+            /** @description 1–200 characters; required to create. */
+            name?: string;
+            /** @description Default true. */
+            enabled?: boolean;
+            /** @description OIDC client secret or LDAP bind password; write-only. Empty clears it. */
+            secret?: string;
+            oidc?: components["schemas"]["SSOOIDC"];
+            ldap?: components["schemas"]["SSOLDAP"];
+            mapping?: components["schemas"]["SSOMapping"];
+        };
+        /** @description A login with directory credentials. */
+        LDAPLoginRequest: {
+            /**
+             * Format: int64
+             * @description The LDAP provider (from GET /api/v1/auth/sso/providers).
+             */
+            provider_id: number;
+            /** @description Directory login name (matched against `login_attr`; filter characters are escaped). */
+            login: string;
+            /** @description Directory password. */
+            password: string;
+            /**
+             * @description Start a cookie session instead of returning a bearer token.
+             * @default false
+             */
+            cookie: boolean;
+        };
     };
     responses: {
         /** @description An error. `error.code` is stable and machine-readable; `error.message` is localised. */
@@ -1878,6 +2249,8 @@ export interface components {
         After: number;
         /** @description Messages around this seq (0 means unset). */
         Around: number;
+        /** @description Identity provider id. */
+        ProviderID: number;
     };
     requestBodies: never;
     headers: {
@@ -3938,6 +4311,380 @@ export interface operations {
             /** @description Conflicts with the current state. Codes: `channel_too_large_for_receipts`. */
             409: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    ssoLoginOptions: {
+        parameters: {
+            query?: {
+                /** @description Only this organisation's providers. */
+                org_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Enabled providers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOOptionList"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    ssoStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the identity provider. */
+            302: {
+                headers: {
+                    /** @description The authorization URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `sso_provider_unreachable`, `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    ssoCallback: {
+        parameters: {
+            query?: {
+                /** @description State from the authorization request. */
+                state?: string;
+                /** @description Authorization code. */
+                code?: string;
+                /** @description The provider's error, when it refused. */
+                error?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in (JSON clients); the token is empty, the session is in the cookies. */
+            200: {
+                headers: {
+                    /** @description With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Browsers: to the web client, signed in or with `?sso_error=CODE`. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `sso_callback_invalid`, `sso_email_missing`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `sso_denied`, `sso_state_mismatch`, `sso_exchange_failed`, `sso_token_invalid`, `sso_token_expired`, `sso_nonce_mismatch`, `sso_userinfo_failed`, `sso_subject_missing`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `sso_email_taken`, `username_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `sso_token_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `sso_provider_unreachable`, `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    ldapLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LDAPLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in. */
+            200: {
+                headers: {
+                    /** @description With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `credentials_required`, `sso_email_missing`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `invalid_credentials`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `sso_email_taken`, `username_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `sso_provider_unreachable`, `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listSSOProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The providers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOProviderList"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`. */
+            403: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    createSSOProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SSOProviderRequest"];
+            };
+        };
+        responses: {
+            /** @description The new provider. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOProvider"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    getSSOProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The provider. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOProvider"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteSSOProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    patchSSOProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SSOProviderRequest"];
+            };
+        };
+        responses: {
+            /** @description The changed provider. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOProvider"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    testSSOProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOTestResult"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `sso_kind_unsupported`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    syncSSOProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SSOSyncResult"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `sso_kind_mismatch`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `sso_provider_unreachable`, `sso_sync_empty`, `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };
     };
