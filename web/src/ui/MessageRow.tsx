@@ -39,6 +39,14 @@ function canRecall(m: Message, meId: number, isAdmin: boolean): boolean {
 export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: { m: Message; channel: Channel; flags: RowFlags; meId: number }) {
   const [picker, setPicker] = useState(false);
   const [menu, setMenu] = useState(false);
+  // The action toolbar is built the first time the pointer or the focus enters
+  // the row: it is most of a row's DOM (six buttons, three SVG icons), and
+  // building it for every row that scrolls past was the largest part of the
+  // per-frame work while scrolling (docs/benchmarks.md, "Web client").
+  const [tools, setTools] = useState(false);
+  const wantTools = () => {
+    if (!tools) setTools(true);
+  };
   const mine = m.author_id === meId;
   const role = channel.membership?.role;
   const isAdmin = role === 'owner' || role === 'admin';
@@ -73,6 +81,8 @@ export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: 
         data-seq={m.seq}
         data-id={m.id}
         aria-label={`${name} ${formatDateTime(m.created_at)}`}
+        onMouseEnter={wantTools}
+        onFocusIn={wantTools}
       >
         <div class="msg-gutter">
           {flags.grouped ? (
@@ -128,7 +138,7 @@ export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: 
           )}
           {flags.inThread && m.root_id !== 0 && m.also_in_channel && <span class="msg-also">{t('msg.also_in_channel')}</span>}
         </div>
-        {!gone && !archived && (
+        {tools && !gone && !archived && (
           <div class="msg-actions" role="toolbar" aria-label={t('msg.more')} onKeyDown={(e) => { if (e.key === 'Escape' && (menu || picker)) { e.stopPropagation(); setMenu(false); setPicker(false); } }}>
             {QUICK_REACTIONS.slice(0, 3).map((e) => (
               <button key={e} class="icon-btn" aria-label={`${t('msg.react')} ${e}`} onClick={() => void chatStore.toggleReaction(m, e)}>{e}</button>

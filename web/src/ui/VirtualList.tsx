@@ -2,7 +2,7 @@
 // Heights are measured with ResizeObserver and kept per key, offsets are prefix
 // sums in a Float64Array, and the first visible row is kept in place (anchored)
 // when rows are prepended or re-measured, so loading older pages never jumps.
-import type { ComponentChildren, Ref } from 'preact';
+import { Component, type ComponentChildren, type Ref } from 'preact';
 import { useEffect, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 export interface VirtualListHandle {
@@ -188,9 +188,7 @@ export function VirtualList(p: Props) {
   for (let i = start; i < end; i++) {
     const k = keys.arr[i]!;
     rows.push(
-      <VRow key={k} vkey={k} observer={observer}>
-        {p.renderRow(i)}
-      </VRow>,
+      <VRow key={k} vkey={k} index={i} render={p.renderRow} observer={observer} />,
     );
   }
 
@@ -222,17 +220,38 @@ export function VirtualList(p: Props) {
   );
 }
 
-function VRow(p: { vkey: string | number; observer: ResizeObserver | null; children: ComponentChildren }) {
-  const el = useRef<HTMLDivElement>(null);
-  useLayoutEffect(() => {
-    const node = el.current;
-    if (!node || !p.observer) return;
-    p.observer.observe(node);
-    return () => p.observer?.unobserve(node);
-  }, [p.observer]);
-  return (
-    <div ref={el} class="vrow" data-vkey={String(p.vkey)} data-vnum={typeof p.vkey === 'number' ? '1' : '0'}>
-      {p.children}
-    </div>
-  );
+interface VRowProps {
+  vkey: string | number;
+  index: number;
+  render(i: number): ComponentChildren;
+  observer: ResizeObserver | null;
+}
+
+/**
+ * One row. It re-renders only when its index or the render function changes
+ * (the rows changed), not on every scroll frame: most frames only move the
+ * window, and re-rendering the 30-40 rows already on screen each frame was
+ * wasted work.
+ */
+class VRow extends Component<VRowProps> {
+  private el: HTMLDivElement | null = null;
+  private readonly setEl = (el: HTMLDivElement | null) => {
+    if (el === this.el) return;
+    if (this.el) this.props.observer?.unobserve(this.el);
+    this.el = el;
+    if (el) this.props.observer?.observe(el);
+  };
+  override shouldComponentUpdate(next: VRowProps): boolean {
+    return next.index !== this.props.index || next.render !== this.props.render || next.vkey !== this.props.vkey;
+  }
+  override componentWillUnmount(): void {
+    this.setEl(null);
+  }
+  override render(p: VRowProps) {
+    return (
+      <div ref={this.setEl} class="vrow" data-vkey={String(p.vkey)} data-vnum={typeof p.vkey === 'number' ? '1' : '0'}>
+        {p.render(p.index)}
+      </div>
+    );
+  }
 }
