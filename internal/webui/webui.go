@@ -1,6 +1,7 @@
 // Package webui serves the browser client: the Preact app in web/, built by
 // Vite into dist/ and embedded into the binary. It owns the caching policy
-// (hashed assets are immutable, index.html is revalidated), the security
+// (hashed assets are immutable; index.html and the service worker sw.js are
+// revalidated, so a deploy is noticed at once), the security
 // headers (a strict Content-Security-Policy with no inline scripts) and the
 // single-page-app fallback that lets client-side routes such as /c/7/m/42 load
 // index.html. A checkout where the client was never built still compiles: dist/

@@ -41,6 +41,7 @@ func TestHandler_Built(t *testing.T) {
 		"assets/app-abc123.js":    {Data: []byte("console.log(1)")},
 		"assets/app-abc123.js.gz": {Data: gz(t, "console.log(1)")},
 		"manifest.webmanifest":    {Data: []byte(`{"name":"Parley"}`)},
+		"sw.js":                   {Data: []byte("self.addEventListener('fetch', () => {})")},
 		".gitkeep":                {Data: nil},
 	}
 	h := NewHandler(fsys)
@@ -57,6 +58,8 @@ func TestHandler_Built(t *testing.T) {
 		{name: "setup route", method: "GET", target: "/setup?token=abc", status: 200, body: index},
 		{name: "hashed asset is immutable", method: "GET", target: "/assets/app-abc123.js", status: 200, cache: "public, max-age=31536000, immutable", ctype: "text/javascript; charset=utf-8", body: "console.log(1)"},
 		{name: "gzip when accepted", method: "GET", target: "/assets/app-abc123.js", hdr: map[string]string{"Accept-Encoding": "br, gzip"}, status: 200, encoding: "gzip"},
+		// The service worker must revalidate: browsers compare its bytes to notice a deploy.
+		{name: "service worker revalidates", method: "GET", target: "/sw.js", status: 200, cache: "no-cache", ctype: "text/javascript; charset=utf-8"},
 		{name: "manifest revalidates", method: "GET", target: "/manifest.webmanifest", status: 200, cache: "no-cache", ctype: "application/manifest+json"},
 		{name: "missing asset is 404, not the app", method: "GET", target: "/assets/gone-123.js", status: 404},
 		{name: "missing file is 404", method: "GET", target: "/favicon.ico", status: 404},

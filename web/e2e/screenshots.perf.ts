@@ -73,6 +73,13 @@ it('takes the screenshots', async () => {
       await s.page.screenshot({ path: resolve(OUT, 'thread-en.png') });
     }
     if (file === 'channel-zh-dark.png') {
+      // Search in the sidebar: results with highlighted snippets in the right panel.
+      await s.page.locator('#search-input').fill('会议');
+      await s.page.locator('#search-input').press('Enter');
+      await s.page.locator('aside.panel .search-hit').first().waitFor();
+      await s.page.waitForTimeout(300);
+      await s.page.screenshot({ path: resolve(OUT, 'search-zh-dark.png') });
+      await s.page.keyboard.press('Escape');
       await s.page.keyboard.press('Control+k');
       await s.page.locator('[role="dialog"] input').fill('e');
       await s.page.waitForTimeout(300);

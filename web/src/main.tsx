@@ -10,6 +10,7 @@ import { loadDirectory } from './state/directory';
 import { startNotifications } from './state/notify';
 import { boot, setSessionHooks } from './state/session';
 import { applyTheme } from './state/theme';
+import { registerServiceWorker } from './state/update';
 import { App } from './ui/App';
 import { navigate } from './state/router';
 
@@ -41,6 +42,5 @@ document.addEventListener('visibilitychange', () => sendPresence(document.hidden
 render(<App />, document.getElementById('app')!);
 void boot();
 
-if ('serviceWorker' in navigator && import.meta.env.PROD) {
-  // No service worker yet: the manifest alone makes the app installable on most platforms.
-}
+// The service worker keeps the app shell for offline start (src/sw/sw.ts).
+if (import.meta.env.PROD) registerServiceWorker();

@@ -217,6 +217,9 @@ export const en = {
 
   'conn.offline': 'You are offline. Messages will be sent when the connection returns.',
   'conn.reconnecting': 'Reconnecting…',
+  'conn.unreachable': 'Parley cannot reach the server. It will keep trying.',
+  'update.ready': 'A new version of Parley is available.',
+  'update.reload': 'Reload',
 
   'a11y.skip': 'Skip to messages',
   'a11y.close': 'Close',

@@ -217,6 +217,9 @@ export const zhCN: Record<keyof typeof en, Dict[string]> = {
 
   'conn.offline': '你已离线。连接恢复后会自动发送消息。',
   'conn.reconnecting': '正在重新连接…',
+  'conn.unreachable': 'Parley 无法连接服务器，将继续重试。',
+  'update.ready': 'Parley 有新版本。',
+  'update.reload': '重新加载',
 
   'a11y.skip': '跳到消息',
   'a11y.close': '关闭',

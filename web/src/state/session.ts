@@ -9,6 +9,8 @@ export type Phase = 'loading' | 'anonymous' | 'ready';
 export const phase = signal<Phase>('loading');
 export const me = signal<User | null>(null);
 export const org = signal<Org | null>(null);
+/** The last attempt to load the session could not reach the server (offline start). */
+export const unreachable = signal(false);
 
 setApiLanguage(locale.value);
 
@@ -24,10 +26,14 @@ export async function boot(): Promise<void> {
   setUnauthenticatedHandler(() => signedOut());
   try {
     const u = await api.me();
+    unreachable.value = false;
     await signedIn(u);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) signedOut();
-    else {
+    if (e instanceof ApiError && e.status === 401) {
+      unreachable.value = false;
+      signedOut();
+    } else {
+      unreachable.value = true;
       // Server unreachable: retry shortly, keep the loading screen.
       setTimeout(() => void boot(), 2000);
     }

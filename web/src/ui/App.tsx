@@ -6,7 +6,8 @@ import { conn, online } from '../state/connection';
 import * as chatStore from '../state/chat';
 import { askBanner, dismissAsk, requestPermission } from '../state/notify';
 import { channelPath, navigate, route } from '../state/router';
-import { me, phase } from '../state/session';
+import { me, phase, unreachable } from '../state/session';
+import { applyUpdate, updateReady } from '../state/update';
 import { confirmation, dialog, flash, panel, sidebarOpen } from '../state/view';
 import { Login, Setup } from './Auth';
 import { ChannelView } from './ChannelView';
@@ -20,7 +21,16 @@ export function App() {
   const r = route.value;
   const ph = phase.value;
   if (r.name === 'setup') return <Setup token={r.token} />;
-  if (ph === 'loading') return <div class="splash" role="status">{t('common.loading')}</div>;
+  if (ph === 'loading') {
+    // Started without the server (the service worker served the shell): say so, keep retrying.
+    const away = unreachable.value || !online.value;
+    return (
+      <div class="splash-wrap">
+        {away && <div class="banner banner-offline" role="status">{t('conn.offline')}</div>}
+        <div class="splash" role="status">{away ? t('conn.unreachable') : t('common.loading')}</div>
+      </div>
+    );
+  }
   if (ph === 'anonymous' || !me.value) return <Login />;
   return <Chat meId={me.value.id} />;
 }
@@ -65,6 +75,12 @@ function Chat({ meId }: { meId: number }) {
       <a class="skip-link" href="#main">{t('a11y.skip')}</a>
       {offline && <div class="banner banner-offline" role="status">{t('conn.offline')}</div>}
       {!offline && conn.value === 'connecting' && <div class="banner banner-info" role="status">{t('conn.reconnecting')}</div>}
+      {updateReady.value && (
+        <div class="banner banner-info banner-update" role="status">
+          <span>{t('update.ready')}</span>
+          <button class="btn btn-primary" onClick={applyUpdate}>{t('update.reload')}</button>
+        </div>
+      )}
       {askBanner.value && (
         <div class="banner banner-info" role="region" aria-label={t('settings.notifications')}>
           <span>{t('notify.prompt')}</span>
