@@ -42,6 +42,8 @@ Usage:
                                   rebuild the message search index (progress on stderr)
   parley bench [--suite smoke|standard] [--json FILE] [--write-doc FILE]
                                   run the benchmark suite (see docs/benchmarks.md)
+  parley healthcheck [--addr HOST:PORT] [--ready]
+                                  exit 0 when the server answers /healthz (or /readyz)
   parley version                  print the version
 
 Every option can also be set with a PARLEY_* environment variable or a JSON
@@ -66,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return admin(args[1:], stdout, stderr, getenv)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr, getenv)
+	case "healthcheck":
+		return healthcheck(args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "parley", buildVersion())
 		return 0

@@ -178,6 +178,24 @@ func options() []option {
 	}
 }
 
+// Option names one setting the way each source spells it.
+type Option struct {
+	Flag string // without the dashes: "data"
+	Env  string // "PARLEY_DATA"
+	Key  string // config file key: "data"
+}
+
+// Options lists every setting of `parley serve`, and --config itself
+// (which has no file key), so that deployment files can be checked against
+// the real names (docs/deploy).
+func Options() []Option {
+	out := []Option{{Flag: "config", Env: "PARLEY_CONFIG"}}
+	for _, o := range options() {
+		out = append(out, Option{Flag: o.name, Env: o.env(), Key: o.key()})
+	}
+	return out
+}
+
 // Load builds the configuration of a command from defaults, the JSON file
 // named by --config or PARLEY_CONFIG, the environment and args. getenv is
 // os.Getenv in production and a map in tests; help and flag errors go to out.
