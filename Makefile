@@ -52,10 +52,15 @@ vet:
 
 # The whole Go suite with a throwaway PostgreSQL, a real nats-server and
 # OpenLDAP's slapd (for the LDAP sign-in tests), so that the store and bus
-# conformance suites run on every backend and nothing is skipped.
+# conformance suites run on every backend and nothing is skipped; nginx and
+# caddy (unpacked from Debian's packages, never started as services) check
+# the reverse-proxy configs in docs/deploy.
 test-go: $(WEB_OUT)
 	bin="$$(GO=$(GO) scripts/ensure-nats-server.sh)" && slapd="$$(scripts/ensure-slapd.sh)" && \
+		nginx="$$(scripts/ensure-deb-binary.sh nginx usr/sbin/nginx)" && \
+		caddy="$$(scripts/ensure-deb-binary.sh caddy usr/bin/caddy)" && \
 		PARLEY_TEST_NATS_SERVER="$$bin" PARLEY_TEST_SLAPD="$$slapd" \
+		PARLEY_TEST_NGINX="$$nginx" PARLEY_TEST_CADDY="$$caddy" \
 		GO=$(GO) scripts/test-postgres.sh $(GO) test -count=1 ./...
 
 # Just the bus conformance suite, two nodes and a server restart on a real

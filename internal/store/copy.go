@@ -242,6 +242,14 @@ func Copy(ctx context.Context, opts CopyOptions) (CopyReport, error) {
 		counts[t.name] = n
 		total += n
 	}
+	// Secondary indexes are built once after the rows are in, as pg_restore
+	// does: maintaining them row by row (the search index's GIN above all)
+	// made the copy several times slower. DDL is transactional: a failed
+	// copy gets them back with the rollback.
+	indexes, err := dropIndexes(ctx, tx, plan)
+	if err != nil {
+		return rep, errs.E(op, errs.Unavailable, "", err)
+	}
 	prog := &progress{fn: opts.Progress, total: total}
 	for _, t := range plan {
 		ct := CopiedTable{Name: t.name, How: t.how}
@@ -262,6 +270,11 @@ func Copy(ctx context.Context, opts CopyOptions) (CopyReport, error) {
 			ct.Rows = n
 		}
 		rep.Tables = append(rep.Tables, ct)
+	}
+	for _, def := range indexes {
+		if _, err := tx.Exec(ctx, def); err != nil {
+			return rep, errs.E(op, errs.Unavailable, "", fmt.Errorf("recreate index: %s: %w", def, err))
+		}
 	}
 	// Prove the copy before committing it.
 	for i, t := range plan {
@@ -929,6 +942,45 @@ func pgChecksum(ctx context.Context, tx pgx.Tx, t copyTable) (int64, string, err
 		n++
 	}
 	return n, h.sum(), rows.Err()
+}
+
+// dropIndexes drops the indexes of the plan's tables that back no
+// constraint (primary keys and UNIQUE constraints stay) and returns the
+// statements recreating them.
+func dropIndexes(ctx context.Context, tx pgx.Tx, plan []copyTable) ([]string, error) {
+	var tables []string
+	for _, t := range plan {
+		if t.how != CopySkipped {
+			tables = append(tables, t.name)
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
+		WHERE i.schemaname = current_schema() AND i.tablename = ANY($1)
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid =
+			(quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)
+		ORDER BY i.tablename, i.indexname`, tables)
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	type index struct{ name, def string }
+	idx, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (index, error) {
+		var i index
+		return i, r.Scan(&i.name, &i.def)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list indexes: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+		return nil, err
+	}
+	defs := make([]string, len(idx))
+	for i, ix := range idx {
+		if _, err := tx.Exec(ctx, `DROP INDEX `+quoteIdent(ix.name)); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", ix.name, err)
+		}
+		defs[i] = ix.def
+	}
+	return defs, nil
 }
 
 // advanceIdentities moves every identity (or serial) sequence past the
