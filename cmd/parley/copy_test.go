@@ -160,7 +160,7 @@ func populate(t *testing.T, fx *fixture) {
 	}
 	general, secret, dm, group := fx.rooms[0], fx.rooms[1], fx.rooms[2], fx.rooms[3]
 	welcome := post(0, general, "Welcome to the deployment channel 欢迎大家", 0)
-	plan := post(1, general, "We deploy the 数据库 upgrade on Friday, see https://example.com/plan", 0)
+	plan := post(1, general, "We deploy the 数据库 upgrade on Friday, see the plan", 0)
 	post(2, general, "@u1 please review the pull request", 0)
 	post(3, general, "Thread reply about the deployment 部署", welcome.ID)
 	post(4, general, "Second reply, also in the thread", welcome.ID)
