@@ -105,6 +105,11 @@ func TestDeployCommandsAreReal(t *testing.T) {
 		inCode := false
 		for n := 1; sc.Scan(); n++ {
 			line := sc.Text()
+			// A command continued with a backslash is one line.
+			for strings.HasSuffix(line, "\\") && sc.Scan() {
+				line = strings.TrimSuffix(line, "\\") + " " + sc.Text()
+				n++
+			}
 			if strings.HasPrefix(strings.TrimSpace(line), "```") {
 				inCode = !inCode
 			}
@@ -121,10 +126,9 @@ func TestDeployCommandsAreReal(t *testing.T) {
 				if !ok {
 					// Prose ("the parley binary") is fine; a command line in
 					// a code block is not.
-					if inCode || strings.HasSuffix(path, "Dockerfile") || strings.HasSuffix(path, ".service") {
-						if !strings.HasPrefix(strings.TrimSpace(words), "#") {
-							t.Errorf("%s:%d: %q is not a parley command", path, n, "parley "+sub)
-						}
+					if (inCode || strings.HasSuffix(path, "Dockerfile") || strings.HasSuffix(path, ".service")) &&
+						commandLineRE.MatchString(words) {
+						t.Errorf("%s:%d: %q is not a parley command", path, n, "parley "+sub)
 					}
 					continue
 				}
@@ -145,6 +149,11 @@ func TestDeployCommandsAreReal(t *testing.T) {
 		t.Errorf("found only %d parley command lines in %s; the scanner is broken", checked, deployDir)
 	}
 }
+
+// commandLineRE matches a line that runs parley: the program comes first,
+// after variable assignments, a path or an instruction such as ExecStart=
+// or CMD.
+var commandLineRE = regexp.MustCompile(`^\s*(?:[A-Za-z]+=|CMD\s+|ENTRYPOINT\s+)?(?:[A-Z_]+=\S+\s+)*(?:\S*/)?parley\s`)
 
 // loadServe runs the real configuration loader as `parley serve args` with
 // env, so a setting that would not start the server fails here.
