@@ -51,6 +51,8 @@ schemas["Org"] = obj("The caller's organisation.", {
     "recall_window_seconds": i("How long authors may recall their messages, in seconds (0–31536000).", format="int64", minimum=0, maximum=31536000),
     "receipt_max_members": i("Largest channel (in members) that shows read receipts (2–10000).", minimum=2, maximum=10000),
     "link_previews": b("Links in messages get previews (title, description, site name) fetched by the server; on by default."),
+    "file_max_bytes": i("Largest file a member may upload, in bytes (default 100 MiB, at most 5 GiB).", format="int64", minimum=1, maximum=5 << 30),
+    "file_quota_bytes": i("Total size of the files one member may have uploaded, in bytes (default 10 GiB).", format="int64", minimum=0),
     "created_at": stampf("When the organisation was created."),
 })
 MEMBERSHIP_PROPS = collections.OrderedDict([
@@ -126,6 +128,7 @@ schemas["Message"] = obj("A message: a top-level message, a thread root or a rep
     "mention_here": b("The message mentions @here."),
     "reactions": arr("Reaction", "Reactions, one entry per emoji."),
     "previews": arr("LinkPreview", "Previews of the message's first links (at most 3, in text order), filled in shortly after posting or editing and announced by `message.updated`; empty until then, for links without a usable page, and when the organisation turned previews off."),
+    "files": arr("Attachment", "Files the message carries, in upload order; empty when deleted or recalled."),
     "pinned": b("Pinned in the channel."),
     "created_at": stampf("When the message was posted."),
     "edited_at": timef("When the text was last edited, or null."),
@@ -232,6 +235,8 @@ schemas["OrgPatch"] = obj("Organisation settings to change; absent fields stay."
     "recall_window_seconds": i("Recall window in seconds, 0–31536000 (365 days).", format="int64", minimum=0, maximum=31536000),
     "receipt_max_members": i("Largest channel that shows read receipts, 2–10000.", minimum=2, maximum=10000),
     "link_previews": b("Fetch previews of links in new and edited messages."),
+    "file_max_bytes": i("Largest file a member may upload, in bytes: 1 to 5 GiB.", format="int64", minimum=1, maximum=5 << 30),
+    "file_quota_bytes": i("Total size of the files one member may have uploaded, in bytes.", format="int64", minimum=0),
 }, request=True)
 schemas["ProfilePatch"] = obj("Profile fields to change; absent fields stay.", {
     "display_name": s("1–80 characters.", minLength=1, maxLength=80),
@@ -275,7 +280,32 @@ schemas["NewMessage"] = obj("A message to post.", {
     "text": s("Markdown source, 1–16000 characters; newlines and tabs allowed, other control characters refused.", minLength=1, maxLength=16000),
     "root_id": {"type": "integer", "format": "int64", "minimum": 0, "default": 0, "description": "Reply in the thread of this top-level message; 0 for a top-level message."},
     "also_in_channel": {"type": "boolean", "default": False, "description": "A reply also shown in the channel."},
+    "file_ids": ids("Files to attach (at most 10): files the caller uploaded to this channel with POST /api/v1/channels/{id}/files and not yet attached. With files, `text` may be empty.", maxItems=10),
 }, required=["client_id", "text"], request=True)
+PREVIEW = ["", "image", "video", "audio", "pdf"]
+FILE_COMMON = collections.OrderedDict([
+    ("id", idf("File id.")),
+    ("name", s("File name as uploaded (1–200 characters, no path).")),
+    ("content_type", s("Media type detected from the file's bytes (not its name).")),
+    ("size", i("Size in bytes.", format="int64", minimum=0)),
+    ("width", i("Width in pixels (images); 0 otherwise.", minimum=0)),
+    ("height", i("Height in pixels (images); 0 otherwise.", minimum=0)),
+    ("preview", s("How clients may show the file inline: `image` (PNG, JPEG, GIF, WebP), `video` (MP4, WebM), `audio` (MP3, WAV, Ogg), `pdf`, or empty (download only; SVG and HTML always).", enum=PREVIEW)),
+    ("has_thumbnail", b("A thumbnail exists (images).")),
+    ("url", s("Path of the content: GET it with the caller's credentials.")),
+    ("thumbnail_url", s("Path of the thumbnail, or empty.")),
+])
+schemas["Attachment"] = obj("A file as a message carries it.", FILE_COMMON)
+fp = collections.OrderedDict(FILE_COMMON)
+fp["channel_id"] = idf("Channel the file was uploaded to.")
+fp["message_id"] = idf("Message carrying the file; 0 until attached (then only the uploader sees it).")
+fp["uploader_id"] = idf("Who uploaded it.")
+fp["created_at"] = stampf("When it was uploaded.")
+schemas["File"] = obj("An uploaded file.", fp)
+schemas["FilePage"] = obj("A page of files, newest first.", {
+    "files": arr("File", "The files."),
+    "next_cursor": s("Cursor of the next page; empty on the last."),
+})
 schemas["EditRequest"] = obj("A message's new text.", {"text": s("Markdown source, 1–16000 characters.", minLength=1, maxLength=16000)}, required=["text"], request=True)
 
 # ---- directory (department.go)
@@ -403,6 +433,7 @@ params["ChannelID"] = pid("id", "channel", "Channel id.")
 params["UserID"] = pid("id", "user", "User id.")
 params["MessageID"] = pid("id", "message", "Message id.")
 params["DepartmentID"] = pid("id", "department", "Department id.")
+params["FileID"] = pid("id", "file", "File id.")
 params["MemberUserID"] = pid("user_id", "user", "User id of the member.")
 params["DeptUserID"] = pid("user_id", "user", "User id.")
 params["Emoji"] = {"name": "emoji", "in": "path", "required": True, "description": "One emoji, URL-encoded.", "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
@@ -437,9 +468,9 @@ STATUS_TEXT = {
 }
 
 ops = []
-def op(method, path, opid, tag, summary, desc, auth=True, params=(), body=None, ok=None, errors=None, pathparams=()):
+def op(method, path, opid, tag, summary, desc, auth=True, params=(), body=None, ok=None, errors=None, pathparams=(), rawbody=None):
     ops.append(dict(method=method, path=path, opid=opid, tag=tag, summary=summary, desc=desc, auth=auth,
-                    params=list(params), body=body, ok=ok, errors=errors or {}, pathparams=list(pathparams)))
+                    params=list(params), body=body, ok=ok, errors=errors or {}, pathparams=list(pathparams), rawbody=rawbody))
 
 def ok(status, desc, schema=None, headers=None):
     r = {status: {"description": desc}}
@@ -478,7 +509,7 @@ op("GET", "/api/v1/org", "getOrg", "org", "The caller's organisation", "Any auth
    ok=ok("200", "The organisation.", "Org"), errors={"404": ["org_not_found"]})
 op("PATCH", "/api/v1/org", "patchOrg", "org", "Change organisation settings", "Organisation owners and admins.", body="OrgPatch",
    ok=ok("200", "The changed organisation.", "Org"),
-   errors={"400": text("org_name", 1) + ["recall_window_invalid", "receipt_max_members_invalid"], "403": ["admin_required"], "404": ["org_not_found"]})
+   errors={"400": text("org_name", 1) + ["recall_window_invalid", "receipt_max_members_invalid", "file_max_bytes_invalid", "file_quota_bytes_invalid"], "403": ["admin_required"], "404": ["org_not_found"]})
 # --- users
 op("GET", "/api/v1/users/me", "getMe", "users", "The caller's profile", "Any authenticated user.", ok=ok("200", "The caller.", "User"), errors={"404": ["user_not_found"]})
 op("PATCH", "/api/v1/users/me", "patchMe", "users", "Change the caller's profile", "Any authenticated user, for their own profile. Emits `user.updated`.", body="ProfilePatch",
@@ -634,9 +665,9 @@ op("POST", "/api/v1/channels/{id}/messages", "postMessage", "messages", "Post a 
    "Members who may post (owners and admins everywhere; members except in announcement channels), in channels that are not archived. Replies go to a top-level message of the same channel. Idempotent by `client_id`: a retry with a `client_id` this user already used returns the original message with 200, whatever the channel and text. The message is durably committed before the answer.",
    pathparams=["ChannelID"], body="NewMessage",
    ok=dict(ok("201", "Posted.", "Message"), **ok("200", "A retry: the original message, unchanged.", "Message")),
-   errors={"400": ["client_id_required", "client_id_too_long", "client_id_invalid", "text_required", "text_invalid_utf8", "text_invalid_characters", "root_id_invalid", "reply_to_reply"],
-           "403": ["not_a_member", "channel_read_only"], "404": ["channel_not_found", "root_not_found"],
-           "409": ["channel_archived", "root_deleted", "client_id_taken"], "413": ["message_too_long"]})
+   errors={"400": ["client_id_required", "client_id_too_long", "client_id_invalid", "text_required", "text_invalid_utf8", "text_invalid_characters", "root_id_invalid", "reply_to_reply", "file_id_invalid", "file_id_duplicate"],
+           "403": ["not_a_member", "channel_read_only"], "404": ["channel_not_found", "root_not_found", "file_not_found"],
+           "409": ["channel_archived", "root_deleted", "client_id_taken", "file_already_attached"], "413": ["message_too_long", "too_many_files"]})
 # --- messages
 op("GET", "/api/v1/messages/{id}", "getMessage", "messages", "A message", "Whoever may read its channel.", pathparams=["MessageID"],
    ok=ok("200", "The message.", "Message"), errors={"404": ["message_not_found"]})
@@ -734,6 +765,47 @@ op("GET", "/api/v1/search", "searchMessages", "search", "Search messages",
    ok=ok("200", "A page of results.", "SearchPage"),
    errors={"400": ["search_query_required", "search_query_invalid", "search_query_too_long", "search_query_too_complex", "search_date_invalid",
                    "search_operator_invalid", "sort_invalid", "cursor_invalid", "limit_invalid", "time_zone_invalid"]})
+# --- files
+FILEHDRS = {
+    "Content-Disposition": {"description": "`inline` for files with a preview (unless `download=1`), else `attachment`; with the file name.", "schema": {"type": "string"}},
+    "Content-Security-Policy": {"description": "`default-src 'none'; ...; sandbox`: nothing in a file runs.", "schema": {"type": "string"}},
+    "X-Content-Type-Options": {"description": "`nosniff`.", "schema": {"type": "string"}},
+    "ETag": {"description": "The SHA-256 of the content (conditional requests answer 304).", "schema": {"type": "string"}},
+}
+def binary(desc):
+    return {"description": desc, "headers": FILEHDRS, "content": {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}}
+op("POST", "/api/v1/channels/{id}/files", "uploadFile", "files", "Upload a file",
+   "Members who may post, in channels that are not archived. `multipart/form-data` with one part named `file` whose filename is the file's name; the body is streamed to disk, never held in memory. "
+   "The file is private to the uploader until a message attaches it (`file_ids` of POST /api/v1/channels/{id}/messages). The content type is detected from the bytes; a name whose extension "
+   "names an inline format (png, jpg, gif, webp, pdf, mp4, webm, mp3, wav, ogg...) must match the bytes. Images are checked from their header before decoding (at most 40 megapixels, "
+   "animated GIFs at most 1000 frames) and get a thumbnail. Limits per organisation: `file_max_bytes` per file and `file_quota_bytes` per member (see Org).",
+   pathparams=["ChannelID"],
+   rawbody={"required": True, "content": {"multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream", "description": "The file; its filename is the file's name."}}}}}},
+   ok=ok("201", "Stored.", "File"),
+   errors={"400": ["multipart_required", "file_part_missing", "file_name_required", "file_name_too_long", "file_name_invalid", "file_type_mismatch", "image_invalid", "upload_incomplete"],
+           "403": ["not_a_member", "channel_read_only"], "404": ["channel_not_found"], "409": ["channel_archived"],
+           "413": ["file_too_large", "file_quota_exceeded", "image_too_large", "image_too_many_frames"]})
+op("GET", "/api/v1/channels/{id}/files", "channelFiles", "files", "A channel's files",
+   "Files attached to the channel's messages that are not deleted or recalled, newest first. Whoever may read the channel.",
+   pathparams=["ChannelID"], params=[pref("Limit"), pref("Cursor")], ok=ok("200", "A page of files.", "FilePage"),
+   errors={"400": ["cursor_invalid", "limit_invalid"], "404": ["channel_not_found"]})
+op("GET", "/api/v1/files/{id}", "getFile", "files", "A file's metadata",
+   "The uploader, until the file is attached; then whoever may read its channel. Files of deleted or recalled messages: organisation admins only.",
+   pathparams=["FileID"], ok=ok("200", "The file.", "File"), errors={"404": ["file_not_found"]})
+op("GET", "/api/v1/files/{id}/content", "downloadFile", "files", "Download a file",
+   "Who may read the file (see getFile). Files with a preview are served with their type and `Content-Disposition: inline` (for <img>, <video>, <audio>, the PDF viewer) unless `download=1`; all others, SVG and HTML included, as `application/octet-stream` attachments. Every answer carries `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy. Range requests are supported (206).",
+   pathparams=["FileID"], params=[{"name": "download", "in": "query", "description": "`1`: always as an attachment.", "schema": {"type": "string", "enum": ["1"]}}],
+   ok={"200": binary("The content."), "206": binary("A range of the content."), "304": {"description": "Not modified (If-None-Match)."}},
+   errors={"404": ["file_not_found", "blob_not_found"]})
+op("GET", "/api/v1/files/{id}/thumbnail", "fileThumbnail", "files", "A file's thumbnail",
+   "A JPEG (or PNG, for images with transparency) fitting in 400×400 pixels, made at upload. Who may read the file.",
+   pathparams=["FileID"], ok={"200": binary("The thumbnail."), "304": {"description": "Not modified (If-None-Match)."}},
+   errors={"404": ["file_not_found", "file_no_thumbnail", "blob_not_found"]})
+op("GET", "/api/v1/search/files", "searchFiles", "search", "Search files by name",
+   "Files whose name contains the text (case-insensitive), attached to visible messages of the channels the caller may read (members; public channels except for guests), newest first. Any authenticated user.",
+   params=[{"name": "q", "in": "query", "required": True, "description": "Part of the name, at most 200 characters.", "schema": {"type": "string", "maxLength": 200}}, pref("Limit"), pref("Cursor")],
+   ok=ok("200", "A page of files.", "FilePage"),
+   errors={"400": ["search_query_required", "search_query_too_long", "query_invalid_characters", "cursor_invalid", "limit_invalid"]})
 # --- stream
 op("GET", "/api/v1/stream", "stream", "stream", "Realtime event stream (WebSocket)",
    "Upgrades to a WebSocket carrying every event the user may see, in order; see docs/realtime.md for the protocol and close codes. Any authenticated user. Cookie sessions must come from the same origin (the Origin header, when present, must name the requested host).",
@@ -797,6 +869,8 @@ for o in ops:
         oper["parameters"] = o["params"]
     if o["body"]:
         oper["requestBody"] = {"required": True, "content": {"application/json": {"schema": ref(o["body"])}}}
+    if o["rawbody"]:
+        oper["requestBody"] = o["rawbody"]
     oper["responses"] = responses
     item[o["method"].lower()] = oper
 
@@ -815,7 +889,8 @@ doc["tags"] = [{"name": n, "description": d} for n, d in [
     ("org", "The caller's organisation."), ("users", "Users, profiles and presence."), ("audit", "The organisation's audit trail."),
     ("directory", "The department tree (通讯录) and its members."),
     ("channels", "Channels, DMs, membership and read state."), ("messages", "Messages, threads, reactions, pins and receipts."),
-    ("search", "Full-text search of messages."), ("sso", "Single sign-on (OIDC, LDAP) and identity provider settings."), ("stream", "The realtime event stream.")]]
+    ("files", "Uploads, downloads, thumbnails and channel file lists."),
+    ("search", "Full-text search of messages and file names."), ("sso", "Single sign-on (OIDC, LDAP) and identity provider settings."), ("stream", "The realtime event stream.")]]
 doc["paths"] = paths
 doc["components"] = collections.OrderedDict([
     ("securitySchemes", {

@@ -36,6 +36,8 @@ type Org struct {
 	RecallWindow      time.Duration // how long authors may recall (撤回) their messages
 	ReceiptMaxMembers int           // largest channel that shows read receipts
 	LinkPreviews      bool          // fetch previews of links in messages (on by default)
+	FileMaxBytes      int64         // largest file a member may upload
+	FileQuotaBytes    int64         // total size of the files one member may have uploaded
 	CreatedAt         time.Time
 }
 
@@ -43,6 +45,14 @@ type Org struct {
 const (
 	DefaultRecallWindow      = 24 * time.Hour
 	DefaultReceiptMaxMembers = 500
+)
+
+// Default and largest file limits of an organisation.
+const (
+	DefaultFileMaxBytes   = 100 << 20
+	DefaultFileQuotaBytes = 10 << 30
+	MaxFileMaxBytes       = 5 << 30 // one PUT to an S3-compatible store
+	MaxFileQuotaBytes     = 1 << 50
 )
 
 // User is a person (or bot) in one organisation.

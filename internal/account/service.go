@@ -166,7 +166,8 @@ func (s *Service) createOrg(ctx context.Context, op string, in BootstrapInput, f
 			}
 		}
 		org, err = tx.InsertOrg(ctx, Org{Name: name, RecallWindow: DefaultRecallWindow,
-			ReceiptMaxMembers: DefaultReceiptMaxMembers, LinkPreviews: true, CreatedAt: s.now()})
+			ReceiptMaxMembers: DefaultReceiptMaxMembers, LinkPreviews: true, FileMaxBytes: DefaultFileMaxBytes,
+			FileQuotaBytes: DefaultFileQuotaBytes, CreatedAt: s.now()})
 		if err != nil {
 			return err
 		}
@@ -315,6 +316,8 @@ type OrgPatch struct {
 	RecallWindow      *time.Duration
 	ReceiptMaxMembers *int
 	LinkPreviews      *bool
+	FileMaxBytes      *int64
+	FileQuotaBytes    *int64
 }
 
 // UpdateOrg changes organisation settings (admins only).
@@ -349,6 +352,18 @@ func (s *Service) UpdateOrg(ctx context.Context, actor Actor, p OrgPatch) (Org, 
 		}
 		if p.LinkPreviews != nil {
 			o.LinkPreviews = *p.LinkPreviews
+		}
+		if p.FileMaxBytes != nil {
+			if *p.FileMaxBytes < 1 || *p.FileMaxBytes > MaxFileMaxBytes {
+				return errs.New(op, errs.Invalid, "file_max_bytes_invalid").With("max", int64(MaxFileMaxBytes))
+			}
+			o.FileMaxBytes = *p.FileMaxBytes
+		}
+		if p.FileQuotaBytes != nil {
+			if *p.FileQuotaBytes < 0 || *p.FileQuotaBytes > MaxFileQuotaBytes {
+				return errs.New(op, errs.Invalid, "file_quota_bytes_invalid")
+			}
+			o.FileQuotaBytes = *p.FileQuotaBytes
 		}
 		if err := tx.UpdateOrg(ctx, o); err != nil {
 			return err

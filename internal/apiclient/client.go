@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 
@@ -85,17 +86,29 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return c.send(req, out)
+}
+
+func (c *Client) authorize(req *http.Request) {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	if c.Lang != "" {
 		req.Header.Set("Accept-Language", c.Lang)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+}
+
+func (c *Client) client() *http.Client {
+	if c.HTTP == nil {
+		return http.DefaultClient
 	}
-	resp, err := hc.Do(req)
+	return c.HTTP
+}
+
+// send sends req with the client's credentials and decodes the answer.
+func (c *Client) send(req *http.Request, out any) (int, error) {
+	c.authorize(req)
+	resp, err := c.client().Do(req)
 	if err != nil {
 		return 0, err
 	}
@@ -112,7 +125,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, fmt.Errorf("decode %s %s: %w", method, path, err)
+			return resp.StatusCode, fmt.Errorf("decode %s %s: %w", req.Method, req.URL.Path, err)
 		}
 	}
 	return resp.StatusCode, nil
@@ -195,3 +208,58 @@ func (c *Client) AllMessages(ctx context.Context, channel int64) ([]httpapi.Mess
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// Upload uploads a file to a channel as multipart/form-data.
+func (c *Client) Upload(ctx context.Context, channel int64, name string, data []byte) (httpapi.File, error) {
+	var f httpapi.File
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		return f, err
+	}
+	part.Write(data)
+	if err := mw.Close(); err != nil {
+		return f, err
+	}
+	_, err = c.DoRaw(ctx, "POST", "/api/v1/channels/"+itoa(channel)+"/files", mw.FormDataContentType(), body.Bytes(), &f)
+	return f, err
+}
+
+// PostFiles posts a message carrying uploaded files.
+func (c *Client) PostFiles(ctx context.Context, channel int64, clientID, text string, files []int64) (httpapi.Message, error) {
+	var m httpapi.Message
+	_, err := c.Do(ctx, "POST", "/api/v1/channels/"+itoa(channel)+"/messages",
+		map[string]any{"client_id": clientID, "text": text, "file_ids": files}, &m)
+	return m, err
+}
+
+// DoRaw sends a request with a body of the given content type and decodes
+// a JSON answer into out (when non-nil). It returns the status code.
+func (c *Client) DoRaw(ctx context.Context, method, path, contentType string, body []byte, out any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.Base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return c.send(req, out)
+}
+
+// Get fetches a path and returns the response with its body read.
+func (c *Client) Get(ctx context.Context, path string, header http.Header) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.Base+path, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	c.authorize(req)
+	resp, err := c.client().Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp, b, err
+}

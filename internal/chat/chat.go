@@ -50,6 +50,7 @@ const (
 	MaxChannelName  = 80
 	MaxClientIDLen  = 64
 	MaxInvite       = 1000 // users added in one call
+	MaxFiles        = 10   // files attached to one message
 )
 
 // Channel is a conversation: a public or private channel, a DM or group DM.
@@ -126,6 +127,7 @@ type Message struct {
 	MentionHere        bool    // @here
 	Reactions          []Reaction
 	Previews           []LinkPreview // of the links in Text, filled in after posting
+	Files              []Attachment // uploaded files the message carries, in the order attached
 	Pinned             bool
 	CreatedAt          time.Time
 	EditedAt           time.Time
@@ -146,8 +148,22 @@ func (m Message) Redacted() Message {
 		m.MentionChannel, m.MentionHere = false, false
 		m.Reactions = nil
 		m.Previews = nil
+		m.Files = nil
 	}
 	return m
+}
+
+// Attachment is an uploaded file as a message shows it (the file service
+// owns files; see internal/file).
+type Attachment struct {
+	ID          int64
+	Name        string
+	ContentType string
+	Size        int64
+	Width       int // pixels, for images; 0 otherwise
+	Height      int
+	Thumbnail   bool   // a thumbnail exists
+	Preview     string // how clients may show it inline: image, video, audio, pdf, or "" (download only)
 }
 
 // Reaction is one emoji and who reacted with it.
@@ -236,6 +252,11 @@ type Tx interface {
 	DequeuePreviews(ctx context.Context, message int64) error
 	// SetPreviews replaces a message's link previews.
 	SetPreviews(ctx context.Context, org, message int64, ps []LinkPreview) error
+	// AttachFiles attaches uploaded files to a new message, in the given
+	// order, and returns them. Each must be a file of the message's
+	// channel uploaded by its author and not yet attached: otherwise
+	// NotFound (file_not_found) or Conflict (file_already_attached).
+	AttachFiles(ctx context.Context, m Message, ids []int64) ([]Attachment, error)
 	Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error
 }
 

@@ -16,6 +16,7 @@ type NewMessage struct {
 	Text          string
 	Root          int64 // reply in this thread
 	AlsoInChannel bool
+	Files         []int64 // ids of files the author uploaded to the channel, to attach (at most MaxFiles)
 }
 
 // CleanClientID validates a client message id: 1–64 of [A-Za-z0-9._:-].
@@ -69,9 +70,16 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 	if err != nil {
 		return Message{}, false, err
 	}
-	text, err := CleanMessageText(op, in.Text)
+	files, err := cleanFileIDs(op, in.Files)
 	if err != nil {
 		return Message{}, false, err
+	}
+	text := ""
+	// A message with files may have no text.
+	if len(files) == 0 || strings.TrimSpace(in.Text) != "" {
+		if text, err = CleanMessageText(op, in.Text); err != nil {
+			return Message{}, false, err
+		}
 	}
 	if in.Root < 0 {
 		return Message{}, false, errs.New(op, errs.Invalid, "root_id_invalid")
@@ -127,6 +135,11 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 			return err
 		}
 		created = true
+		if len(files) > 0 {
+			if msg.Files, err = tx.AttachFiles(ctx, msg, files); err != nil {
+				return err
+			}
+		}
 		if err := s.queuePreviews(ctx, tx, msg); err != nil {
 			return err
 		}
@@ -164,6 +177,25 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 		return Message{}, false, err
 	}
 	return msg, created, nil
+}
+
+// cleanFileIDs checks the ids of files to attach: positive, distinct, at
+// most MaxFiles.
+func cleanFileIDs(op string, ids []int64) ([]int64, error) {
+	if len(ids) > MaxFiles {
+		return nil, errs.New(op, errs.TooLarge, "too_many_files").With("max", MaxFiles)
+	}
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		if id <= 0 {
+			return nil, errs.New(op, errs.Invalid, "file_id_invalid")
+		}
+		if seen[id] {
+			return nil, errs.New(op, errs.Invalid, "file_id_duplicate")
+		}
+		seen[id] = true
+	}
+	return ids, nil
 }
 
 // resolveMentions turns parsed @names into member user ids and @here into the

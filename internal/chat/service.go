@@ -72,6 +72,14 @@ func access(ctx context.Context, r Reader, op string, actor account.Actor, id in
 	return Channel{}, nil, errs.New(op, errs.NotFound, "channel_not_found")
 }
 
+// Access loads a channel the actor may read, with the actor's membership
+// (nil when they read a public channel without being a member). It is the
+// rule every chat read applies, for services that guard things kept in
+// channels (files). Errors: NotFound (channel_not_found), Unavailable.
+func (s *Service) Access(ctx context.Context, actor account.Actor, channelID int64) (Channel, *Member, error) {
+	return access(ctx, s.store, "chat.Access", actor, channelID)
+}
+
 // member is access plus the requirement that the actor is a member.
 func member(ctx context.Context, r Reader, op string, actor account.Actor, id int64) (Channel, Member, error) {
 	ch, m, err := access(ctx, r, op, actor, id)

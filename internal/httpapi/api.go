@@ -18,6 +18,7 @@ import (
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/file"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/search"
 	"github.com/parley-chat/parley/internal/sso"
@@ -37,6 +38,7 @@ type Deps struct {
 	Search   *search.Service
 	Audit    *audit.Service
 	SSO      *sso.Service
+	Files    *file.Service
 	Stream   Stream
 	// Ready reports whether the store is reachable and migrated (/readyz).
 	Ready func(ctx context.Context) error

@@ -2,8 +2,12 @@ package httpapi_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/png"
+	"mime/multipart"
 	"os"
 	"strconv"
 	"strings"
@@ -58,7 +62,36 @@ func readPolicy(t *testing.T) []policyRow {
 // world is the fixture one policy cell runs against: fresh objects, so that
 // one principal's allowed change does not affect another's result.
 type world struct {
-	channel, message, member2, department int64
+	channel, message, member2, department, file int64
+}
+
+// uploadBody is a multipart request body.
+type uploadBody struct {
+	contentType string
+	data        []byte
+}
+
+// tinyPNG is a 2×2 PNG image.
+func tinyPNG(t testing.TB) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewNRGBA(image.Rect(0, 0, 2, 2))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func multipartFile(t testing.TB, name string, data []byte) uploadBody {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	w, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data)
+	mw.Close()
+	return uploadBody{contentType: mw.FormDataContentType(), data: b.Bytes()}
 }
 
 type authzEnv struct {
@@ -135,16 +168,20 @@ func (e *authzEnv) newWorld(t *testing.T, variant, pattern string) world {
 		map[string]any{"role": "admin"}, nil); err != nil {
 		t.Fatalf("make channel admin: %v", err)
 	}
-	msg, _, err := e.clients["member"].Post(ctx, ch.ID, fmt.Sprintf("authz-msg-%d", e.n.Add(1)), "hello @member2")
+	f, err := e.clients["member"].Upload(ctx, ch.ID, "authz.png", tinyPNG(t))
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	msg, err := e.clients["member"].PostFiles(ctx, ch.ID, fmt.Sprintf("authz-msg-%d", e.n.Add(1)), "hello @member2", []int64{f.ID})
 	if err != nil {
 		t.Fatalf("post: %v", err)
 	}
-	return world{channel: ch.ID, message: msg.ID, member2: e.ids["member2"]}
+	return world{channel: ch.ID, message: msg.ID, member2: e.ids["member2"], file: f.ID}
 }
 
 // request builds a valid request for the route, so that the status measures
 // authorisation rather than input validation.
-func (e *authzEnv) request(method, pattern string, w world) (string, any) {
+func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (string, any) {
 	n := e.n.Add(1)
 	path := pattern
 	if strings.HasPrefix(pattern, "/api/v1/users/{id}/") {
@@ -168,6 +205,9 @@ func (e *authzEnv) request(method, pattern string, w world) (string, any) {
 	}
 	if strings.HasPrefix(pattern, "/api/v1/messages/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.message, 10), 1)
+	}
+	if strings.HasPrefix(pattern, "/api/v1/files/{id}") {
+		path = strings.Replace(path, "{id}", strconv.FormatInt(w.file, 10), 1)
 	}
 	path = strings.Replace(path, "{id}", strconv.FormatInt(w.channel, 10), 1)
 	path = strings.Replace(path, "{user_id}", strconv.FormatInt(w.member2, 10), 1)
@@ -204,6 +244,10 @@ func (e *authzEnv) request(method, pattern string, w world) (string, any) {
 		return path, map[string]any{"name": "renamed"}
 	case "GET /api/v1/search":
 		return path + "?q=hello", nil
+	case "GET /api/v1/search/files":
+		return path + "?q=authz", nil
+	case "POST /api/v1/channels/{id}/files":
+		return path, multipartFile(t, "notes.txt", []byte("some notes"))
 	case "GET /api/v1/presence":
 		return path + "?user_ids=" + strconv.FormatInt(w.member2, 10), nil
 	case "POST /api/v1/channels":
@@ -280,8 +324,16 @@ func TestAuthorizationPolicy(t *testing.T) {
 					}
 					c = fresh
 				}
-				path, body := e.request(r.method, r.pattern, w)
-				st, err := c.Do(ctx, r.method, path, body, nil)
+				path, body := e.request(t, r.method, r.pattern, w)
+				var st int
+				var err error
+				if up, ok := body.(uploadBody); ok {
+					st, err = c.DoRaw(ctx, r.method, path, up.contentType, up.data, nil)
+				} else if r.method == "GET" && (strings.HasSuffix(r.pattern, "/content") || strings.HasSuffix(r.pattern, "/thumbnail")) {
+					st, err = getStatus(ctx, c, path)
+				} else {
+					st, err = c.Do(ctx, r.method, path, body, nil)
+				}
 				if err != nil && apiclient.StatusOf(err) == 0 {
 					t.Fatalf("%s: %v", p, err)
 				}
@@ -310,6 +362,15 @@ func (e *authzEnv) ssoProvider(body map[string]any) int64 {
 		panic(fmt.Sprintf("create sso provider fixture: %v", err))
 	}
 	return p.ID
+}
+
+// getStatus fetches a non-JSON resource and returns its status.
+func getStatus(ctx context.Context, c *apiclient.Client, path string) (int, error) {
+	resp, _, err := c.Get(ctx, path, nil)
+	if err != nil {
+		return 0, err
+	}
+	return resp.StatusCode, nil
 }
 
 func (e *authzEnv) freshLogin(ctx context.Context, p string) (*apiclient.Client, error) {

@@ -42,10 +42,11 @@ func (a *API) history(w http.ResponseWriter, r *http.Request, c call) error {
 }
 
 type newMessage struct {
-	ClientID      string `json:"client_id"`
-	Text          string `json:"text"`
-	RootID        int64  `json:"root_id"`
-	AlsoInChannel bool   `json:"also_in_channel"`
+	ClientID      string  `json:"client_id"`
+	Text          string  `json:"text"`
+	RootID        int64   `json:"root_id"`
+	AlsoInChannel bool    `json:"also_in_channel"`
+	FileIDs       []int64 `json:"file_ids"`
 }
 
 func (a *API) postMessage(w http.ResponseWriter, r *http.Request, c call) error {
@@ -58,7 +59,7 @@ func (a *API) postMessage(w http.ResponseWriter, r *http.Request, c call) error 
 		return err
 	}
 	m, created, err := a.Chat.Post(r.Context(), c.actor, id, chat.NewMessage{ClientID: req.ClientID, Text: req.Text,
-		Root: req.RootID, AlsoInChannel: req.AlsoInChannel})
+		Root: req.RootID, AlsoInChannel: req.AlsoInChannel, Files: req.FileIDs})
 	if err != nil {
 		return err
 	}

@@ -262,6 +262,10 @@ var openAPISchemaTypes = map[string]struct {
 	"SSOOptionList":   {reflect.TypeFor[SSOOptionList](), false},
 	"SSOTestResult":   {reflect.TypeFor[SSOTestResult](), false},
 	"SSOSyncResult":   {reflect.TypeFor[SSOSyncResult](), false},
+	// file.go
+	"File":       {reflect.TypeFor[File](), false},
+	"Attachment": {reflect.TypeFor[Attachment](), false},
+	"FilePage":   {reflect.TypeFor[FilePage](), false},
 	// request bodies of the handlers
 	"SetupRequest":       {reflect.TypeFor[setupRequest](), true},
 	"LoginRequest":       {reflect.TypeFor[loginRequest](), true},

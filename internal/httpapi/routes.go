@@ -80,6 +80,12 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/channels/{id}/pins", a.authed(a.listPins)},
 		{"GET", "/api/v1/channels/{id}/messages", a.authed(a.history)},
 		{"POST", "/api/v1/channels/{id}/messages", a.authed(a.postMessage)},
+		{"GET", "/api/v1/channels/{id}/files", a.authed(a.channelFiles)},
+		{"POST", "/api/v1/channels/{id}/files", a.authed(a.uploadFile)},
+
+		{"GET", "/api/v1/files/{id}", a.authed(a.getFile)},
+		{"GET", "/api/v1/files/{id}/content", a.authed(a.downloadFile)},
+		{"GET", "/api/v1/files/{id}/thumbnail", a.authed(a.fileThumbnail)},
 
 		{"GET", "/api/v1/messages/{id}", a.authed(a.getMessage)},
 		{"PATCH", "/api/v1/messages/{id}", a.authed(a.editMessage)},
@@ -94,6 +100,7 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/messages/{id}/receipts", a.authed(a.receipts)},
 
 		{"GET", "/api/v1/search", a.authed(a.searchMessages)},
+		{"GET", "/api/v1/search/files", a.authed(a.searchFiles)},
 
 		{"GET", "/api/v1/stream", a.authed(a.stream)},
 	}

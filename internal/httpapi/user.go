@@ -29,6 +29,8 @@ type orgPatch struct {
 	RecallWindowSeconds *int64  `json:"recall_window_seconds"`
 	ReceiptMaxMembers   *int    `json:"receipt_max_members"`
 	LinkPreviews        *bool   `json:"link_previews"`
+	FileMaxBytes        *int64  `json:"file_max_bytes"`
+	FileQuotaBytes      *int64  `json:"file_quota_bytes"`
 }
 
 func (a *API) patchOrg(w http.ResponseWriter, r *http.Request, c call) error {
@@ -36,7 +38,8 @@ func (a *API) patchOrg(w http.ResponseWriter, r *http.Request, c call) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	p := account.OrgPatch{Name: req.Name, ReceiptMaxMembers: req.ReceiptMaxMembers, LinkPreviews: req.LinkPreviews}
+	p := account.OrgPatch{Name: req.Name, ReceiptMaxMembers: req.ReceiptMaxMembers, LinkPreviews: req.LinkPreviews,
+		FileMaxBytes: req.FileMaxBytes, FileQuotaBytes: req.FileQuotaBytes}
 	if req.RecallWindowSeconds != nil {
 		// Out-of-range values become -1 so that the service refuses them
 		// after its permission check, without overflowing the conversion.

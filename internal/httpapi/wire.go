@@ -80,12 +80,15 @@ type Org struct {
 	RecallWindowSeconds int64     `json:"recall_window_seconds"`
 	ReceiptMaxMembers   int       `json:"receipt_max_members"`
 	LinkPreviews        bool      `json:"link_previews"`
+	FileMaxBytes        int64     `json:"file_max_bytes"`
+	FileQuotaBytes      int64     `json:"file_quota_bytes"`
 	CreatedAt           Timestamp `json:"created_at"`
 }
 
 func wireOrg(o account.Org) Org {
 	return Org{ID: o.ID, Name: o.Name, RecallWindowSeconds: int64(o.RecallWindow / time.Second),
-		ReceiptMaxMembers: o.ReceiptMaxMembers, LinkPreviews: o.LinkPreviews, CreatedAt: Timestamp(o.CreatedAt)}
+		ReceiptMaxMembers: o.ReceiptMaxMembers, LinkPreviews: o.LinkPreviews, FileMaxBytes: o.FileMaxBytes,
+		FileQuotaBytes: o.FileQuotaBytes, CreatedAt: Timestamp(o.CreatedAt)}
 }
 
 // Membership is the caller's own membership of a channel.
@@ -197,6 +200,7 @@ type Message struct {
 	MentionHere        bool          `json:"mention_here"`
 	Reactions          []Reaction    `json:"reactions"`
 	Previews           []LinkPreview `json:"previews"`
+	Files              []Attachment  `json:"files"`
 	Pinned             bool          `json:"pinned"`
 	CreatedAt          Timestamp     `json:"created_at"`
 	EditedAt           Time          `json:"edited_at"`
@@ -219,7 +223,8 @@ func wireMessage(m chat.Message) Message {
 		ThreadParticipants: nonNil(m.ThreadParticipants), Mentions: nonNil(m.Mentions), MentionChannel: m.MentionChannel,
 		MentionHere: m.MentionHere, Pinned: m.Pinned, CreatedAt: Timestamp(m.CreatedAt), EditedAt: Time(m.EditedAt),
 		Deleted: !m.DeletedAt.IsZero(), Recalled: !m.RecalledAt.IsZero(), RecalledBy: m.RecalledBy,
-		Reactions: make([]Reaction, 0, len(m.Reactions)), Previews: make([]LinkPreview, 0, len(m.Previews))}
+		Reactions: make([]Reaction, 0, len(m.Reactions)), Previews: make([]LinkPreview, 0, len(m.Previews)),
+		Files: wireAttachments(m.Files)}
 	for _, r := range m.Reactions {
 		w.Reactions = append(w.Reactions, Reaction{Emoji: r.Emoji, Count: len(r.Users), UserIDs: r.Users})
 	}

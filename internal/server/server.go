@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -19,11 +20,13 @@ import (
 	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/blob"
 	"github.com/parley-chat/parley/internal/bus"
 	"github.com/parley-chat/parley/internal/bus/natsbus"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/event"
+	"github.com/parley-chat/parley/internal/file"
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/search"
@@ -77,6 +80,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 			lock.Close()
 		}
 	}
+	// File contents on disk under the data directory; uploads are spooled
+	// in its tmp folder (same file system) before they are checked.
+	blobs, err := blob.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	if err != nil {
+		release()
+		return nil, err
+	}
+	spoolDir := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(spoolDir, 0o750); err != nil {
+		release()
+		return nil, fmt.Errorf("create %s: %w", spoolDir, err)
+	}
 	var b eventBus = bus.NewLocal(0)
 	var nb *natsbus.Bus
 	publish := b.PublishCommitted
@@ -122,7 +137,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	previews := unfurl.NewService(fetcher, chats, db, unfurl.Config{Workers: cfg.PreviewWorkers}, now,
 		log.With("component", "unfurl"))
 	signOn := sso.NewService(store.SSO{DB: db}, enc, nil, now, log.With("component", "sso"))
-	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Audit: audits, SSO: signOn, Stream: hub, Ready: db.Ready,
+	files := file.NewService(store.Files{DB: db}, blobs, chats, spoolDir, now)
+	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Audit: audits, SSO: signOn,
+		Files: files, Stream: hub, Ready: db.Ready,
 		Log: log.With("component", "http"), SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})
 
 	mux := http.NewServeMux()

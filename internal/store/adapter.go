@@ -8,6 +8,7 @@ import (
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/event"
+	"github.com/parley-chat/parley/internal/file"
 )
 
 // The domain packages each declare the store they need; these thin adapters
@@ -27,6 +28,14 @@ type Chats struct{ *DB }
 // Update runs fn in a group-committed write transaction.
 func (c Chats) Update(ctx context.Context, fn func(chat.Tx) error) error {
 	return c.DB.update(ctx, func(t *Tx) error { return fn(t) })
+}
+
+// Files is the DB as file.Store.
+type Files struct{ *DB }
+
+// Update runs fn in a group-committed write transaction.
+func (f Files) Update(ctx context.Context, fn func(file.Tx) error) error {
+	return f.DB.update(ctx, func(t *Tx) error { return fn(t) })
 }
 
 // Auth is the DB as auth.Store.
@@ -61,6 +70,7 @@ var (
 	_ chat.Store    = Chats{}
 	_ auth.Store    = Auth{}
 	_ audit.Store   = Audits{}
+	_ file.Store    = Files{}
 )
 
 // EventsSince is defined on Queries; this assertion documents that Streams

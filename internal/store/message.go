@@ -99,6 +99,9 @@ func (q Queries) decorate(ctx context.Context, op string, ms []chat.Message) err
 	if err := rows.Err(); err != nil {
 		return dbErr(op, err)
 	}
+	if err := q.attachments(ctx, op, ms, idx); err != nil {
+		return err
+	}
 	if err := q.previews(ctx, op, ms, idx, args); err != nil {
 		return err
 	}

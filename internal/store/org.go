@@ -19,8 +19,9 @@ func (q Queries) Org(ctx context.Context, id int64) (account.Org, error) {
 	var o account.Org
 	var recall, created int64
 	err := q.queryRow(ctx, `
-		SELECT id, name, recall_window_ms, receipt_max_members, link_previews, created_at
-		FROM orgs WHERE id = ?`, id).Scan(&o.ID, &o.Name, &recall, &o.ReceiptMaxMembers, &o.LinkPreviews, &created)
+		SELECT id, name, recall_window_ms, receipt_max_members, link_previews, file_max_bytes, file_quota_bytes, created_at
+		FROM orgs WHERE id = ?`, id).Scan(&o.ID, &o.Name, &recall, &o.ReceiptMaxMembers, &o.LinkPreviews, &o.FileMaxBytes,
+		&o.FileQuotaBytes, &created)
 	if err != nil {
 		return account.Org{}, notFound("store.Org", "org_not_found", err)
 	}
@@ -29,20 +30,29 @@ func (q Queries) Org(ctx context.Context, id int64) (account.Org, error) {
 	return o, nil
 }
 
-// InsertOrg creates an organisation.
+// InsertOrg creates an organisation. Zero file limits take the defaults.
 func (t *Tx) InsertOrg(ctx context.Context, o account.Org) (account.Org, error) {
+	if o.FileMaxBytes == 0 {
+		o.FileMaxBytes = account.DefaultFileMaxBytes
+	}
+	if o.FileQuotaBytes == 0 {
+		o.FileQuotaBytes = account.DefaultFileQuotaBytes
+	}
 	err := t.queryRow(ctx, `
-		INSERT INTO orgs (name, recall_window_ms, receipt_max_members, link_previews, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, o.LinkPreviews, ms(o.CreatedAt)).Scan(&o.ID)
+		INSERT INTO orgs (name, recall_window_ms, receipt_max_members, link_previews, file_max_bytes, file_quota_bytes,
+			created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, o.LinkPreviews, o.FileMaxBytes, o.FileQuotaBytes,
+		ms(o.CreatedAt)).Scan(&o.ID)
 	return o, dbErr("store.InsertOrg", err)
 }
 
 // UpdateOrg saves an organisation's settings.
 func (t *Tx) UpdateOrg(ctx context.Context, o account.Org) error {
 	_, err := t.exec(ctx, `
-		UPDATE orgs SET name = ?, recall_window_ms = ?, receipt_max_members = ?, link_previews = ? WHERE id = ?`,
-		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, o.LinkPreviews, o.ID)
+		UPDATE orgs SET name = ?, recall_window_ms = ?, receipt_max_members = ?, link_previews = ?, file_max_bytes = ?,
+			file_quota_bytes = ? WHERE id = ?`,
+		o.Name, o.RecallWindow.Milliseconds(), o.ReceiptMaxMembers, o.LinkPreviews, o.FileMaxBytes, o.FileQuotaBytes, o.ID)
 	return dbErr("store.UpdateOrg", err)
 }
 

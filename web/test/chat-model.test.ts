@@ -23,7 +23,7 @@ function msg(channelId: number, seq: number, over: Partial<Message> = {}): Messa
   return {
     id: over.id ?? nextId++, channel_id: channelId, seq, client_id: 'c-' + seq, author_id: OTHER, text: 'm' + seq,
     root_id: 0, also_in_channel: false, reply_count: 0, last_reply_at: null, thread_participants: [],
-    mentions: [], mention_channel: false, mention_here: false, reactions: [], previews: [], pinned: false,
+    mentions: [], mention_channel: false, mention_here: false, reactions: [], previews: [], files: [], pinned: false,
     created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(), edited_at: null,
     deleted: false, recalled: false, recalled_by: 0, ...over,
   };

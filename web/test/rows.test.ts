@@ -6,7 +6,7 @@ function msg(seq: number, author: number, at: string, over: Partial<Message> = {
   return {
     id: seq, channel_id: 1, seq, client_id: 'c' + seq, author_id: author, text: 't' + seq, root_id: 0,
     also_in_channel: false, reply_count: 0, last_reply_at: null, thread_participants: [], mentions: [],
-    mention_channel: false, mention_here: false, reactions: [], previews: [], pinned: false, created_at: at, edited_at: null,
+    mention_channel: false, mention_here: false, reactions: [], previews: [], files: [], pinned: false, created_at: at, edited_at: null,
     deleted: false, recalled: false, recalled_by: 0, ...over,
   };
 }

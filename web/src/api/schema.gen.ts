@@ -1212,6 +1212,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: components["parameters"]["ChannelID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A channel's files
+         * @description Files attached to the channel's messages that are not deleted or recalled, newest first. Whoever may read the channel.
+         */
+        get: operations["channelFiles"];
+        put?: never;
+        /**
+         * Upload a file
+         * @description Members who may post, in channels that are not archived. `multipart/form-data` with one part named `file` whose filename is the file's name; the body is streamed to disk, never held in memory. The file is private to the uploader until a message attaches it (`file_ids` of POST /api/v1/channels/{id}/messages). The content type is detected from the bytes; a name whose extension names an inline format (png, jpg, gif, webp, pdf, mp4, webm, mp3, wav, ogg...) must match the bytes. Images are checked from their header before decoding (at most 40 megapixels, animated GIFs at most 1000 frames) and get a thumbnail. Limits per organisation: `file_max_bytes` per file and `file_quota_bytes` per member (see Org).
+         */
+        post: operations["uploadFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: components["parameters"]["FileID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A file's metadata
+         * @description The uploader, until the file is attached; then whoever may read its channel. Files of deleted or recalled messages: organisation admins only.
+         */
+        get: operations["getFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: components["parameters"]["FileID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Download a file
+         * @description Who may read the file (see getFile). Files with a preview are served with their type and `Content-Disposition: inline` (for <img>, <video>, <audio>, the PDF viewer) unless `download=1`; all others, SVG and HTML included, as `application/octet-stream` attachments. Every answer carries `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy. Range requests are supported (206).
+         */
+        get: operations["downloadFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: components["parameters"]["FileID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A file's thumbnail
+         * @description A JPEG (or PNG, for images with transparency) fitting in 400×400 pixels, made at upload. Who may read the file.
+         */
+        get: operations["fileThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search files by name
+         * @description Files whose name contains the text (case-insensitive), attached to visible messages of the channels the caller may read (members; public channels except for guests), newest first. Any authenticated user.
+         */
+        get: operations["searchFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/stream": {
         parameters: {
             query?: never;
@@ -1294,6 +1410,16 @@ export interface components {
             receipt_max_members: number;
             /** @description Links in messages get previews (title, description, site name) fetched by the server; on by default. */
             link_previews: boolean;
+            /**
+             * Format: int64
+             * @description Largest file a member may upload, in bytes (default 100 MiB, at most 5 GiB).
+             */
+            file_max_bytes: number;
+            /**
+             * Format: int64
+             * @description Total size of the files one member may have uploaded, in bytes (default 10 GiB).
+             */
+            file_quota_bytes: number;
             /**
              * Format: date-time
              * @description When the organisation was created.
@@ -1531,6 +1657,8 @@ export interface components {
             reactions: components["schemas"]["Reaction"][];
             /** @description Previews of the message's first links (at most 3, in text order), filled in shortly after posting or editing and announced by `message.updated`; empty until then, for links without a usable page, and when the organisation turned previews off. */
             previews: components["schemas"]["LinkPreview"][];
+            /** @description Files the message carries, in upload order; empty when deleted or recalled. */
+            files: components["schemas"]["Attachment"][];
             /** @description Pinned in the channel. */
             pinned: boolean;
             /**
@@ -1780,6 +1908,16 @@ export interface components {
             receipt_max_members?: number;
             /** @description Fetch previews of links in new and edited messages. */
             link_previews?: boolean;
+            /**
+             * Format: int64
+             * @description Largest file a member may upload, in bytes: 1 to 5 GiB.
+             */
+            file_max_bytes?: number;
+            /**
+             * Format: int64
+             * @description Total size of the files one member may have uploaded, in bytes.
+             */
+            file_quota_bytes?: number;
         };
         /** @description Profile fields to change; absent fields stay. */
         ProfilePatch: {
@@ -1893,6 +2031,99 @@ export interface components {
              * @default false
              */
             also_in_channel: boolean;
+            /** @description Files to attach (at most 10): files the caller uploaded to this channel with POST /api/v1/channels/{id}/files and not yet attached. With files, `text` may be empty. */
+            file_ids?: number[];
+        };
+        /** @description A file as a message carries it. */
+        Attachment: {
+            /**
+             * Format: int64
+             * @description File id.
+             */
+            id: number;
+            /** @description File name as uploaded (1–200 characters, no path). */
+            name: string;
+            /** @description Media type detected from the file's bytes (not its name). */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Size in bytes.
+             */
+            size: number;
+            /** @description Width in pixels (images); 0 otherwise. */
+            width: number;
+            /** @description Height in pixels (images); 0 otherwise. */
+            height: number;
+            /**
+             * @description How clients may show the file inline: `image` (PNG, JPEG, GIF, WebP), `video` (MP4, WebM), `audio` (MP3, WAV, Ogg), `pdf`, or empty (download only; SVG and HTML always).
+             * @enum {string}
+             */
+            preview: "" | "image" | "video" | "audio" | "pdf";
+            /** @description A thumbnail exists (images). */
+            has_thumbnail: boolean;
+            /** @description Path of the content: GET it with the caller's credentials. */
+            url: string;
+            /** @description Path of the thumbnail, or empty. */
+            thumbnail_url: string;
+        };
+        /** @description An uploaded file. */
+        File: {
+            /**
+             * Format: int64
+             * @description File id.
+             */
+            id: number;
+            /** @description File name as uploaded (1–200 characters, no path). */
+            name: string;
+            /** @description Media type detected from the file's bytes (not its name). */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Size in bytes.
+             */
+            size: number;
+            /** @description Width in pixels (images); 0 otherwise. */
+            width: number;
+            /** @description Height in pixels (images); 0 otherwise. */
+            height: number;
+            /**
+             * @description How clients may show the file inline: `image` (PNG, JPEG, GIF, WebP), `video` (MP4, WebM), `audio` (MP3, WAV, Ogg), `pdf`, or empty (download only; SVG and HTML always).
+             * @enum {string}
+             */
+            preview: "" | "image" | "video" | "audio" | "pdf";
+            /** @description A thumbnail exists (images). */
+            has_thumbnail: boolean;
+            /** @description Path of the content: GET it with the caller's credentials. */
+            url: string;
+            /** @description Path of the thumbnail, or empty. */
+            thumbnail_url: string;
+            /**
+             * Format: int64
+             * @description Channel the file was uploaded to.
+             */
+            channel_id: number;
+            /**
+             * Format: int64
+             * @description Message carrying the file; 0 until attached (then only the uploader sees it).
+             */
+            message_id: number;
+            /**
+             * Format: int64
+             * @description Who uploaded it.
+             */
+            uploader_id: number;
+            /**
+             * Format: date-time
+             * @description When it was uploaded.
+             */
+            created_at: string;
+        };
+        /** @description A page of files, newest first. */
+        FilePage: {
+            /** @description The files. */
+            files: components["schemas"]["File"][];
+            /** @description Cursor of the next page; empty on the last. */
+            next_cursor: string;
         };
         /** @description A message's new text. */
         EditRequest: {
@@ -2229,6 +2460,8 @@ export interface components {
         MessageID: number;
         /** @description Department id. */
         DepartmentID: number;
+        /** @description File id. */
+        FileID: number;
         /** @description User id of the member. */
         MemberUserID: number;
         /** @description User id. */
@@ -2497,7 +2730,7 @@ export interface operations {
                     "application/json": components["schemas"]["Org"];
                 };
             };
-            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `org_name_required`, `org_name_invalid_utf8`, `org_name_invalid_characters`, `org_name_too_long`, `recall_window_invalid`, `receipt_max_members_invalid`. */
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `org_name_required`, `org_name_invalid_utf8`, `org_name_invalid_characters`, `org_name_too_long`, `recall_window_invalid`, `receipt_max_members_invalid`, `file_max_bytes_invalid`, `file_quota_bytes_invalid`. */
             400: components["responses"]["Error"];
             /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
             401: components["responses"]["Error"];
@@ -3914,17 +4147,17 @@ export interface operations {
                     "application/json": components["schemas"]["Message"];
                 };
             };
-            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `client_id_required`, `client_id_too_long`, `client_id_invalid`, `text_required`, `text_invalid_utf8`, `text_invalid_characters`, `root_id_invalid`, `reply_to_reply`. */
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `client_id_required`, `client_id_too_long`, `client_id_invalid`, `text_required`, `text_invalid_utf8`, `text_invalid_characters`, `root_id_invalid`, `reply_to_reply`, `file_id_invalid`, `file_id_duplicate`. */
             400: components["responses"]["Error"];
             /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
             401: components["responses"]["Error"];
             /** @description Not allowed. Codes: `not_a_member`, `channel_read_only`, `csrf_failed`. */
             403: components["responses"]["Error"];
-            /** @description Not found, or not visible to the caller. Codes: `channel_not_found`, `root_not_found`. */
+            /** @description Not found, or not visible to the caller. Codes: `channel_not_found`, `root_not_found`, `file_not_found`. */
             404: components["responses"]["Error"];
-            /** @description Conflicts with the current state. Codes: `channel_archived`, `root_deleted`, `client_id_taken`. */
+            /** @description Conflicts with the current state. Codes: `channel_archived`, `root_deleted`, `client_id_taken`, `file_already_attached`. */
             409: components["responses"]["Error"];
-            /** @description Too large. Codes: `body_too_large`, `message_too_long`. */
+            /** @description Too large. Codes: `body_too_large`, `message_too_long`, `too_many_files`. */
             413: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
@@ -4718,6 +4951,262 @@ export interface operations {
                 };
             };
             /** @description Invalid request. Codes: `search_query_required`, `search_query_invalid`, `search_query_too_long`, `search_query_too_complex`, `search_date_invalid`, `search_operator_invalid`, `sort_invalid`, `cursor_invalid`, `limit_invalid`, `time_zone_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    channelFiles: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: components["parameters"]["ChannelID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilePage"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `cursor_invalid`, `limit_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    uploadFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: components["parameters"]["ChannelID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** @description The file; its filename is the file's name. */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `multipart_required`, `file_part_missing`, `file_name_required`, `file_name_too_long`, `file_name_invalid`, `file_type_mismatch`, `image_invalid`, `upload_incomplete`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `not_a_member`, `channel_read_only`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `channel_archived`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `file_too_large`, `file_quota_exceeded`, `image_too_large`, `image_too_many_frames`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    getFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: components["parameters"]["FileID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["File"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `file_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: {
+                /** @description `1`: always as an attachment. */
+                download?: "1";
+            };
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: components["parameters"]["FileID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content. */
+            200: {
+                headers: {
+                    /** @description `inline` for files with a preview (unless `download=1`), else `attachment`; with the file name. */
+                    "Content-Disposition"?: string;
+                    /** @description `default-src 'none'; ...; sandbox`: nothing in a file runs. */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff`. */
+                    "X-Content-Type-Options"?: string;
+                    /** @description The SHA-256 of the content (conditional requests answer 304). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description A range of the content. */
+            206: {
+                headers: {
+                    /** @description `inline` for files with a preview (unless `download=1`), else `attachment`; with the file name. */
+                    "Content-Disposition"?: string;
+                    /** @description `default-src 'none'; ...; sandbox`: nothing in a file runs. */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff`. */
+                    "X-Content-Type-Options"?: string;
+                    /** @description The SHA-256 of the content (conditional requests answer 304). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not modified (If-None-Match). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `file_not_found`, `blob_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    fileThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: components["parameters"]["FileID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thumbnail. */
+            200: {
+                headers: {
+                    /** @description `inline` for files with a preview (unless `download=1`), else `attachment`; with the file name. */
+                    "Content-Disposition"?: string;
+                    /** @description `default-src 'none'; ...; sandbox`: nothing in a file runs. */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff`. */
+                    "X-Content-Type-Options"?: string;
+                    /** @description The SHA-256 of the content (conditional requests answer 304). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not modified (If-None-Match). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `file_not_found`, `file_no_thumbnail`, `blob_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    searchFiles: {
+        parameters: {
+            query: {
+                /** @description Part of the name, at most 200 characters. */
+                q: string;
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilePage"];
+                };
+            };
+            /** @description Invalid request. Codes: `search_query_required`, `search_query_too_long`, `query_invalid_characters`, `cursor_invalid`, `limit_invalid`. */
             400: components["responses"]["Error"];
             /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
             401: components["responses"]["Error"];

@@ -1,0 +1,195 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/parley-chat/parley/internal/apiclient"
+	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/server/servertest"
+)
+
+// fileEnv is a server with a public channel of alice and bob, and carol, an
+// organisation member outside it.
+type fileEnv struct {
+	env               *servertest.Env
+	alice, bob, carol *apiclient.Client
+	channel           int64
+}
+
+func newFileEnv(t *testing.T, kind string) *fileEnv {
+	t.Helper()
+	e := &fileEnv{env: servertest.Start(t)}
+	var bobID int64
+	e.alice, _ = e.env.User("member")
+	e.bob, bobID = e.env.User("member")
+	e.carol, _ = e.env.User("member")
+	ch, err := e.alice.CreateChannel(context.Background(), "files-"+kind, kind, []int64{bobID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.channel = ch.ID
+	return e
+}
+
+func photo(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 128, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestFileUploadAttachDownload(t *testing.T) {
+	e := newFileEnv(t, "private")
+	ctx := context.Background()
+	data := photo(t, 800, 600)
+	f, err := e.alice.Upload(ctx, e.channel, "Holiday 假期.JPG", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Name != "Holiday 假期.JPG" || f.ContentType != "image/jpeg" || f.Size != int64(len(data)) || f.Width != 800 ||
+		f.Height != 600 || f.Preview != "image" || !f.HasThumbnail || f.MessageID != 0 || f.ChannelID != e.channel {
+		t.Fatalf("uploaded %+v", f)
+	}
+	// Until attached, only the uploader sees it.
+	if _, err := e.bob.Do(ctx, "GET", f.URL, nil, nil); apiclient.CodeOf(err) != "file_not_found" {
+		t.Fatalf("bob reads an unattached file: %v", err)
+	}
+	m, err := e.alice.PostFiles(ctx, e.channel, "with-file", "", []int64{f.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != 1 || m.Files[0].ID != f.ID || m.Files[0].URL != f.URL || m.Text != "" {
+		t.Fatalf("message %+v", m)
+	}
+	// History shows the attachment.
+	h, err := e.bob.History(ctx, e.channel, "")
+	if err != nil || len(h.Messages) != 1 || len(h.Messages[0].Files) != 1 || h.Messages[0].Files[0].Name != f.Name {
+		t.Fatalf("history %+v (%v)", h, err)
+	}
+	// A member downloads it with safe headers, inline as it is an image.
+	resp, body, err := e.bob.Get(ctx, f.URL, nil)
+	if err != nil || resp.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("download: %v %v %d bytes", resp.Status, err, len(body))
+	}
+	for k, want := range map[string]string{"Content-Type": "image/jpeg", "X-Content-Type-Options": "nosniff",
+		"Content-Disposition": `inline; filename*=utf-8''Holiday%20%E5%81%87%E6%9C%9F.JPG`} {
+		if got := resp.Header.Get(k); got != want {
+			t.Errorf("%s: %q, want %q", k, got, want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("CSP %q", csp)
+	}
+	// Range requests (video players, resumed downloads).
+	resp, body, err = e.bob.Get(ctx, f.URL, http.Header{"Range": {"bytes=10-19"}})
+	if err != nil || resp.StatusCode != 206 || !bytes.Equal(body, data[10:20]) {
+		t.Fatalf("range: %v %v", resp.Status, err)
+	}
+	// Conditional requests.
+	resp, _, err = e.bob.Get(ctx, f.URL, http.Header{"If-None-Match": {resp.Header.Get("ETag")}})
+	if err != nil || resp.StatusCode != 304 {
+		t.Fatalf("if-none-match: %v %v", resp.Status, err)
+	}
+	// ?download=1 forces an attachment.
+	resp, _, _ = e.bob.Get(ctx, f.URL+"?download=1", nil)
+	if !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment;") {
+		t.Errorf("download=1: %q", resp.Header.Get("Content-Disposition"))
+	}
+	// The thumbnail fits in 400×400 and keeps the aspect ratio.
+	resp, body, err = e.bob.Get(ctx, f.ThumbnailURL, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("thumbnail: %v %v", resp.Status, err)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(body))
+	if err != nil || format != "jpeg" || cfg.Width != 400 || cfg.Height != 300 {
+		t.Fatalf("thumbnail %s %dx%d %v", format, cfg.Width, cfg.Height, err)
+	}
+	// Carol is not in the private channel: not found, like the channel.
+	if _, err := e.carol.Do(ctx, "GET", f.URL, nil, nil); apiclient.CodeOf(err) != "file_not_found" {
+		t.Fatalf("outsider: %v", err)
+	}
+	// The channel's file list.
+	var page httpapi.FilePage
+	if _, err := e.bob.Do(ctx, "GET", fmt.Sprintf("/api/v1/channels/%d/files", e.channel), nil, &page); err != nil ||
+		len(page.Files) != 1 || page.Files[0].ID != f.ID || page.Files[0].MessageID != m.ID {
+		t.Fatalf("list %+v %v", page, err)
+	}
+	// A file attaches once.
+	if _, err := e.alice.PostFiles(ctx, e.channel, "again", "again", []int64{f.ID}); apiclient.CodeOf(err) != "file_already_attached" {
+		t.Fatalf("second attach: %v", err)
+	}
+	// Bob cannot attach Alice's upload.
+	g, err := e.alice.Upload(ctx, e.channel, "notes.txt", []byte("plain notes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.bob.PostFiles(ctx, e.channel, "steal", "mine", []int64{g.ID}); apiclient.CodeOf(err) != "file_not_found" {
+		t.Fatalf("attach another's file: %v", err)
+	}
+
+	// Recalling the message hides its files from members.
+	if _, err := e.alice.Do(ctx, "POST", fmt.Sprintf("/api/v1/messages/%d/recall", m.ID), map[string]any{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.bob.Do(ctx, "GET", f.URL, nil, nil); apiclient.CodeOf(err) != "file_not_found" {
+		t.Fatalf("file of a recalled message: %v", err)
+	}
+	if _, err := e.bob.Do(ctx, "GET", fmt.Sprintf("/api/v1/channels/%d/files", e.channel), nil, &page); err != nil || len(page.Files) != 0 {
+		t.Fatalf("list after recall %+v %v", page, err)
+	}
+	h, _ = e.bob.History(ctx, e.channel, "")
+	if len(h.Messages[0].Files) != 0 {
+		t.Fatalf("recalled message still shows files: %+v", h.Messages[0])
+	}
+}
+
+// Files that a browser could run are never served inline or with their type.
+func TestFileUnsafeTypesAreAttachments(t *testing.T) {
+	e := newFileEnv(t, "public")
+	ctx := context.Background()
+	for _, tc := range []struct{ name, body string }{
+		{"drawing.svg", `<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`},
+		{"page.html", `<!DOCTYPE html><html><script>alert(document.cookie)</script></html>`},
+		{"page.htm", `<html><body onload="alert(1)"></body></html>`},
+	} {
+		f, err := e.alice.Upload(ctx, e.channel, tc.name, []byte(tc.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if f.Preview != "" || f.HasThumbnail {
+			t.Errorf("%s: preview %q", tc.name, f.Preview)
+		}
+		if _, err := e.alice.PostFiles(ctx, e.channel, "unsafe-"+tc.name, "", []int64{f.ID}); err != nil {
+			t.Fatal(err)
+		}
+		resp, body, err := e.bob.Get(ctx, f.URL, nil)
+		if err != nil || resp.StatusCode != 200 || string(body) != tc.body {
+			t.Fatalf("%s: %v %v", tc.name, resp.Status, err)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/octet-stream" {
+			t.Errorf("%s: Content-Type %q", tc.name, ct)
+		}
+		if cd := resp.Header.Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
+			t.Errorf("%s: Content-Disposition %q", tc.name, cd)
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+			t.Errorf("%s: headers %v", tc.name, resp.Header)
+		}
+	}
+}
