@@ -394,6 +394,12 @@ func orgChanges(old, o Org) map[string]string {
 	if old.ReceiptMaxMembers != o.ReceiptMaxMembers {
 		d["receipt_max_members"] = strconv.Itoa(old.ReceiptMaxMembers) + " → " + strconv.Itoa(o.ReceiptMaxMembers)
 	}
+	if old.FileMaxBytes != o.FileMaxBytes {
+		d["file_max_bytes"] = strconv.FormatInt(old.FileMaxBytes, 10) + " → " + strconv.FormatInt(o.FileMaxBytes, 10)
+	}
+	if old.FileQuotaBytes != o.FileQuotaBytes {
+		d["file_quota_bytes"] = strconv.FormatInt(old.FileQuotaBytes, 10) + " → " + strconv.FormatInt(o.FileQuotaBytes, 10)
+	}
 	return d
 }
 

@@ -127,7 +127,7 @@ type Message struct {
 	MentionHere        bool    // @here
 	Reactions          []Reaction
 	Previews           []LinkPreview // of the links in Text, filled in after posting
-	Files              []Attachment // uploaded files the message carries, in the order attached
+	Files              []Attachment  // uploaded files the message carries, in the order attached
 	Pinned             bool
 	CreatedAt          time.Time
 	EditedAt           time.Time
