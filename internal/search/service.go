@@ -24,13 +24,8 @@ type Filter struct {
 	Since    time.Time
 	Until    time.Time // exclusive
 	Thread   bool      // replies and thread roots with replies only
-	ByDate   bool      // newest first; otherwise by relevance (Match must be set)
-	BeforeID int64     // ByDate cursor: messages with a smaller id
-	Offset   int       // relevance cursor
+	BeforeID int64     // cursor: messages with a smaller id
 	Limit    int
-	// Window, when positive, ranks by relevance only the newest Window
-	// matches (bounding the cost of a common word in a long history).
-	Window int
 }
 
 // Store is what the search service needs from persistence. Every method
@@ -41,8 +36,14 @@ type Store interface {
 	// ChannelsByName returns the channels with these (lower-case) names.
 	ChannelsByName(ctx context.Context, org int64, names []string) ([]chat.Channel, error)
 	// SearchMessages returns visible (not deleted, not recalled) messages
-	// matching f, in f's order.
+	// matching f, newest first.
 	SearchMessages(ctx context.Context, f Filter) ([]chat.Message, error)
+	// SearchWindow returns the newest f.Limit visible messages matching
+	// f.Match (set) as ranking candidates, newest first.
+	SearchWindow(ctx context.Context, f Filter) ([]Candidate, error)
+	// MessagesByID returns the organisation's messages with these ids, in
+	// any order, skipping missing ones.
+	MessagesByID(ctx context.Context, org int64, ids []int64) ([]chat.Message, error)
 }
 
 // Sort orders results.
@@ -74,10 +75,10 @@ type Results struct {
 	NextCursor string
 }
 
-// RankWindow is how many of the newest matches relevance ranks. BM25 is
-// computed per match, so ranking every match of a common word grows with
-// the history; in chat the newest matches are also the likeliest wanted.
-// Sorting by date, or narrowing with from:, in: or dates, reaches older ones.
+// RankWindow is how many of the newest matches relevance ranks (in Go, see
+// Rank). Ranking every match of a common word would grow with the history;
+// in chat the newest matches are also the likeliest wanted. Sorting by
+// date, or narrowing with from:, in: or dates, reaches older ones.
 const RankWindow = 2000
 
 // maxOffset bounds relevance paging: past it, results are better found by
@@ -112,12 +113,14 @@ func (s *Service) Messages(ctx context.Context, actor account.Actor, raw string,
 		o.Location = time.UTC
 	}
 	f := Filter{Org: actor.Org, Match: q.Match(), NotMatch: q.NotMatch(), Public: chat.ReadsPublicChannels(actor),
-		Thread: q.Thread, Limit: o.Limit, Window: RankWindow}
+		Thread: q.Thread, Limit: o.Limit}
+	var byDate bool
+	var offset int
 	switch o.Sort {
 	case "", ByRelevance:
-		f.ByDate = f.Match == "" // nothing to rank by: newest first
+		byDate = f.Match == "" // nothing to rank by: newest first
 	case ByDate:
-		f.ByDate = true
+		byDate = true
 	default:
 		return Results{}, errs.New(op, errs.Invalid, "sort_invalid")
 	}
@@ -126,10 +129,10 @@ func (s *Service) Messages(ctx context.Context, actor account.Actor, raw string,
 		switch {
 		case err != nil || n < 0:
 			return Results{}, errs.New(op, errs.Invalid, "cursor_invalid")
-		case o.Cursor[0] == 'd' && f.ByDate:
+		case o.Cursor[0] == 'd' && byDate:
 			f.BeforeID = n
-		case o.Cursor[0] == 'r' && !f.ByDate && n <= maxOffset:
-			f.Offset = int(n)
+		case o.Cursor[0] == 'r' && !byDate && n <= maxOffset:
+			offset = int(n)
 		default:
 			return Results{}, errs.New(op, errs.Invalid, "cursor_invalid")
 		}
@@ -197,7 +200,14 @@ func (s *Service) Messages(ctx context.Context, actor account.Actor, raw string,
 	if f.Channels == nil {
 		f.Channels = []int64{}
 	}
-	ms, err := s.store.SearchMessages(ctx, f)
+	var ms []chat.Message
+	more := false
+	if byDate {
+		ms, err = s.store.SearchMessages(ctx, f)
+		more = len(ms) == f.Limit
+	} else {
+		ms, more, err = s.ranked(ctx, f, q.Must, offset)
+	}
 	if err != nil {
 		return Results{}, errs.E(op, errs.Other, "", err)
 	}
@@ -205,12 +215,52 @@ func (s *Service) Messages(ctx context.Context, actor account.Actor, raw string,
 	for i, m := range ms {
 		res.Hits[i] = Hit{Message: m.Redacted(), Snippet: Snippet(m.Text, q.Highlight)}
 	}
-	if len(ms) == f.Limit {
-		if f.ByDate {
+	if more {
+		if byDate {
 			res.NextCursor = "d" + strconv.FormatInt(ms[len(ms)-1].ID, 10)
-		} else if next := f.Offset + f.Limit; next <= maxOffset {
+		} else if next := offset + f.Limit; next <= maxOffset {
 			res.NextCursor = "r" + strconv.Itoa(next)
 		}
 	}
 	return res, nil
+}
+
+// ranked returns the page at offset of the newest RankWindow matches of f
+// ordered by relevance to the phrases: the candidates' texts come from the
+// store in one query, are ranked in Go, and only the page's messages are
+// then loaded in full. more reports whether the window goes on after the
+// page.
+func (s *Service) ranked(ctx context.Context, f Filter, phrases []Phrase, offset int) ([]chat.Message, bool, error) {
+	limit := f.Limit
+	f.Limit = RankWindow
+	cands, err := s.store.SearchWindow(ctx, f)
+	if err != nil {
+		return nil, false, err
+	}
+	cands = Rank(cands, phrases)
+	if offset >= len(cands) {
+		return []chat.Message{}, false, nil
+	}
+	more := offset+limit < len(cands)
+	cands = cands[offset:min(offset+limit, len(cands))]
+	ids := make([]int64, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ID
+	}
+	found, err := s.store.MessagesByID(ctx, f.Org, ids)
+	if err != nil {
+		return nil, false, err
+	}
+	byID := make(map[int64]chat.Message, len(found))
+	for _, m := range found {
+		byID[m.ID] = m
+	}
+	ms := make([]chat.Message, 0, len(ids))
+	for _, id := range ids {
+		// A message hidden since the window was read is left out.
+		if m, ok := byID[id]; ok && !m.Hidden() {
+			ms = append(ms, m)
+		}
+	}
+	return ms, more, nil
 }

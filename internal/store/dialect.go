@@ -301,18 +301,6 @@ func (d *dialect) match(fts string) (string, any, error) {
 	return "message_search MATCH ?", fts, nil
 }
 
-// rank is the relevance of index row s for the query bound to its
-// placeholder (lower is better, as FTS5's rank), and its argument. SQLite
-// ranks with BM25 weighted 1.0 body, 0.4 uni, 0 meta (set in migration
-// 0002); PostgreSQL with ts_rank and the same column weights.
-func (d *dialect) rank(fts string) (string, []any, error) {
-	if d.name == Postgres {
-		q, err := tsquery(fts)
-		return "-ts_rank(CAST('{0, 0, 0.4, 1}' AS real[]), s.doc, CAST(? AS tsquery))", []any{q}, err
-	}
-	return "s.rank", nil, nil
-}
-
 // ftsWeights maps the FTS5 columns to tsvector weights.
 var ftsWeights = map[string]byte{"body": 'A', "uni": 'B', "meta": 'C'}
 

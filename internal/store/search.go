@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 
 	"github.com/parley-chat/parley/internal/chat"
@@ -12,11 +13,61 @@ import (
 
 var _ search.Store = (*DB)(nil)
 
-// SearchMessages returns visible messages matching f: full-text through the
+// SearchMessages returns visible messages matching f, newest first: f.Limit
+// of them after f.BeforeID. The match is full-text through the
 // message_search index when f.Match is set, restricted to the readable
 // channels the caller passed in.
 func (q Queries) SearchMessages(ctx context.Context, f search.Filter) ([]chat.Message, error) {
 	const op = "store.SearchMessages"
+	from, where, args, err := q.searchWhere(f)
+	if err != nil {
+		return nil, errs.E(op, errs.Internal, "", err)
+	}
+	order := "m.id"
+	if f.Match != "" {
+		order = "s.rowid" // the index's order: no sort of the matches
+	}
+	if f.BeforeID > 0 {
+		where = append(where, order+" < ?")
+		args = append(args, f.BeforeID)
+	}
+	args = append(args, f.Limit)
+	return q.messages(ctx, op, `SELECT `+qualified("m.", messageCols)+` FROM `+from+`
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` DESC LIMIT ?`, args...)
+}
+
+// SearchWindow returns the newest f.Limit visible messages matching f.Match
+// (which must be set) as ranking candidates: id, channel, author and text,
+// newest first. The search service ranks them in Go (search.Rank).
+func (q Queries) SearchWindow(ctx context.Context, f search.Filter) ([]search.Candidate, error) {
+	const op = "store.SearchWindow"
+	if f.Match == "" {
+		return nil, errs.E(op, errs.Internal, "", errors.New("no full-text match to rank"))
+	}
+	from, where, args, err := q.searchWhere(f)
+	if err != nil {
+		return nil, errs.E(op, errs.Internal, "", err)
+	}
+	rows, err := q.query(ctx, `SELECT m.id, m.channel_id, m.author_id, m.text FROM `+from+`
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY s.rowid DESC LIMIT ?`, append(args, f.Limit)...)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	cs := make([]search.Candidate, 0, f.Limit)
+	for rows.Next() {
+		var c search.Candidate
+		if err := rows.Scan(&c.ID, &c.Channel, &c.Author, &c.Text); err != nil {
+			return nil, dbErr(op, err)
+		}
+		cs = append(cs, c)
+	}
+	return cs, dbErr(op, rows.Err())
+}
+
+// searchWhere is the FROM and WHERE of a search: the full-text match, the
+// organisation, visibility, the readable channels and the filters.
+func (q Queries) searchWhere(f search.Filter) (string, []string, []any, error) {
 	from := "messages m"
 	var where []string
 	var args []any
@@ -24,7 +75,7 @@ func (q Queries) SearchMessages(ctx context.Context, f search.Filter) ([]chat.Me
 		from = "message_search s JOIN messages m ON m.id = s.rowid"
 		cond, arg, err := q.d.match(f.Match)
 		if err != nil {
-			return nil, errs.E(op, errs.Internal, "", err)
+			return "", nil, nil, err
 		}
 		where = append(where, cond)
 		args = append(args, arg)
@@ -57,47 +108,26 @@ func (q Queries) SearchMessages(ctx context.Context, f search.Filter) ([]chat.Me
 	if f.NotMatch != "" {
 		cond, arg, err := q.d.match(f.NotMatch)
 		if err != nil {
-			return nil, errs.E(op, errs.Internal, "", err)
+			return "", nil, nil, err
 		}
 		where = append(where, "m.id NOT IN (SELECT rowid FROM message_search WHERE "+cond+")")
 		args = append(args, arg)
 	}
-	if f.ByDate && f.BeforeID > 0 {
-		if f.Match != "" {
-			where = append(where, "s.rowid < ?")
-		} else {
-			where = append(where, "m.id < ?")
-		}
-		args = append(args, f.BeforeID)
+	return from, where, args, nil
+}
+
+// MessagesByID returns the organisation's messages with these ids, in no
+// particular order (missing ids are skipped).
+func (q Queries) MessagesByID(ctx context.Context, org int64, ids []int64) ([]chat.Message, error) {
+	if len(ids) == 0 {
+		return []chat.Message{}, nil
 	}
-	cols := qualified("m.", messageCols)
-	switch {
-	case f.ByDate && f.Match != "":
-		args = append(args, f.Limit, f.Offset)
-		return q.messages(ctx, op, `SELECT `+cols+` FROM `+from+`
-			WHERE `+strings.Join(where, " AND ")+` ORDER BY s.rowid DESC LIMIT ? OFFSET ?`, args...)
-	case f.ByDate:
-		args = append(args, f.Limit, f.Offset)
-		return q.messages(ctx, op, `SELECT `+cols+` FROM `+from+`
-			WHERE `+strings.Join(where, " AND ")+` ORDER BY m.id DESC LIMIT ? OFFSET ?`, args...)
+	args := []any{org}
+	for _, id := range ids {
+		args = append(args, id)
 	}
-	rank, rankArgs, err := q.d.rank(f.Match)
-	if err != nil {
-		return nil, errs.E(op, errs.Internal, "", err)
-	}
-	if f.Window > 0 {
-		// Rank only the newest Window matches: computing the relevance of
-		// every match of a common word grows with the history (see
-		// docs/search.md).
-		args = append(append(rankArgs, args...), f.Window, f.Limit, f.Offset)
-		return q.messages(ctx, op, `SELECT `+cols+` FROM (
-			SELECT s.rowid AS id, `+rank+` AS r FROM `+from+`
-			WHERE `+strings.Join(where, " AND ")+` ORDER BY s.rowid DESC LIMIT ?
-		) c JOIN messages m ON m.id = c.id ORDER BY c.r, m.id DESC LIMIT ? OFFSET ?`, args...)
-	}
-	args = append(append(args, rankArgs...), f.Limit, f.Offset)
-	return q.messages(ctx, op, `SELECT `+cols+` FROM `+from+`
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+rank+` LIMIT ? OFFSET ?`, args...)
+	return q.messages(ctx, "store.MessagesByID", `SELECT `+messageCols+` FROM messages
+		WHERE org_id = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
 }
 
 // qualified prefixes each of a comma-separated column list with a table alias.

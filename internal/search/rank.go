@@ -1,0 +1,98 @@
+package search
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// Candidate is a match in the relevance window: what ranking needs of a
+// message.
+type Candidate struct {
+	ID      int64
+	Channel int64
+	Author  int64
+	Text    string
+}
+
+// BM25 parameters and column weights: those of FTS5's bm25() and of
+// migration 0002 (body 1.0, uni 0.4, meta 0).
+const (
+	bm25K1     = 1.2
+	bm25B      = 0.75
+	weightBody = 1.0
+	weightUni  = 0.4
+)
+
+// Rank orders the candidates by relevance to the phrases, best first (ties:
+// newest first), with BM25 computed in Go over the window instead of by the
+// database (docs/search.md, Scale). It scores as FTS5's bm25() does — per
+// phrase, its weighted frequency in the columns, saturated (k1 = 1.2) and
+// normalised by the message's length in terms against the window's average
+// (b = 0.75) — except for IDF: every candidate contains every required
+// phrase, so the window cannot tell a rare phrase from a common one, and
+// counting that across the whole index is the cost being avoided (it grows
+// with the history). Phrases are weighed equally, which for the usual
+// single-phrase query changes nothing.
+func Rank(cands []Candidate, phrases []Phrase) []Candidate {
+	type scored struct {
+		c     Candidate
+		score float64
+	}
+	docs := make([]scored, len(cands))
+	lens := make([]int, len(cands))
+	freqs := make([][]float64, len(cands))
+	total := 0
+	for i, c := range cands {
+		d := MessageDocument(c.Text, c.Channel, c.Author)
+		body, uni := strings.Fields(d.Body), strings.Fields(d.Uni)
+		lens[i] = len(body) + len(uni) + len(strings.Fields(d.Meta))
+		total += lens[i]
+		f := make([]float64, len(phrases))
+		for j, p := range phrases {
+			switch p.Column {
+			case "body":
+				f[j] = weightBody * float64(occurrences(body, p.Terms))
+			case "uni":
+				f[j] = weightUni * float64(occurrences(uni, p.Terms))
+			}
+		}
+		freqs[i] = f
+		docs[i].c = c
+	}
+	avg := 1.0
+	if len(cands) > 0 && total > 0 {
+		avg = float64(total) / float64(len(cands))
+	}
+	for i := range docs {
+		norm := bm25K1 * (1 - bm25B + bm25B*float64(lens[i])/avg)
+		for _, f := range freqs[i] {
+			docs[i].score += f * (bm25K1 + 1) / (f + norm)
+		}
+	}
+	slices.SortStableFunc(docs, func(a, b scored) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(b.c.ID, a.c.ID)
+	})
+	out := make([]Candidate, len(docs))
+	for i, d := range docs {
+		out[i] = d.c
+	}
+	return out
+}
+
+// occurrences counts the places where terms appear consecutively in doc.
+func occurrences(doc, terms []string) int {
+	if len(terms) == 0 {
+		return 0
+	}
+	n := 0
+	for i := 0; i+len(terms) <= len(doc); i++ {
+		if doc[i] == terms[0] && slices.Equal(doc[i:i+len(terms)], terms) {
+			n++
+		}
+	}
+	return n
+}

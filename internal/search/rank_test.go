@@ -1,0 +1,54 @@
+package search_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/parley-chat/parley/internal/search"
+)
+
+func rankIDs(t *testing.T, query string, texts ...string) []int64 {
+	t.Helper()
+	q, err := search.Parse(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs []search.Candidate
+	for i, text := range texts {
+		cs = append(cs, search.Candidate{ID: int64(i + 1), Channel: 1, Author: 1, Text: text})
+	}
+	var ids []int64
+	for _, c := range search.Rank(cs, q.Must) {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+func TestRank(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		query string
+		texts []string
+		want  []int64
+	}{
+		{"more occurrences first", "budget", []string{"the budget", "budget budget budget", "budget budget"}, []int64{2, 3, 1}},
+		{"shorter message first at equal frequency", "budget",
+			[]string{"budget for the whole of next year including travel and hardware", "budget now"}, []int64{2, 1}},
+		{"ties: newest first", "deploy", []string{"deploy", "deploy", "deploy"}, []int64{3, 2, 1}},
+		{"a phrase counts where its terms are adjacent", `"release notes"`,
+			[]string{"notes on the release", "release notes release notes", "release notes"}, []int64{2, 3, 1}},
+		{"Chinese bigrams in order", "数据安全", []string{"数据 安全 数据", "企业数据安全合规", "数据安全数据安全"}, []int64{3, 2, 1}},
+		{"one character in the unigram column: short texts (names) first", "王",
+			[]string{"王经理说下午三点开会讨论预算", "王伟"}, []int64{2, 1}},
+		{"two clauses add up", "审批 预算", []string{"预算 预算", "审批 预算", "审批"}, []int64{2, 1, 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rankIDs(t, tc.query, tc.texts...); !slices.Equal(got, tc.want) {
+				t.Fatalf("order %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if got := search.Rank(nil, nil); len(got) != 0 {
+		t.Fatalf("empty window: %v", got)
+	}
+}
