@@ -3,7 +3,6 @@ package search
 import (
 	"cmp"
 	"slices"
-	"strings"
 )
 
 // Candidate is a match in the relevance window: what ranking needs of a
@@ -43,10 +42,16 @@ func Rank(cands []Candidate, phrases []Phrase) []Candidate {
 	lens := make([]int, len(cands))
 	freqs := make([][]float64, len(cands))
 	total := 0
+	var body, uni []string // reused: ranking runs on every relevance query
 	for i, c := range cands {
-		d := MessageDocument(c.Text, c.Channel, c.Author)
-		body, uni := strings.Fields(d.Body), strings.Fields(d.Uni)
-		lens[i] = len(body) + len(uni) + len(strings.Fields(d.Meta))
+		body, uni = columns(c.Text, body[:0], uni[:0])
+		// The meta column holds the channel and author scopes and, for a
+		// message with a link, "haslink" (MessageDocument).
+		meta := 2
+		if HasLink(c.Text) {
+			meta++
+		}
+		lens[i] = len(body) + len(uni) + meta
 		total += lens[i]
 		f := make([]float64, len(phrases))
 		for j, p := range phrases {
@@ -81,6 +86,35 @@ func Rank(cands []Candidate, phrases []Phrase) []Candidate {
 		out[i] = d.c
 	}
 	return out
+}
+
+// columns appends to body and uni the terms Index writes in those columns
+// for text, as substrings of the tokens (no string is built per term).
+func columns(text string, body, uni []string) ([]string, []string) {
+	for _, t := range tokenize(text, false) {
+		if !t.CJK {
+			body = append(body, Stem(t.Text))
+			continue
+		}
+		// t.Text is the folded run; its characters' byte offsets.
+		var offs [64]int
+		at := offs[:0]
+		for j := range t.Text {
+			at = append(at, j)
+		}
+		at = append(at, len(t.Text))
+		n := len(at) - 1
+		if n == 1 {
+			body = append(body, t.Text)
+		}
+		for j := 0; j+1 < n; j++ {
+			body = append(body, t.Text[at[j]:at[j+2]])
+		}
+		for j := 0; j < n; j++ {
+			uni = append(uni, t.Text[at[j]:at[j+1]])
+		}
+	}
+	return body, uni
 }
 
 // occurrences counts the places where terms appear consecutively in doc.

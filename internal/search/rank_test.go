@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parley-chat/parley/internal/search"
@@ -50,5 +51,17 @@ func TestRank(t *testing.T) {
 	}
 	if got := search.Rank(nil, nil); len(got) != 0 {
 		t.Fatalf("empty window: %v", got)
+	}
+}
+
+// TestRankColumnsMatchIndex: the terms ranking counts are those the index
+// holds (search.Index), for mixed text.
+func TestRankColumnsMatchIndex(t *testing.T) {
+	for _, text := range []string{"Q3报告 reports 企业数据安全合规要求，王 伟 ｈｔｔｐｓ://x.example", "", "!!!", "a 安 bb 安全 boxes"} {
+		body, uni := search.IndexColumns(text)
+		d := search.Index(text)
+		if strings.Join(body, " ") != d.Body || strings.Join(uni, " ") != d.Uni {
+			t.Errorf("%q: columns %q %q, index %q %q", text, body, uni, d.Body, d.Uni)
+		}
 	}
 }

@@ -27,6 +27,9 @@ func Fold(r rune) rune {
 		}
 		return r
 	}
+	if r >= 0x4E00 && r <= 0x9FFF {
+		return r // CJK Unified Ideographs, most of Chinese text: no case
+	}
 	return unicode.ToLower(r)
 }
 
@@ -35,6 +38,9 @@ func Fold(r rune) rune {
 func IsCJK(r rune) bool {
 	if r < 0x1100 {
 		return false
+	}
+	if r >= 0x4E00 && r <= 0x9FFF {
+		return true // the common block, without a table search
 	}
 	return unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) ||
 		unicode.Is(unicode.Katakana, r) || unicode.Is(unicode.Hangul, r)
@@ -62,20 +68,32 @@ type Token struct {
 
 // Tokenize splits text into words and CJK runs. Everything else
 // (punctuation, spaces, symbols, emoji) separates tokens.
-func Tokenize(text string) []Token {
-	var toks []Token
-	var b strings.Builder
+func Tokenize(text string) []Token { return tokenize(text, true) }
+
+// tokenize is Tokenize; without offsets it leaves Token.Offsets nil, which
+// ranking does not need.
+func tokenize(text string, offsets bool) []Token {
+	toks := make([]Token, 0, 16)
+	// The folded token is built in buf only when folding changed a
+	// character; otherwise its text is a substring of text (most words are
+	// already lower case), which saves an allocation per token: ranking
+	// tokenizes thousands of messages per query.
+	var buf []byte
+	folded := false
 	var offs []int
 	start, kind := -1, 0 // kind: 0 none, 1 word, 2 CJK
 	flush := func(end int) {
 		if kind != 0 {
-			t := Token{Text: b.String(), Start: start, End: end, CJK: kind == 2}
-			if t.CJK {
+			t := Token{Text: text[start:end], Start: start, End: end, CJK: kind == 2}
+			if folded {
+				t.Text = string(buf)
+			}
+			if t.CJK && offsets {
 				t.Offsets = append(offs, end)
 			}
 			toks = append(toks, t)
 		}
-		b.Reset()
+		buf, folded = buf[:0], false
 		offs = nil
 		start, kind = -1, 0
 	}
@@ -97,8 +115,14 @@ func Tokenize(text string) []Token {
 		if kind == 0 {
 			start, kind = i, k
 		}
-		b.WriteRune(f)
-		if k == 2 {
+		if f != r && !folded {
+			folded = true
+			buf = append(buf[:0], text[start:i]...)
+		}
+		if folded {
+			buf = utf8.AppendRune(buf, f)
+		}
+		if k == 2 && offsets {
 			offs = append(offs, i)
 		}
 	}
