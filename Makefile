@@ -10,7 +10,7 @@ WEB_SRC   := $(shell find web/src web/index.html web/public web/vite.config.ts w
 WEB_OUT   := internal/webui/dist/index.html
 GO_SRC    := $(shell find cmd internal -name '*.go' -o -name '*.sql' -o -name '*.json' 2>/dev/null)
 
-.PHONY: run build web deps-web test test-go test-nats test-postgres test-web test-e2e cross vet bench bench-smoke fmt clean
+.PHONY: run build web deps-web test test-go test-nats test-s3 test-postgres test-web test-e2e cross vet bench bench-smoke fmt clean
 
 ## run: build (web client included when Node is available) and start on ./data
 run: build
@@ -59,9 +59,16 @@ test-go: $(WEB_OUT)
 	bin="$$(GO=$(GO) scripts/ensure-nats-server.sh)" && slapd="$$(scripts/ensure-slapd.sh)" && \
 		nginx="$$(scripts/ensure-deb-binary.sh nginx usr/sbin/nginx)" && \
 		caddy="$$(scripts/ensure-deb-binary.sh caddy usr/bin/caddy)" && \
+		s3="$$(GO=$(GO) scripts/ensure-versitygw.sh)" && \
 		PARLEY_TEST_NATS_SERVER="$$bin" PARLEY_TEST_SLAPD="$$slapd" \
-		PARLEY_TEST_NGINX="$$nginx" PARLEY_TEST_CADDY="$$caddy" \
+		PARLEY_TEST_NGINX="$$nginx" PARLEY_TEST_CADDY="$$caddy" PARLEY_TEST_VERSITYGW="$$s3" \
 		GO=$(GO) scripts/test-postgres.sh $(GO) test -count=1 ./...
+
+# Just the blob store conformance suite on the disk and on a real
+# S3-compatible server (versitygw, installed into .tools/bin once);
+# test-go includes it.
+test-s3:
+	s3="$$(GO=$(GO) scripts/ensure-versitygw.sh)" && PARLEY_TEST_VERSITYGW="$$s3" $(GO) test -count=1 ./internal/blob/... ./internal/file/...
 
 # Just the bus conformance suite, two nodes and a server restart on a real
 # nats-server (installed into .tools/bin once); test-go includes them.
@@ -71,7 +78,8 @@ test-nats:
 # The HTTP integration tests again, on a throwaway PostgreSQL cluster
 # (Debian's postgresql package is installed if missing).
 test-postgres:
-	GO=$(GO) PARLEY_TEST_ENGINE=postgres scripts/test-postgres.sh $(GO) test -count=1 ./internal/httpapi/...
+	s3="$$(GO=$(GO) scripts/ensure-versitygw.sh)" && PARLEY_TEST_VERSITYGW="$$s3" \
+		GO=$(GO) PARLEY_TEST_ENGINE=postgres scripts/test-postgres.sh $(GO) test -count=1 ./internal/httpapi/...
 
 # The binary must build without cgo for the platforms we ship.
 cross:

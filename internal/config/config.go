@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -38,6 +39,10 @@ type Config struct {
 	PreviewWorkers  int           // link preview pages fetched at once
 	PresenceBeat    time.Duration // how often a node re-announces its users' presence to the cluster
 	PresenceTTL     time.Duration // how long another node's presence lasts unannounced (a dead node's users go offline)
+	FilesS3         string        // http(s)://host[:port]/bucket of an S3-compatible store for files; empty: DataDir/files
+	FilesS3Region   string        // the bucket's region (SigV4 scope)
+	FilesS3Access   string        // access key id
+	FilesS3Secret   string        // secret access key (prefer the environment variable)
 }
 
 // Default returns the embedded-default configuration.
@@ -54,6 +59,7 @@ func Default() Config {
 		IdleTimeout:     60 * time.Second,
 		Migrate:         true,
 		LinkPreviews:    true,
+		FilesS3Region:   "us-east-1",
 		PreviewWorkers:  4,
 		PresenceBeat:    10 * time.Second,
 		PresenceTTL:     30 * time.Second,
@@ -174,6 +180,18 @@ func options() []option {
 		}),
 		mk("preview-workers", "link preview pages fetched at once", func() (func(*Config) string, func(*Config, string) error) {
 			return integer(func(c *Config) *int { return &c.PreviewWorkers })
+		}),
+		mk("files-s3", "store uploaded files in this bucket of an S3-compatible object store, as http(s)://host[:port]/bucket (path-style); empty: on disk in DATA/files", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.FilesS3 })
+		}),
+		mk("files-s3-region", "region of the --files-s3 bucket", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.FilesS3Region })
+		}),
+		mk("files-s3-access-key", "access key id for --files-s3", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.FilesS3Access })
+		}),
+		mk("files-s3-secret-key", "secret access key for --files-s3 (prefer the environment variable to the flag)", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.FilesS3Secret })
 		}),
 	}
 }
@@ -315,6 +333,14 @@ func (c Config) Validate() error {
 			return fmt.Errorf("pprof %q: want a loopback host:port (profiles expose internals)", c.PprofAddr)
 		}
 	}
+	if c.FilesS3 != "" {
+		if _, _, err := c.FilesS3Bucket(); err != nil {
+			return err
+		}
+		if c.FilesS3Access == "" || c.FilesS3Secret == "" {
+			return fmt.Errorf("files-s3 needs files-s3-access-key and files-s3-secret-key (or PARLEY_FILES_S3_ACCESS_KEY and PARLEY_FILES_S3_SECRET_KEY)")
+		}
+	}
 	if c.NATS != "" {
 		for _, u := range strings.Split(c.NATS, ",") {
 			scheme, rest, ok := strings.Cut(strings.TrimSpace(u), "://")
@@ -341,4 +367,20 @@ func Usage(cmd string) string {
 	}
 	b.WriteString("\nPrecedence: flags, then environment, then the config file, then defaults.\n")
 	return b.String()
+}
+
+// FilesS3Bucket splits --files-s3 into the endpoint and the bucket name.
+func (c Config) FilesS3Bucket() (endpoint, bucket string, err error) {
+	u, err := url.Parse(c.FilesS3)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" {
+		return "", "", fmt.Errorf("files-s3 %q: want http(s)://host[:port]/bucket (credentials in files-s3-access-key and files-s3-secret-key)", c.FilesS3)
+	}
+	path := strings.Trim(u.Path, "/")
+	i := strings.LastIndex(path, "/")
+	bucket = path[i+1:]
+	if bucket == "" {
+		return "", "", fmt.Errorf("files-s3 %q: no bucket in the path", c.FilesS3)
+	}
+	u.Path = "/" + path[:max(i, 0)]
+	return strings.TrimRight(u.String(), "/"), bucket, nil
 }

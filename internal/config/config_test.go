@@ -110,3 +110,30 @@ func TestDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestFilesS3(t *testing.T) {
+	keys := map[string]string{"PARLEY_FILES_S3_ACCESS_KEY": "ak", "PARLEY_FILES_S3_SECRET_KEY": "sk"}
+	for in, want := range map[string][2]string{
+		"http://127.0.0.1:9000/parley":           {"http://127.0.0.1:9000", "parley"},
+		"https://s3.example.com/files/":          {"https://s3.example.com", "files"},
+		"https://gw.example.com/prefix/bucket-1": {"https://gw.example.com/prefix", "bucket-1"},
+	} {
+		cfg, err := Load("serve", []string{"--files-s3", in}, env(keys), io.Discard)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		ep, bucket, err := cfg.FilesS3Bucket()
+		if err != nil || ep != want[0] || bucket != want[1] || cfg.FilesS3Access != "ak" || cfg.FilesS3Secret != "sk" {
+			t.Errorf("%s: %q %q %v", in, ep, bucket, err)
+		}
+	}
+	for _, in := range []string{"s3://bucket", "http://host:9000", "http://host:9000/", "http://ak:sk@host/bucket", "http://host/b?x=1"} {
+		if _, err := Load("serve", []string{"--files-s3", in}, env(keys), io.Discard); err == nil {
+			t.Errorf("%s accepted", in)
+		}
+	}
+	if _, err := Load("serve", []string{"--files-s3", "http://host/bucket"}, env(nil), io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "files-s3-secret-key") {
+		t.Errorf("no credentials: %v", err)
+	}
+}

@@ -8,10 +8,14 @@ import (
 	"image/color"
 	"image/jpeg"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/parley-chat/parley/internal/apiclient"
+	"github.com/parley-chat/parley/internal/blob/s3blob/s3test"
+	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/server/servertest"
 )
@@ -191,5 +195,51 @@ func TestFileUnsafeTypesAreAttachments(t *testing.T) {
 		if resp.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
 			t.Errorf("%s: headers %v", tc.name, resp.Header)
 		}
+	}
+}
+
+// The same upload, attach and download on the S3-compatible store
+// (--files-s3): the bytes land in the bucket, ranges and thumbnails work.
+func TestFilesOnS3(t *testing.T) {
+	g := s3test.Start(t)
+	bucket := g.NewBucket(t)
+	env := servertest.StartWith(t, func(c *config.Config) {
+		c.FilesS3 = g.URL + "/" + bucket
+		c.FilesS3Access, c.FilesS3Secret = s3test.AccessKey, s3test.SecretKey
+	})
+	ctx := context.Background()
+	alice, _ := env.User("member")
+	ch, err := alice.CreateChannel(ctx, "s3", "public", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := photo(t, 300, 200)
+	f, err := alice.Upload(ctx, ch.ID, "s3.jpg", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.PostFiles(ctx, ch.ID, "s3-file", "on S3", []int64{f.ID}); err != nil {
+		t.Fatal(err)
+	}
+	resp, body, err := alice.Get(ctx, f.URL, http.Header{"Range": {"bytes=100-"}})
+	if err != nil || resp.StatusCode != 206 || !bytes.Equal(body, data[100:]) {
+		t.Fatalf("range from S3: %v %v", resp.Status, err)
+	}
+	resp, body, err = alice.Get(ctx, f.ThumbnailURL, nil)
+	if err != nil || resp.StatusCode != 200 || len(body) == 0 {
+		t.Fatalf("thumbnail from S3: %v %v", resp.Status, err)
+	}
+	objects := 0
+	filepath.WalkDir(filepath.Join(g.Root, bucket), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			objects++
+		}
+		return nil
+	})
+	if objects != 2 {
+		t.Fatalf("%d objects in the bucket, want the file and its thumbnail", objects)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(env.Dir, "files")); len(entries) != 0 {
+		t.Fatalf("files also written to disk: %v", entries)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/blob"
+	"github.com/parley-chat/parley/internal/blob/s3blob"
 	"github.com/parley-chat/parley/internal/bus"
 	"github.com/parley-chat/parley/internal/bus/natsbus"
 	"github.com/parley-chat/parley/internal/chat"
@@ -80,13 +81,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 			lock.Close()
 		}
 	}
-	// File contents on disk under the data directory; uploads are spooled
-	// in its tmp folder (same file system) before they are checked.
-	blobs, err := blob.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	blobs, err := openBlobs(ctx, cfg)
 	if err != nil {
 		release()
 		return nil, err
 	}
+	// Uploads are spooled in the data directory's tmp folder before they
+	// are checked and stored.
 	spoolDir := filepath.Join(cfg.DataDir, "tmp")
 	if err := os.MkdirAll(spoolDir, 0o750); err != nil {
 		release()
@@ -156,6 +157,30 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// openBlobs opens the store of file contents: the S3-compatible bucket of
+// --files-s3, checked now so that a wrong bucket or key fails the start
+// rather than the first upload, or the disk under the data directory.
+func openBlobs(ctx context.Context, cfg config.Config) (file.Blobs, error) {
+	if cfg.FilesS3 == "" {
+		return blob.NewDisk(filepath.Join(cfg.DataDir, "files"))
+	}
+	endpoint, bucket, err := cfg.FilesS3Bucket()
+	if err != nil {
+		return nil, err
+	}
+	b, err := s3blob.New(s3blob.Config{Endpoint: endpoint, Bucket: bucket, Region: cfg.FilesS3Region,
+		AccessKey: cfg.FilesS3Access, SecretKey: cfg.FilesS3Secret})
+	if err != nil {
+		return nil, err
+	}
+	checkCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := b.Check(checkCtx); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // Listen binds the configured address; Addr reports it (useful with port 0).

@@ -34,11 +34,20 @@ type Env struct {
 	Owner    *apiclient.Client // the first organisation's owner
 	tb       testing.TB
 	n        atomic.Int64
+	// configure changes the configuration before the server starts.
+	configure func(*config.Config)
 }
 
 // Start bootstraps an organisation "Acme" (owner owner@acme.test) in a fresh
 // database, starts a server on 127.0.0.1:0 and stops it at cleanup.
 func Start(tb testing.TB) *Env {
+	tb.Helper()
+	return StartWith(tb, nil)
+}
+
+// StartWith is Start with the server's configuration changed by configure
+// (when not nil) before it starts.
+func StartWith(tb testing.TB, configure func(*config.Config)) *Env {
 	tb.Helper()
 	tg := storetest.FromEnv(tb)
 	ctx := context.Background()
@@ -46,7 +55,7 @@ func Start(tb testing.TB) *Env {
 		Username: "owner", DisplayName: "Owner", Password: Password}); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
 	}
-	e := &Env{Dir: tg.Dir, Database: tg.Database, tb: tb}
+	e := &Env{Dir: tg.Dir, Database: tg.Database, tb: tb, configure: configure}
 	e.startServer(nil)
 	owner, _, err := apiclient.New(e.URL).Login(ctx, "owner@acme.test", Password)
 	if err != nil {
@@ -73,6 +82,9 @@ func (e *Env) startServer(extraLog io.Writer) {
 	cfg.DataDir = e.Dir
 	cfg.Database = e.Database
 	cfg.Addr = "127.0.0.1:0"
+	if e.configure != nil {
+		e.configure(&cfg)
+	}
 	var logOut io.Writer = io.Discard
 	if os.Getenv("PARLEY_TEST_LOG") != "" {
 		logOut = os.Stderr
