@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 )
 
@@ -75,9 +77,9 @@ func cleanLogin(op, login string) (string, error) {
 // provisioning them on first login. Wrong credentials, unknown or
 // ambiguous names are Unauthenticated "invalid_credentials"; an unreachable
 // server is Unavailable "sso_provider_unreachable".
-func (s *Service) LoginLDAP(ctx context.Context, providerID int64, login, password string) (account.User, error) {
+func (s *Service) LoginLDAP(ctx context.Context, providerID int64, login, password string) (_ account.User, err error) {
 	const op = "sso.LoginLDAP"
-	login, err := cleanLogin(op, login)
+	login, err = cleanLogin(op, login)
 	if err != nil {
 		return account.User{}, err
 	}
@@ -93,6 +95,11 @@ func (s *Service) LoginLDAP(ctx context.Context, providerID int64, login, passwo
 	if !p.Enabled || p.Kind != KindLDAP {
 		return account.User{}, errs.New(op, errs.NotFound, "sso_provider_not_found")
 	}
+	defer func() {
+		if err != nil {
+			s.auditFailure(ctx, p, "ldap", err, login)
+		}
+	}()
 	conn, err := s.dialLDAP(ctx, p)
 	if err != nil {
 		s.log.Warn("ldap connect failed", "provider", p.ID, "err", err)
@@ -230,11 +237,16 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 		}
 		for subject, u := range before {
 			if !seen[subject] && u.Active && u.Role != account.RoleOwner {
-				if err := s.deactivate(ctx, tx, u); err != nil {
+				if err := s.deactivate(ctx, tx, p, u); err != nil {
 					return err
 				}
 				r.Deactivated++
 			}
+		}
+		if err := s.audit(ctx, tx, audit.Entry{Org: p.Org, Action: AuditSynced, TargetType: TargetProvider, TargetID: p.ID,
+			Details: map[string]string{"seen": strconv.Itoa(r.Seen), "created": strconv.Itoa(r.Created),
+				"updated": strconv.Itoa(r.Updated), "deactivated": strconv.Itoa(r.Deactivated), "skipped": strconv.Itoa(r.Skipped)}}); err != nil {
+			return err
 		}
 		return tx.SetProviderSynced(ctx, p.ID, now)
 	})

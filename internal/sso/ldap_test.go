@@ -231,6 +231,10 @@ func TestLDAPLoginProvisionsAndMapsGroups(t *testing.T) {
 	if st, code, _ := e.login("wangwu", "wrong password"); st != 401 || code != "invalid_credentials" {
 		t.Fatalf("wrong password: %d %s", st, code)
 	}
+	if failed := auditEntries(t, e.env, "auth.login_failed"); len(failed) != 1 || failed[0].Details["login"] != "wangwu" ||
+		failed[0].Details["method"] != "ldap" || failed[0].Outcome != "failure" {
+		t.Fatalf("audit of the failed login: %+v", failed)
+	}
 	// An empty password would be an anonymous bind, which slapd accepts.
 	if st, code, _ := e.login("wangwu", ""); st != 400 || code != "credentials_required" {
 		t.Fatalf("empty password: %d %s", st, code)
@@ -315,6 +319,21 @@ func TestLDAPSyncProvisionsAndDeactivates(t *testing.T) {
 	if st, code, _ := e.login("lisi", userPass); st != 401 {
 		t.Fatalf("login of a deleted entry: %d %s", st, code)
 	}
+	// The audit trail says what the sync did, and who signed in how.
+	deact := auditEntries(t, e.env, "user.deactivate")
+	if len(deact) != 1 || deact[0].TargetID != us["lisi@corp.test"].ID || deact[0].Details["reason"] != "gone_from_directory" {
+		t.Fatalf("audit of the deactivation: %+v", deact)
+	}
+	if syncs := auditEntries(t, e.env, "sso.sync"); len(syncs) != 2 || syncs[0].Details["deactivated"] != "1" {
+		t.Fatalf("audit of the syncs: %+v", syncs)
+	}
+	if created := auditEntries(t, e.env, "user.create"); len(created) != 5 || created[0].Details["provisioned_by"] != "ldap" {
+		t.Fatalf("audit of provisioning: %+v", created)
+	}
+	logins := auditEntries(t, e.env, "sso.login")
+	if len(logins) == 0 || logins[0].Details["method"] != "ldap" {
+		t.Fatalf("audit of ldap logins: %+v", logins)
+	}
 
 	// A filter that matches nothing deactivates nobody.
 	if _, err := e.env.Owner.Do(ctx, "PATCH", fmt.Sprintf("/api/v1/sso/providers/%d", e.provider.ID), map[string]any{
@@ -356,6 +375,24 @@ func TestLDAPTestConnection(t *testing.T) {
 	if strings.Contains(raw, "wrong") || strings.Contains(raw, ldapSecret) {
 		t.Fatalf("the provider's secret is returned: %s", raw)
 	}
+}
+
+// auditEntries returns the first organisation's audit entries of an
+// action, newest first.
+func auditEntries(t *testing.T, env *servertest.Env, action string) []httpapi.AuditEntry {
+	t.Helper()
+	// Filtered here: the API's action filter refuses '_' (a LIKE wildcard).
+	var page httpapi.AuditPage
+	if _, err := env.Owner.Do(context.Background(), "GET", "/api/v1/audit?limit=200", nil, &page); err != nil {
+		t.Fatal(err)
+	}
+	var out []httpapi.AuditEntry
+	for _, e := range page.Entries {
+		if e.Action == action {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func getRaw(t *testing.T, env *servertest.Env, path string) (int, string) {

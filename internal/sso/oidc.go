@@ -128,8 +128,14 @@ type Callback struct {
 // Every refusal is Unauthenticated with a code saying why, except an
 // oversized token (TooLarge "sso_token_too_large") and an unreachable
 // provider (Unavailable); nothing is created on a refusal.
-func (s *Service) FinishOIDC(ctx context.Context, cb Callback) (account.User, error) {
+func (s *Service) FinishOIDC(ctx context.Context, cb Callback) (_ account.User, err error) {
 	const op = "sso.FinishOIDC"
+	var pending PendingLogin
+	defer func() {
+		if err != nil {
+			s.auditFailure(ctx, Provider{ID: cb.Provider, Org: pending.Org}, "oidc", err, "")
+		}
+	}()
 	if cb.Error != "" {
 		return account.User{}, errs.New(op, errs.Unauthenticated, "sso_denied")
 	}
@@ -139,8 +145,7 @@ func (s *Service) FinishOIDC(ctx context.Context, cb Callback) (account.User, er
 	if subtle.ConstantTimeCompare([]byte(cb.State), []byte(cb.BoundState)) != 1 {
 		return account.User{}, errs.New(op, errs.Unauthenticated, "sso_state_mismatch")
 	}
-	var pending PendingLogin
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err = s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		pending, err = tx.TakePendingLogin(ctx, hashString(cb.State))
 		return err

@@ -291,6 +291,13 @@ func TestOIDCLoginProvisionsUserOnFirstLogin(t *testing.T) {
 	if n := e.userCount(t); n != before+1 {
 		t.Fatalf("users after second login: %d, want %d", n, before+1)
 	}
+	if created := auditEntries(t, e.env, "user.create"); len(created) != 1 || created[0].TargetID != u.ID ||
+		created[0].Details["provisioned_by"] != "oidc" {
+		t.Fatalf("audit of provisioning: %+v", created)
+	}
+	if cfg := auditEntries(t, e.env, "sso.provider_create"); len(cfg) != 1 || cfg[0].TargetID != e.provider.ID {
+		t.Fatalf("audit of the provider's creation: %+v", cfg)
+	}
 	// A provisioned user has no password.
 	if _, _, err := e.env.Client().Login(ctx, "alice@corp.test", "any password at all"); apiclient.StatusOf(err) != 401 {
 		t.Fatalf("password login of sso user: %v", err)
@@ -358,6 +365,9 @@ func TestOIDCRefusals(t *testing.T) {
 			}
 			if n := e.userCount(t); n != before {
 				t.Fatalf("a refused login created a user: %d users, want %d", n, before)
+			}
+			if f := auditEntries(t, e.env, "auth.login_failed"); len(f) == 0 || f[0].Details["code"] != c.code {
+				t.Fatalf("refusal not in the audit trail: %+v", f)
 			}
 		})
 	}

@@ -3,9 +3,11 @@ package sso
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/event"
 )
@@ -60,6 +62,9 @@ func rdnValue(dn string) string {
 // name and mapped role current. It fails with Unauthenticated
 // "user_deactivated" for deactivated users and Conflict "sso_email_taken"
 // when the e-mail belongs to an account the identity cannot be linked to.
+// The sign-in is recorded in the audit trail as sso.login with the
+// provider (the session it opens is recorded by auth), with the user's
+// creation on first login.
 func (s *Service) provision(ctx context.Context, op string, p Provider, id Identity) (account.User, error) {
 	if id.Subject == "" || len(id.Subject) > 512 {
 		return account.User{}, errs.New(op, errs.Unauthenticated, "sso_subject_missing")
@@ -67,8 +72,12 @@ func (s *Service) provision(ctx context.Context, op string, p Provider, id Ident
 	var u account.User
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		u, _, err = s.provisionTx(ctx, tx, op, p, id)
-		return err
+		if u, _, err = s.provisionTx(ctx, tx, op, p, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, audit.Entry{Org: u.Org, Actor: u.ID, Action: AuditSignedIn,
+			TargetType: audit.TargetUser, TargetID: u.ID, Details: map[string]string{"method": string(p.Kind),
+				"provider": strconv.FormatInt(p.ID, 10)}})
 	})
 	if err != nil {
 		return account.User{}, errs.E(op, errs.Other, "", err)
@@ -129,6 +138,11 @@ func (s *Service) provisionTx(ctx context.Context, tx Tx, op string, p Provider,
 		return account.User{}, false, err
 	}
 	s.log.Info("provisioned user", "org", p.Org, "provider", p.ID, "user", u.ID, "username", u.Username)
+	if err := s.audit(ctx, tx, audit.Entry{Org: u.Org, Action: audit.UserCreated, TargetType: audit.TargetUser,
+		TargetID: u.ID, Details: map[string]string{"provisioned_by": string(p.Kind), "provider": strconv.FormatInt(p.ID, 10),
+			"email": u.Email, "role": string(u.Role)}}); err != nil {
+		return account.User{}, false, err
+	}
 	return u, true, s.emitUser(ctx, tx, u)
 }
 
@@ -145,6 +159,11 @@ func (s *Service) refreshUser(ctx context.Context, tx Tx, p Provider, u account.
 	}
 	if len(p.Settings.Mapping.Rules) > 0 && u.Role != account.RoleOwner && u.Role != account.RoleBot {
 		if r := p.Settings.Mapping.roleFor(id); r != u.Role {
+			if err := s.audit(ctx, tx, audit.Entry{Org: u.Org, Action: audit.RoleChanged, TargetType: audit.TargetUser,
+				TargetID: u.ID, Details: map[string]string{"from": string(u.Role), "to": string(r),
+					"provider": strconv.FormatInt(p.ID, 10)}}); err != nil {
+				return account.User{}, err
+			}
 			u.Role, changed = r, true
 		}
 	}
@@ -165,7 +184,11 @@ func (s *Service) emitUser(ctx context.Context, tx Tx, u account.User) error {
 
 // deactivate turns off a user the provider no longer has: every session
 // and token is revoked and their streams closed, as account.SetActive does.
-func (s *Service) deactivate(ctx context.Context, tx Tx, u account.User) error {
+func (s *Service) deactivate(ctx context.Context, tx Tx, p Provider, u account.User) error {
+	if err := s.audit(ctx, tx, audit.Entry{Org: u.Org, Action: audit.UserDeactivated, TargetType: audit.TargetUser,
+		TargetID: u.ID, Details: map[string]string{"reason": "gone_from_directory", "provider": strconv.FormatInt(p.ID, 10)}}); err != nil {
+		return err
+	}
 	u.Active = false
 	if err := tx.UpdateUser(ctx, u); err != nil {
 		return err

@@ -14,10 +14,12 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/event"
 )
@@ -169,6 +171,52 @@ type Tx interface {
 	UpdateUser(ctx context.Context, u account.User) error
 	DeleteSessions(ctx context.Context, org, user int64) error
 	Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error
+	// InsertAudit appends to the audit trail in the same transaction.
+	InsertAudit(ctx context.Context, e audit.Entry) error
+}
+
+// Audit actions recorded by sso (besides the identity actions of package
+// audit: logins, user creation, role changes, deactivation).
+const (
+	AuditProviderCreated audit.Action = "sso.provider_create"
+	AuditProviderUpdated audit.Action = "sso.provider_update"
+	AuditProviderDeleted audit.Action = "sso.provider_delete"
+	AuditSynced          audit.Action = "sso.sync"
+	AuditSignedIn        audit.Action = "sso.login" // the identity check; auth records the session
+	// TargetProvider is an identity provider as an audit target.
+	TargetProvider audit.TargetType = "sso_provider"
+)
+
+func (s *Service) audit(ctx context.Context, tx Tx, e audit.Entry) error {
+	return tx.InsertAudit(ctx, audit.Stamp(ctx, s.now(), e))
+}
+
+// auditFailure records a refused sign-in in its own transaction (the
+// refusal itself wrote nothing). A failure to record is logged, never
+// returned: it must not change what the caller is told.
+func (s *Service) auditFailure(ctx context.Context, p Provider, method string, err error, login string) {
+	if p.Org == 0 && p.ID != 0 {
+		// A refusal before the pending login was found (a forged state):
+		// the provider named in the URL tells whose trail it belongs to.
+		if known, perr := s.store.Provider(ctx, p.ID); perr == nil {
+			p.Org = known.Org
+		}
+	}
+	d := map[string]string{"method": method, "code": errs.CodeOf(err)}
+	if p.ID != 0 {
+		d["provider"] = strconv.FormatInt(p.ID, 10)
+	}
+	if login != "" {
+		d["login"] = login
+	}
+	e := audit.Entry{Org: p.Org, Action: audit.LoginFailed, Outcome: audit.Failure, Details: d}
+	if werr := s.store.Update(ctx, func(tx Tx) error { return s.audit(ctx, tx, e) }); werr != nil {
+		s.log.Warn("audit of a failed sign-in", "err", werr)
+	}
+}
+
+func providerDetails(p Provider) map[string]string {
+	return map[string]string{"kind": string(p.Kind), "name": p.Name, "enabled": strconv.FormatBool(p.Enabled)}
 }
 
 // Encoder renders event payloads in the public wire format.
@@ -298,8 +346,11 @@ func (s *Service) CreateProvider(ctx context.Context, actor account.Actor, in Pr
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		p, err = tx.InsertProvider(ctx, p)
-		return err
+		if p, err = tx.InsertProvider(ctx, p); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, audit.Entry{Org: actor.Org, Actor: actor.User, Action: AuditProviderCreated,
+			TargetType: TargetProvider, TargetID: p.ID, Details: providerDetails(p)})
 	})
 	if err != nil {
 		return Provider{}, errs.E(op, errs.Other, "", err)
@@ -329,7 +380,18 @@ func (s *Service) UpdateProvider(ctx context.Context, actor account.Actor, id in
 			return err
 		}
 		p.UpdatedAt = s.now()
-		return tx.UpdateProvider(ctx, p)
+		if err := tx.UpdateProvider(ctx, p); err != nil {
+			return err
+		}
+		d := providerDetails(p)
+		if in.Secret != nil {
+			d["secret_changed"] = "true" // never the secret itself
+		}
+		if in.Settings != nil {
+			d["settings_changed"] = "true"
+		}
+		return s.audit(ctx, tx, audit.Entry{Org: actor.Org, Actor: actor.User, Action: AuditProviderUpdated,
+			TargetType: TargetProvider, TargetID: p.ID, Details: d})
 	})
 	if err != nil {
 		return Provider{}, errs.E(op, errs.Other, "", err)
@@ -352,7 +414,11 @@ func (s *Service) DeleteProvider(ctx context.Context, actor account.Actor, id in
 		if p.Org != actor.Org {
 			return errs.New(op, errs.NotFound, "sso_provider_not_found")
 		}
-		return tx.DeleteProvider(ctx, actor.Org, id)
+		if err := tx.DeleteProvider(ctx, actor.Org, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, audit.Entry{Org: actor.Org, Actor: actor.User, Action: AuditProviderDeleted,
+			TargetType: TargetProvider, TargetID: id, Details: providerDetails(p)})
 	})
 	if err != nil {
 		return errs.E(op, errs.Other, "", err)
