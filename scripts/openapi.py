@@ -367,6 +367,7 @@ schemas["SSOLDAP"] = obj("Settings of an LDAP or Active Directory server.", {
     "name_attr": s("Display name attribute (default `cn`)."),
     "group_attr": s("Attribute listing the user's groups (e.g. `memberOf`), or empty."),
     "sync_interval_seconds": i("How often the directory is synced, 60–604800 seconds; 0 turns the scheduled sync off.", format="int64", minimum=0, maximum=604800),
+    "departments": b("The sync maintains departments from the organisational units below `base_dn` (created when missing; membership of the provider's users follows the directory)."),
 })
 schemas["SSOMapRule"] = obj("Maps one IdP group (name or DN) or LDAP organisational unit to a role.", {
     "group": s("Group name, group DN or OU name, compared case-insensitively."),
@@ -409,6 +410,7 @@ schemas["SSOSyncResult"] = obj("What a directory sync changed.", {
     "updated": i("Known users whose name or role changed, or existing accounts linked by e-mail.", minimum=0),
     "deactivated": i("Provisioned users gone from the directory, now deactivated (sessions revoked).", minimum=0),
     "skipped": i("Entries without a usable e-mail, or refused (deactivated user, e-mail of another account).", minimum=0),
+    "departments": i("Departments created from organisational units.", minimum=0),
 })
 schemas["SSOProviderRequest"] = obj("A provider to create, or the fields to change (absent fields stay; `oidc`, `ldap` and `mapping` replace the whole object).", {
     "kind": s("Protocol; required to create, and cannot change.", enum=["oidc", "ldap"]),

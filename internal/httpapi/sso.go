@@ -50,6 +50,7 @@ type SSOLDAP struct {
 	NameAttr            string `json:"name_attr"`
 	GroupAttr           string `json:"group_attr"`
 	SyncIntervalSeconds int64  `json:"sync_interval_seconds"`
+	Departments         bool   `json:"departments"`
 }
 
 // SSOMapping maps IdP groups and LDAP units to roles.
@@ -97,6 +98,7 @@ type SSOSyncResult struct {
 	Updated     int `json:"updated"`
 	Deactivated int `json:"deactivated"`
 	Skipped     int `json:"skipped"`
+	Departments int `json:"departments"`
 }
 
 type ssoProviderRequest struct {
@@ -151,7 +153,7 @@ func (a *API) wireProvider(r *http.Request, p sso.Provider) SSOProvider {
 		l := p.Settings.LDAP
 		w.LDAP = &SSOLDAP{URL: l.URL, StartTLS: l.StartTLS, BindDN: l.BindDN, BaseDN: l.BaseDN, UserFilter: l.UserFilter,
 			LoginAttr: l.LoginAttr, EmailAttr: l.EmailAttr, NameAttr: l.NameAttr, GroupAttr: l.GroupAttr,
-			SyncIntervalSeconds: int64(l.SyncInterval / time.Second)}
+			SyncIntervalSeconds: int64(l.SyncInterval / time.Second), Departments: l.Departments}
 	}
 	return w
 }
@@ -175,7 +177,7 @@ func providerInput(req ssoProviderRequest, current sso.Settings, kind sso.Kind) 
 		}
 		set.LDAP = sso.LDAPSettings{URL: l.URL, StartTLS: l.StartTLS, BindDN: l.BindDN, BaseDN: l.BaseDN,
 			UserFilter: l.UserFilter, LoginAttr: l.LoginAttr, EmailAttr: l.EmailAttr, NameAttr: l.NameAttr,
-			GroupAttr: l.GroupAttr, SyncInterval: time.Duration(l.SyncIntervalSeconds) * time.Second}
+			GroupAttr: l.GroupAttr, SyncInterval: time.Duration(l.SyncIntervalSeconds) * time.Second, Departments: l.Departments}
 	}
 	if req.Mapping != nil {
 		set.Mapping = sso.Mapping{DefaultRole: account.Role(req.Mapping.DefaultRole)}
@@ -293,7 +295,7 @@ func (a *API) syncSSOProvider(w http.ResponseWriter, r *http.Request, c call) er
 		return err
 	}
 	writeJSON(w, http.StatusOK, SSOSyncResult{Seen: res.Seen, Created: res.Created, Updated: res.Updated,
-		Deactivated: res.Deactivated, Skipped: res.Skipped})
+		Deactivated: res.Deactivated, Skipped: res.Skipped, Departments: res.Departments})
 	return nil
 }
 

@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	}
 	previews := unfurl.NewService(fetcher, chats, db, unfurl.Config{Workers: cfg.PreviewWorkers}, now,
 		log.With("component", "unfurl"))
-	signOn := sso.NewService(store.SSO{DB: db}, enc, nil, now, log.With("component", "sso"))
+	signOn := sso.NewService(store.SSO{DB: db}, enc, nil, now, log.With("component", "sso")).WithDirectory(accounts)
 	files := file.NewService(store.Files{DB: db}, blobs, chats, spoolDir, now)
 	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Audit: audits, SSO: signOn,
 		Files: files, Stream: hub, Ready: db.Ready,

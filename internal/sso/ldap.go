@@ -165,6 +165,7 @@ type SyncResult struct {
 	Updated     int // linked users whose name or role changed, or who were linked now
 	Deactivated int // linked users no longer in the directory
 	Skipped     int // entries without a usable e-mail, or refused (deactivated, e-mail taken)
+	Departments int // departments created from organisational units
 }
 
 // SyncLDAP reads every user entry of an LDAP provider, provisions the new
@@ -198,8 +199,13 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 	}
 	r.Seen = len(ids)
 	now := s.now()
+	// Department membership wanted per OU path, among managed users.
+	var want map[string][]int64
+	var paths map[string][]string
+	var managed map[int64]bool
 	err = s.store.Update(ctx, func(tx Tx) error {
 		r = SyncResult{Seen: len(ids)}
+		want, paths, managed = map[string][]int64{}, map[string][]string{}, map[int64]bool{}
 		linked, err := tx.LinkedUsers(ctx, p.ID)
 		if err != nil {
 			return err
@@ -224,6 +230,12 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 			case err != nil:
 				return err
 			}
+			managed[u.ID] = true
+			if units := relativeUnits(l.BaseDN, id.Units); len(units) > 0 && u.Role != account.RoleGuest && u.Role != account.RoleBot {
+				k := deptKey(units)
+				paths[k] = units
+				want[k] = append(want[k], u.ID)
+			}
 			switch {
 			case !known:
 				if created {
@@ -240,6 +252,7 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 				if err := s.deactivate(ctx, tx, p, u); err != nil {
 					return err
 				}
+				managed[u.ID] = true // and out of the synced departments
 				r.Deactivated++
 			}
 		}
@@ -252,6 +265,11 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 	})
 	if err != nil {
 		return SyncResult{}, errs.E(op, errs.Other, "", err)
+	}
+	if l.Departments {
+		if r.Departments, err = s.syncDepartments(ctx, p, want, paths, managed); err != nil {
+			return r, err
+		}
 	}
 	s.log.Info("ldap sync", "org", p.Org, "provider", p.ID, "seen", r.Seen, "created", r.Created,
 		"updated", r.Updated, "deactivated", r.Deactivated, "skipped", r.Skipped)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,12 +146,13 @@ func (s *slapd) seed() {
 	for _, ou := range []string{"people", "groups"} {
 		s.add(c, "ou="+ou+","+ldapBase, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {ou}})
 	}
-	for _, ou := range []string{"Engineering", "Sales"} {
+	for _, ou := range []string{"Engineering", "Sales", "Interns"} {
 		s.add(c, "ou="+ou+",ou=people,"+ldapBase, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {ou}})
 	}
 	s.addUser(c, "wangwu", "Engineering", "王五", "wangwu@corp.test")
 	s.addUser(c, "lisi", "Sales", "李四", "lisi@corp.test")
 	s.addUser(c, "carol", "Engineering", "Carol Admin", "carol@corp.test")
+	s.addUser(c, "xiaoming", "Interns", "小明", "xiaoming@corp.test")
 	// A user whose login name is filter syntax: only an exact match may find it.
 	s.add(c, "uid=star\\2a,ou=Sales,ou=people,"+ldapBase, map[string][]string{
 		"objectClass": {"inetOrgPerson"}, "uid": {"star*"}, "cn": {"Star"}, "sn": {"Star"}, "mail": {"star@corp.test"},
@@ -172,9 +174,9 @@ func startLDAP(t *testing.T) *ldapEnv {
 	_, err := env.Owner.Do(context.Background(), "POST", "/api/v1/sso/providers", map[string]any{
 		"kind": "ldap", "name": "Corp directory", "secret": ldapSecret,
 		"ldap": map[string]any{"url": dir.url, "bind_dn": ldapAdmin, "base_dn": "ou=people," + ldapBase,
-			"user_filter": "(objectClass=inetOrgPerson)", "group_attr": "memberOf"},
+			"user_filter": "(objectClass=inetOrgPerson)", "group_attr": "memberOf", "departments": true},
 		"mapping": map[string]any{"default_role": "member", "rules": []map[string]any{
-			{"group": "parley-admins", "role": "admin"}, {"group": "Sales", "role": "guest"}}},
+			{"group": "parley-admins", "role": "admin"}, {"group": "Interns", "role": "guest"}}},
 	}, &p)
 	if err != nil {
 		t.Fatalf("create provider: %v", err)
@@ -215,8 +217,8 @@ func TestLDAPLoginProvisionsAndMapsGroups(t *testing.T) {
 	if st, code, u := e.login("carol", userPass); st != 200 || u.Role != "admin" {
 		t.Fatalf("carol: %d %s %+v", st, code, u)
 	}
-	if st, code, u := e.login("lisi", userPass); st != 200 || u.Role != "guest" {
-		t.Fatalf("lisi: %d %s %+v", st, code, u)
+	if st, code, u := e.login("xiaoming", userPass); st != 200 || u.Role != "guest" {
+		t.Fatalf("xiaoming: %d %s %+v", st, code, u)
 	}
 	// The token works.
 	var lr httpapi.LoginResponse
@@ -283,12 +285,18 @@ func TestLDAPSyncProvisionsAndDeactivates(t *testing.T) {
 	if _, err := e.env.Owner.Do(ctx, "POST", path, map[string]any{}, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Seen != 4 || r.Created != 3 || r.Deactivated != 0 {
+	if r.Seen != 5 || r.Created != 4 || r.Deactivated != 0 || r.Departments != 2 {
 		t.Fatalf("first sync: %+v", r)
 	}
 	us := e.users(t)
-	if us["wangwu@corp.test"].ID != wang.ID || us["carol@corp.test"].Role != "admin" || us["lisi@corp.test"].Role != "guest" {
+	if us["wangwu@corp.test"].ID != wang.ID || us["carol@corp.test"].Role != "admin" || us["xiaoming@corp.test"].Role != "guest" {
 		t.Fatalf("after sync: %+v", us)
+	}
+	// Departments follow the OUs below the base DN (guests are not members).
+	depts := e.departments(t)
+	if len(depts) != 2 || !sameIDs(depts["Engineering"], us["wangwu@corp.test"].ID, us["carol@corp.test"].ID) ||
+		!sameIDs(depts["Sales"], us["lisi@corp.test"].ID, us["star@corp.test"].ID) {
+		t.Fatalf("departments after sync: %v", depts)
 	}
 	// lisi signs in, then leaves the company: the next sync deactivates
 	// them and their token stops working.
@@ -306,10 +314,13 @@ func TestLDAPSyncProvisionsAndDeactivates(t *testing.T) {
 	if _, err := e.env.Owner.Do(ctx, "POST", path, map[string]any{}, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Seen != 4 || r.Created != 1 || r.Deactivated != 1 {
+	if r.Seen != 5 || r.Created != 1 || r.Deactivated != 1 || r.Departments != 0 {
 		t.Fatalf("second sync: %+v", r)
 	}
 	us = e.users(t)
+	if depts := e.departments(t); !sameIDs(depts["Sales"], us["star@corp.test"].ID, us["zhaoliu@corp.test"].ID) {
+		t.Fatalf("Sales after lisi left: %v", depts)
+	}
 	if us["lisi@corp.test"].Active || !us["zhaoliu@corp.test"].Active || !us["wangwu@corp.test"].Active {
 		t.Fatalf("after second sync: %+v", us)
 	}
@@ -327,7 +338,7 @@ func TestLDAPSyncProvisionsAndDeactivates(t *testing.T) {
 	if syncs := auditEntries(t, e.env, "sso.sync"); len(syncs) != 2 || syncs[0].Details["deactivated"] != "1" {
 		t.Fatalf("audit of the syncs: %+v", syncs)
 	}
-	if created := auditEntries(t, e.env, "user.create"); len(created) != 5 || created[0].Details["provisioned_by"] != "ldap" {
+	if created := auditEntries(t, e.env, "user.create"); len(created) != 6 || created[0].Details["provisioned_by"] != "ldap" {
 		t.Fatalf("audit of provisioning: %+v", created)
 	}
 	logins := auditEntries(t, e.env, "sso.login")
@@ -356,7 +367,7 @@ func TestLDAPTestConnection(t *testing.T) {
 	if _, err := e.env.Owner.Do(ctx, "POST", fmt.Sprintf("/api/v1/sso/providers/%d/test", e.provider.ID), map[string]any{}, &res); err != nil {
 		t.Fatal(err)
 	}
-	if !res.OK || !strings.Contains(res.Detail, "4 user entries") {
+	if !res.OK || !strings.Contains(res.Detail, "5 user entries") {
 		t.Fatalf("test: %+v", res)
 	}
 	// A wrong bind password is reported, and the secret is never returned.
@@ -375,6 +386,41 @@ func TestLDAPTestConnection(t *testing.T) {
 	if strings.Contains(raw, "wrong") || strings.Contains(raw, ldapSecret) {
 		t.Fatalf("the provider's secret is returned: %s", raw)
 	}
+}
+
+// departments returns the first organisation's departments by name with
+// their direct members.
+func (e *ldapEnv) departments(t *testing.T) map[string][]int64 {
+	t.Helper()
+	ctx := context.Background()
+	var list httpapi.DepartmentList
+	if _, err := e.env.Owner.Do(ctx, "GET", "/api/v1/departments", nil, &list); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]int64{}
+	for _, d := range list.Departments {
+		var ms httpapi.DepartmentMemberList
+		if _, err := e.env.Owner.Do(ctx, "GET", fmt.Sprintf("/api/v1/departments/%d/members", d.ID), nil, &ms); err != nil {
+			t.Fatal(err)
+		}
+		out[d.Name] = []int64{}
+		for _, m := range ms.Members {
+			out[d.Name] = append(out[d.Name], m.UserID)
+		}
+	}
+	return out
+}
+
+func sameIDs(got []int64, want ...int64) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // auditEntries returns the first organisation's audit entries of an

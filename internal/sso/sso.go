@@ -90,6 +90,9 @@ type LDAPSettings struct {
 	// SyncInterval is how often the directory is synced; 0 disables the
 	// scheduled sync (a sync can still be run by hand).
 	SyncInterval time.Duration
+	// Departments makes the sync maintain the department tree from the
+	// organisational units below BaseDN.
+	Departments bool
 }
 
 // Mapping turns IdP groups (and LDAP organisational units) into roles.
@@ -233,6 +236,14 @@ type Service struct {
 	// client makes the outbound requests to identity providers (discovery,
 	// token exchange, keys, userinfo).
 	client *http.Client
+	dir    Directory // nil: the LDAP sync leaves departments alone
+}
+
+// WithDirectory lets the LDAP sync maintain departments from
+// organisational units.
+func (s *Service) WithDirectory(d Directory) *Service {
+	s.dir = d
+	return s
 }
 
 // NewService returns the sso service. client may be nil for a default with

@@ -2290,6 +2290,8 @@ export interface components {
              * @description How often the directory is synced, 60–604800 seconds; 0 turns the scheduled sync off.
              */
             sync_interval_seconds: number;
+            /** @description The sync maintains departments from the organisational units below `base_dn` (created when missing; membership of the provider's users follows the directory). */
+            departments: boolean;
         };
         /** @description Maps one IdP group (name or DN) or LDAP organisational unit to a role. */
         SSOMapRule: {
@@ -2403,6 +2405,8 @@ export interface components {
             deactivated: number;
             /** @description Entries without a usable e-mail, or refused (deactivated user, e-mail of another account). */
             skipped: number;
+            /** @description Departments created from organisational units. */
+            departments: number;
         };
         /** @description A provider to create, or the fields to change (absent fields stay; `oidc`, `ldap` and `mapping` replace the whole object). */
         SSOProviderRequest: {

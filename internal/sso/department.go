@@ -1,0 +1,117 @@
+package sso
+
+import (
+	"context"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/errs"
+)
+
+// Directory is the department tree as the LDAP sync maintains it: the
+// account service, called as the organisation's system actor so that its
+// own rules (names, depth, who may be a member) and events apply.
+type Directory interface {
+	Departments(ctx context.Context, actor account.Actor) ([]account.Department, error)
+	CreateDepartment(ctx context.Context, actor account.Actor, in account.NewDepartment) (account.Department, error)
+	DepartmentMembers(ctx context.Context, actor account.Actor, id int64, subtree bool) ([]account.DepartmentMember, error)
+	SetDepartmentMember(ctx context.Context, actor account.Actor, m account.DepartmentMember) (account.DepartmentMember, error)
+	RemoveDepartmentMember(ctx context.Context, actor account.Actor, dept, user int64) error
+}
+
+// relativeUnits drops the organisational units that are part of the base
+// DN: with base "ou=people,dc=corp", "uid=x,ou=Sales,ou=people,dc=corp"
+// is in department "Sales", not "people/Sales".
+func relativeUnits(baseDN string, units []string) []string {
+	n := 0
+	if dn, err := ldap.ParseDN(baseDN); err == nil {
+		for _, rdn := range dn.RDNs {
+			for _, a := range rdn.Attributes {
+				if strings.EqualFold(a.Type, "ou") {
+					n++
+				}
+			}
+		}
+	}
+	if n >= len(units) {
+		return nil
+	}
+	return units[n:]
+}
+
+// deptKey joins a department path for map keys.
+func deptKey(path []string) string { return strings.Join(path, "\x00") }
+
+// syncDepartments makes the department tree follow the directory's
+// organisational units: every OU path below the base DN becomes a
+// department path (created when missing, matched by name under its
+// parent), and each such department's members among the users this
+// provider manages are exactly the directory's. Departments without an OU
+// and members the provider does not manage are left alone. Guests and bots
+// cannot be department members and are skipped. It returns how many
+// departments it created.
+func (s *Service) syncDepartments(ctx context.Context, p Provider, want map[string][]int64, paths map[string][]string, managed map[int64]bool) (int, error) {
+	const op = "sso.syncDepartments"
+	if s.dir == nil {
+		return 0, nil
+	}
+	system := account.Actor{Org: p.Org, Role: account.RoleOwner}
+	all, err := s.dir.Departments(ctx, system)
+	if err != nil {
+		return 0, errs.E(op, errs.Other, "", err)
+	}
+	type child struct {
+		parent int64
+		name   string
+	}
+	byName := map[child]account.Department{}
+	for _, d := range all {
+		byName[child{d.Parent, strings.ToLower(d.Name)}] = d
+	}
+	created := 0
+	leaf := map[string]int64{}
+	for key, path := range paths {
+		parent := int64(0)
+		for _, name := range path {
+			d, ok := byName[child{parent, strings.ToLower(name)}]
+			if !ok {
+				if d, err = s.dir.CreateDepartment(ctx, system, account.NewDepartment{Parent: parent, Name: name}); err != nil {
+					return created, errs.E(op, errs.Other, "", err)
+				}
+				byName[child{parent, strings.ToLower(name)}] = d
+				created++
+			}
+			parent = d.ID
+		}
+		leaf[key] = parent
+	}
+	for key, dept := range leaf {
+		current, err := s.dir.DepartmentMembers(ctx, system, dept, false)
+		if err != nil {
+			return created, errs.E(op, errs.Other, "", err)
+		}
+		in := map[int64]bool{}
+		for _, m := range current {
+			in[m.User] = true
+		}
+		should := map[int64]bool{}
+		for _, u := range want[key] {
+			should[u] = true
+			if !in[u] {
+				if _, err := s.dir.SetDepartmentMember(ctx, system, account.DepartmentMember{Department: dept, User: u}); err != nil {
+					return created, errs.E(op, errs.Other, "", err)
+				}
+			}
+		}
+		for u := range in {
+			if managed[u] && !should[u] {
+				if err := s.dir.RemoveDepartmentMember(ctx, system, dept, u); err != nil {
+					return created, errs.E(op, errs.Other, "", err)
+				}
+			}
+		}
+	}
+	return created, nil
+}
