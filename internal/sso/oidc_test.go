@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zitadel/oidc/v3/example/server/storage"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -49,7 +50,8 @@ func (u users) ExampleClientID() string { return "service" }
 // its tokens from.
 type hostileStorage struct {
 	*storage.Storage
-	mutate func(op.AuthRequest) op.AuthRequest
+	mutate  func(op.AuthRequest) op.AuthRequest
+	expired bool
 }
 
 func (h *hostileStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
@@ -59,6 +61,21 @@ func (h *hostileStorage) AuthRequestByCode(ctx context.Context, code string) (op
 	}
 	return r, err
 }
+
+// GetClientByClientID lets a test alter the client's token settings.
+func (h *hostileStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := h.Storage.GetClientByClientID(ctx, id)
+	if err == nil && h.expired {
+		c = expiredTokens{c}
+	}
+	return c, err
+}
+
+// expiredTokens makes the provider issue ID tokens that expired an hour
+// ago (as a provider with a wrong clock, or a token replayed later, would).
+type expiredTokens struct{ op.Client }
+
+func (expiredTokens) IDTokenLifetime() time.Duration { return -time.Hour }
 
 type wrongAudience struct{ op.AuthRequest }
 
@@ -307,8 +324,9 @@ func TestOIDCLoginProvisionsUserOnFirstLogin(t *testing.T) {
 func TestOIDCRefusals(t *testing.T) {
 	e := startOIDC(t)
 	cases := []struct {
-		name   string
-		mutate func(op.AuthRequest) op.AuthRequest
+		name    string
+		mutate  func(op.AuthRequest) op.AuthRequest
+		expired bool
 		// tamper changes the callback URL or the browser before the callback.
 		tamper func(b *browser, cb *url.URL) *url.URL
 		status int
@@ -331,6 +349,7 @@ func TestOIDCRefusals(t *testing.T) {
 			mutate: func(r op.AuthRequest) op.AuthRequest { return wrongNonce{r} }},
 		{name: "wrong audience", status: 401, code: "sso_token_invalid",
 			mutate: func(r op.AuthRequest) op.AuthRequest { return wrongAudience{r} }},
+		{name: "expired token", status: 401, code: "sso_token_expired", expired: true},
 		{name: "oversized token", status: 413, code: "sso_token_too_large",
 			mutate: func(r op.AuthRequest) op.AuthRequest { return hugeAMR{r} }},
 		{name: "provider refused", status: 401, code: "sso_denied",
@@ -352,8 +371,8 @@ func TestOIDCRefusals(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := e.userCount(t)
-			e.idp.storage.mutate = c.mutate
-			defer func() { e.idp.storage.mutate = nil }()
+			e.idp.storage.mutate, e.idp.storage.expired = c.mutate, c.expired
+			defer func() { e.idp.storage.mutate, e.idp.storage.expired = nil, false }()
 			b := newBrowser(t)
 			cb := b.authorize(e.startURL(), "zhangsan")
 			if c.tamper != nil {
