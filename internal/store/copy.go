@@ -474,7 +474,8 @@ func sqliteSchema(ctx context.Context, db *sql.DB) (map[string]*tableInfo, error
 // keys, foreign keys and identity columns.
 func pgSchema(ctx context.Context, q pgQuerier) (map[string]*tableInfo, error) {
 	tables := map[string]*tableInfo{}
-	rows, err := q.Query(ctx, `SELECT c.table_name, c.column_name, c.data_type,
+	rows, err := q.Query(ctx, `SELECT c.table_name, c.column_name,
+			CASE WHEN c.is_generated = 'ALWAYS' THEN 'generated ' || c.data_type ELSE c.data_type END,
 			c.is_identity = 'YES' OR COALESCE(c.column_default, '') LIKE 'nextval(%'
 		FROM information_schema.columns c
 		JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name

@@ -48,20 +48,23 @@ func TestCopyProblemsNameUnhandledTables(t *testing.T) {
 	execAll(t, "pgx", dst.Database,
 		`CREATE TABLE no_key (a BIGINT NOT NULL)`,
 		`CREATE TABLE gadgets (id BIGINT PRIMARY KEY, doc JSONB NOT NULL)`,
-		`CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT)`)
+		`CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT)`,
+		`ALTER TABLE orgs ADD COLUMN name_upper TEXT GENERATED ALWAYS AS (upper(name)) STORED`)
+	execAll(t, "sqlite", "file:"+src.Dir+"/"+store.FileName, `ALTER TABLE orgs ADD COLUMN name_upper TEXT`)
 	problems, err := store.CopyProblems(ctx, src.Dir, dst.Database)
 	if err != nil {
 		t.Fatal(err)
 	}
 	all := strings.Join(problems, "\n")
 	for _, want := range []string{"table no_key: primary key", "column gadgets.doc has type jsonb",
-		"table lite_only exists only on SQLite", "table notes is a SQLite virtual table"} {
+		"table lite_only exists only on SQLite", "table notes is a SQLite virtual table",
+		"column orgs.name_upper has type generated text"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems do not mention %q:\n%s", want, all)
 		}
 	}
-	if len(problems) != 4 {
-		t.Errorf("%d problems, want 4 (the shadow tables of an FTS5 table go with it):\n%s", len(problems), all)
+	if len(problems) != 5 {
+		t.Errorf("%d problems, want 5 (the shadow tables of an FTS5 table go with it):\n%s", len(problems), all)
 	}
 }
 
