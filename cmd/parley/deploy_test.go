@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -678,5 +679,43 @@ func TestDeployCaddy(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "Valid configuration") {
 		t.Fatalf("caddy validate on docs/deploy/Caddyfile: %v\n%s", err, out)
+	}
+}
+
+// TestDeploySystemdVerify runs `systemd-analyze verify` on the unit (any
+// warning, such as a misspelt hardening option, fails) and checks its
+// offline security exposure score stays low.
+func TestDeploySystemdVerify(t *testing.T) {
+	bin, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("systemd-analyze is missing (Debian's systemd package)")
+		}
+		t.Skip("systemd-analyze is missing")
+	}
+	b, err := os.ReadFile(filepath.Join(deployDir, "parley.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// verify wants the ExecStart program to exist.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := filepath.Join(t.TempDir(), "parley.service")
+	if err := os.WriteFile(unit, []byte(strings.Replace(string(b), "ExecStart=/usr/local/bin/parley", "ExecStart="+self, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "verify", "--man=no", unit).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify parley.service: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "security", "--offline=true", "--no-pager", unit).CombinedOutput()
+	m := regexp.MustCompile(`Overall exposure level for parley.service: (\d+\.\d+)`).FindSubmatch(out)
+	if err != nil || m == nil {
+		t.Fatalf("systemd-analyze security: %v\n%s", err, out)
+	}
+	if score, _ := strconv.ParseFloat(string(m[1]), 64); score > 2.0 {
+		t.Errorf("exposure level %.1f, want at most 2.0 (0 = fully sandboxed, 10 = not at all)", score)
 	}
 }
