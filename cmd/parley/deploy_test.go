@@ -33,6 +33,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/config"
 )
 
@@ -317,8 +318,9 @@ type k8sObject struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
 	Metadata   struct {
-		Name      string `yaml:"name"`
-		Namespace string `yaml:"namespace"`
+		Name        string            `yaml:"name"`
+		Namespace   string            `yaml:"namespace"`
+		Annotations map[string]string `yaml:"annotations"`
 	} `yaml:"metadata"`
 	Data       map[string]string `yaml:"data"`
 	StringData map[string]string `yaml:"stringData"`
@@ -500,6 +502,9 @@ func TestDeployKubernetes(t *testing.T) {
 		}
 	}
 
+	ing := find("Ingress", "parley")
+	checkBodyLimit(t, "Ingress parley", ing.Metadata.Annotations["nginx.ingress.kubernetes.io/proxy-body-size"], `^(\d+)m$`, 1<<20)
+
 	// Every Service selects pods that exist, on ports they expose.
 	for _, s := range objs {
 		if s.Kind != "Service" {
@@ -581,11 +586,12 @@ func TestDeployNginx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"client_max_body_size    100m;", "proxy_set_header Upgrade", "proxy_read_timeout"} {
+	for _, want := range []string{"proxy_set_header Upgrade", "proxy_read_timeout"} {
 		if !bytes.Contains(site, []byte(want)) {
 			t.Errorf("nginx.conf lacks %q", want)
 		}
 	}
+	checkBodyLimit(t, "nginx.conf", string(site), `client_max_body_size\s+(\d+)m;`, 1<<20)
 	dir := t.TempDir()
 	writeCert(t, filepath.Join(dir, "fullchain.pem"), filepath.Join(dir, "privkey.pem"))
 	conf := strings.ReplaceAll(string(site), "/etc/ssl/parley/", dir+"/")
@@ -619,6 +625,23 @@ http {
 	}
 	if !strings.Contains(string(out), "test is successful") {
 		t.Errorf("nginx -t: %s", out)
+	}
+}
+
+// checkBodyLimit checks that a proxy's request body limit (the number
+// matched by re, times unit) lets an upload of the default file limit
+// through in its multipart envelope, and is not much larger.
+func checkBodyLimit(t *testing.T, where, conf, re string, unit int64) {
+	t.Helper()
+	m := regexp.MustCompile(re).FindStringSubmatch(conf)
+	if m == nil {
+		t.Errorf("%s: no request body limit matching %s", where, re)
+		return
+	}
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	if limit := n * unit; limit <= account.DefaultFileMaxBytes || limit > account.DefaultFileMaxBytes+4<<20 {
+		t.Errorf("%s: body limit %d bytes; want a little above the default file limit of %d bytes (multipart envelope)",
+			where, limit, account.DefaultFileMaxBytes)
 	}
 }
 
@@ -663,11 +686,10 @@ func TestDeployCaddy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"max_size 100MB", "health_uri /readyz"} {
-		if !bytes.Contains(b, []byte(want)) {
-			t.Errorf("Caddyfile lacks %q", want)
-		}
+	if !bytes.Contains(b, []byte("health_uri /readyz")) {
+		t.Errorf("Caddyfile lacks an active health check on /readyz")
 	}
+	checkBodyLimit(t, "Caddyfile", string(b), `max_size\s+(\d+)MiB`, 1<<20)
 	conf := regexp.MustCompile(`\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+`).ReplaceAllString(string(b), "127.0.0.1:9")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "Caddyfile")
