@@ -252,8 +252,8 @@ type Tx interface {
 	DequeuePreviews(ctx context.Context, message int64) error
 	// SetPreviews replaces a message's link previews.
 	SetPreviews(ctx context.Context, org, message int64, ps []LinkPreview) error
-	// AttachFiles attaches uploaded files to a new message, in the given
-	// order, and returns them. Each must be a file of the message's
+	// AttachFiles attaches uploaded files to a new message and returns
+	// them in upload order. Each must be a file of the message's
 	// channel uploaded by its author and not yet attached: otherwise
 	// NotFound (file_not_found) or Conflict (file_already_attached).
 	AttachFiles(ctx context.Context, m Message, ids []int64) ([]Attachment, error)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"time"
@@ -120,7 +121,7 @@ func (a *API) uploadFile(w http.ResponseWriter, r *http.Request, c call) error {
 		if r.ContentLength > multipartSlack {
 			minSize = r.ContentLength - multipartSlack
 		}
-		f, err := a.Files.Upload(r.Context(), c.actor, id, file.Upload{Name: part.FileName(), Body: part, MinSize: minSize})
+		f, err := a.Files.Upload(r.Context(), c.actor, id, file.Upload{Name: partFileName(part), Body: part, MinSize: minSize})
 		part.Close()
 		if err != nil {
 			return err
@@ -128,6 +129,17 @@ func (a *API) uploadFile(w http.ResponseWriter, r *http.Request, c call) error {
 		writeJSON(w, http.StatusCreated, wireFile(f))
 		return nil
 	}
+}
+
+// partFileName is the filename parameter of a part, as sent: unlike
+// Part.FileName it does not strip directories, so that "../../x" is
+// refused (file_name_invalid) rather than silently renamed.
+func partFileName(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
 }
 
 func (a *API) getFile(w http.ResponseWriter, r *http.Request, c call) error {

@@ -143,6 +143,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"SearchIndexFollowsUpdates", testSearchIndexFollowsUpdates},
 		{"Reindex", testReindex},
 		{"BulkLoad", testBulkLoad},
+		{"File", testFile},
 		{"Audit", testAudit},
 		{"LinkPreviews", testLinkPreviews},
 	} {
