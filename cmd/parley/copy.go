@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -64,7 +65,9 @@ func copyInstallation(from, to string, quiet bool, stdout, stderr io.Writer) int
 	}
 	tw.Flush()
 	fmt.Fprintln(stdout, "verified: every copied table has the same row count and checksum on both sides.")
-	fmt.Fprintf(stdout, "next: start the nodes with --database (PARLEY_DATABASE) set to the new database; files stay in %s (see docs/deploy/README.md)\n", dir)
+	fmt.Fprintf(stdout, "next: start the nodes with --database (PARLEY_DATABASE) set to the new database. Uploaded files stay in %s: "+
+		"keep --data %s on a single node, or copy them into the --files-s3 bucket of a cluster (docs/deploy/README.md)\n",
+		filepath.Join(dir, "files"), dir)
 	return 0
 }
 

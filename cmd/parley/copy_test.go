@@ -4,8 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -48,7 +49,7 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Fatalf("migrate: exit %d\n%s", code, out)
 	}
 	for _, table := range []string{"orgs", "users", "sessions", "channels", "channel_members", "messages", "message_edits",
-		"mentions", "reactions", "events", "audit_log"} {
+		"mentions", "reactions", "events", "audit_log", "files"} {
 		if !regexp.MustCompile(`(?m)^` + table + `\s+copied\s+[1-9]\d*\s+[0-9a-f]{64}$`).MatchString(out) {
 			t.Errorf("the report has no non-empty, checksummed line for %s", table)
 		}
@@ -67,8 +68,9 @@ func TestMigrateToPostgres(t *testing.T) {
 		t.Fatalf("second migrate into the same database: exit %d, want 1 and target_not_empty:\n%s", code, out)
 	}
 
-	// The server on the copy, with a new, empty data directory.
-	pg := newServer(t, filepath.Join(t.TempDir(), "data"), "--database", target.Database)
+	// The server on the copy. It keeps the data directory for the uploaded
+	// files (the copy moves their metadata; a cluster would use --files-s3).
+	pg := newServer(t, fx.srv.dir, "--database", target.Database)
 	pg.start()
 	var moved []*person
 	for _, u := range fx.users {
@@ -171,6 +173,13 @@ func populate(t *testing.T, fx *fixture) {
 	for i := 0; i < 30; i++ {
 		latest = post(1+i%6, general, fmt.Sprintf("routine update %d about budgets 预算 %d", i, i*7), 0)
 	}
+	report, err := u[1].api.Upload(ctx, general.id, "季度报告 report.txt", []byte("Q3 figures: 数据 1, 2, 3\n"))
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	if _, err := u[1].api.PostFiles(ctx, general.id, "with-file", "the quarterly report 报告", []int64{report.ID}); err != nil {
+		t.Fatalf("post with a file: %v", err)
+	}
 	post(1, secret, "secret plans 秘密计划", 0)
 	post(0, secret, "@channel the budget is approved", 0)
 	post(1, dm, "hi u4, lunch? 午饭", 0)
@@ -220,6 +229,7 @@ func snapshot(t *testing.T, users []*person, rooms []*room) map[string]string {
 		for _, q := range searchQueries {
 			get(u, "/api/v1/search?sort=date&limit=50&q="+url.QueryEscape(q))
 		}
+		get(u, "/api/v1/search/files?q=report")
 		for _, r := range rooms {
 			if !memberOf(r, u.idx) {
 				continue
@@ -227,6 +237,15 @@ func snapshot(t *testing.T, users []*person, rooms []*room) map[string]string {
 			get(u, fmt.Sprintf("/api/v1/channels/%d", r.id))
 			get(u, fmt.Sprintf("/api/v1/channels/%d/members", r.id))
 			get(u, fmt.Sprintf("/api/v1/channels/%d/pins", r.id))
+			var files struct {
+				Files []httpapi.File `json:"files"`
+			}
+			if err := json.Unmarshal(get(u, fmt.Sprintf("/api/v1/channels/%d/files", r.id)), &files); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files.Files {
+				out[u.name+" content of file "+fmt.Sprint(f.ID)] = download(t, u.api, f.ID)
+			}
 			var page httpapi.HistoryPage
 			raw := get(u, fmt.Sprintf("/api/v1/channels/%d/messages?after=0&limit=200", r.id))
 			if err := json.Unmarshal(raw, &page); err != nil {
@@ -243,6 +262,26 @@ func snapshot(t *testing.T, users []*person, rooms []*room) map[string]string {
 		}
 	}
 	return out
+}
+
+// download returns a file's bytes (as text, for comparing).
+func download(t *testing.T, c *apiclient.Client, id int64) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/files/%d/content", c.Base, id), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatalf("download file %d: %v", id, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("download file %d: %s %v", id, resp.Status, err)
+	}
+	return string(b)
 }
 
 func memberOf(r *room, idx int) bool {
