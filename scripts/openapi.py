@@ -151,6 +151,54 @@ schemas["SetupStatus"] = obj("Whether first-run setup is needed.", {"needed": b(
 schemas["LoginResponse"] = obj("The answer to a login or setup.", {
     "token": s("Bearer token; empty when a cookie session was requested."),
     "user": ref("User"),
+    "two_factor_enrolment_required": b("The organisation requires two-factor authentication and the user has none: until they set it up (POST /api/v1/users/me/2fa/setup and /enable) every other route answers 403 `two_factor_enrolment_required`."),
+})
+schemas["TwoFactorChallenge"] = obj("The password was right and the user has two-factor authentication: finish with POST /api/v1/auth/login/2fa.", {
+    "two_factor_required": {"type": "boolean", "const": True, "description": "Always true."},
+    "challenge": s("Pass to POST /api/v1/auth/login/2fa; not a session token."),
+    "expires_at": stampf("The challenge expires 5 minutes after the password step."),
+})
+schemas["SecurityPolicy"] = obj("The organisation's password and two-factor policy.", {
+    "password_min_length": i("Minimum password length in characters, 8–64.", minimum=8, maximum=64),
+    "password_min_classes": i("Minimum kinds of characters (lower-case, upper-case, digits, others), 1–4.", minimum=1, maximum=4),
+    "require_2fa": b("Every user must use two-factor authentication; users without it set it up at their next login."),
+})
+schemas["TwoFactorStatus"] = obj("The caller's two-factor authentication.", {
+    "enabled": b("TOTP two-factor authentication is on."),
+    "recovery_codes_left": i("Unused recovery codes (0 when off).", minimum=0),
+    "required": b("The organisation requires two-factor authentication."),
+})
+schemas["TwoFactorSetup"] = obj("A new TOTP secret (SHA-1, 6 digits, 30 s) to add to an authenticator app; confirm with POST /api/v1/users/me/2fa/enable.", {
+    "secret": s("The secret in base32, for typing in by hand."),
+    "otpauth_uri": s("The `otpauth://totp/...` URI to show as a QR code."),
+})
+schemas["RecoveryCodes"] = obj("Single-use recovery codes, shown only this once; each replaces a TOTP code once.", {
+    "recovery_codes": {"type": "array", "items": {"type": "string"}, "description": "10 codes like `abcd-efgh-jkmn-pqrs`."},
+})
+schemas["SessionInfo"] = obj("One of the caller's logins (a browser session or a bearer token from a password login).", {
+    "id": idf("Session id."),
+    "kind": s("`cookie` (a browser) or `token` (a bearer token from POST /auth/login).", enum=["cookie", "token"]),
+    "user_agent": s("The User-Agent of the login."),
+    "address": s("The client address of the login."),
+    "created_at": stampf("When the login happened."),
+    "last_used_at": timef("When the session was last used (updated at most every 5 minutes), or null."),
+    "expires_at": stampf("When the session ends by itself."),
+    "current": b("This is the session making the request."),
+})
+schemas["SessionList"] = obj("The caller's logins, newest first.", {"sessions": arr("SessionInfo", "The sessions.")})
+schemas["TokenInfo"] = obj("A personal access token, without its secret.", {
+    "id": idf("Token id."),
+    "name": s("The owner's label."),
+    "scope": s("`read`: GET requests only; `write`: everything except account security.", enum=["read", "write"]),
+    "created_at": stampf("When it was created."),
+    "expires_at": stampf("When it stops working."),
+    "last_used_at": timef("When it was last used (updated at most every 5 minutes), or null."),
+    "expired": b("It has expired: requests with it get 401 `token_expired`."),
+})
+schemas["TokenList"] = obj("The caller's personal access tokens, newest first, expired ones included.", {"tokens": arr("TokenInfo", "The tokens.")})
+schemas["NewTokenResponse"] = obj("A new personal access token. The secret is shown only this once; only its hash is stored.", {
+    "token": s("The token, to send as `Authorization: Bearer <token>`."),
+    "info": ref("TokenInfo"),
 })
 schemas["UserList"] = obj("A page of the organisation directory.", {
     "users": arr("User", "Users ordered by id."),
@@ -230,6 +278,28 @@ schemas["LoginRequest"] = obj("A password login.", {
     "password": s("Password.", minLength=1, maxLength=1024),
     "cookie": {"type": "boolean", "default": False, "description": "Start a cookie session (sets `parley_session` and `parley_csrf`) instead of returning a bearer token."},
 }, required=["login", "password"], request=True)
+schemas["SecondFactorRequest"] = obj("The second step of a login: exactly one of `code` and `recovery_code`.", {
+    "challenge": s("The `challenge` of the 202 answer of POST /api/v1/auth/login.", maxLength=128),
+    "code": s("The 6-digit code from the authenticator app (spaces allowed).", maxLength=16),
+    "recovery_code": s("One of the recovery codes (case, spaces and dashes ignored); each works once.", maxLength=64),
+}, required=["challenge"], request=True)
+schemas["SecurityPolicyPatch"] = obj("Policy fields to change; absent fields stay.", {
+    "password_min_length": i("8–64.", minimum=8, maximum=64),
+    "password_min_classes": i("1–4.", minimum=1, maximum=4),
+    "require_2fa": b("Require two-factor authentication of every user."),
+}, request=True)
+schemas["PasswordChange"] = obj("A password change.", {
+    "current_password": s("The current password.", maxLength=1024),
+    "new_password": s("The new password; it must meet the organisation's policy.", maxLength=1024),
+}, required=["current_password", "new_password"], request=True)
+schemas["CodeRequest"] = obj("A code from the authenticator app.", {"code": s("6 digits.", maxLength=16)}, required=["code"], request=True)
+schemas["PasswordConfirm"] = obj("The caller's password, to confirm a sensitive change.", {"password": s("The current password.", maxLength=1024)}, required=["password"], request=True)
+schemas["NewTokenRequest"] = obj("A personal access token to create.", {
+    "name": s("A label, 1–80 characters.", minLength=1, maxLength=80),
+    "scope": {"type": "string", "enum": ["read", "write"], "default": "write", "description": "`read`: GET requests only."},
+    "expires_in_days": i("Lifetime in days, 1–366.", minimum=1, maximum=366),
+}, required=["name", "expires_in_days"], request=True)
+schemas["Empty"] = obj("An empty object.", {}, request=True)
 schemas["OrgPatch"] = obj("Organisation settings to change; absent fields stay.", {
     "name": s("Organisation name, 1–80 characters.", minLength=1, maxLength=80),
     "recall_window_seconds": i("Recall window in seconds, 0–31536000 (365 days).", format="int64", minimum=0, maximum=31536000),
@@ -459,7 +529,7 @@ def text(field, mn, suffixes=("invalid_utf8", "invalid_characters", "too_long"))
     return out
 EMAIL = text("email", 3) + ["email_invalid"]
 USERNAME = ["username_invalid", "username_too_long"]
-PASSWORD = ["password_too_short", "password_too_long", "password_invalid_utf8"]
+PASSWORD = ["password_too_short", "password_too_long", "password_invalid_utf8", "password_too_simple", "password_too_common", "password_contains_name"]
 QUERY = text("query", 0)
 CHAN_NAME = text("channel_name", 1) + ["channel_name_invalid"]
 
@@ -502,8 +572,13 @@ op("POST", "/api/v1/setup", "setup", "session", "First-run setup",
            "403": ["setup_token_invalid"], "409": ["already_set_up"]})
 op("POST", "/api/v1/auth/login", "login", "session", "Log in with a password",
    "Returns a bearer token, or with `cookie: true` starts a cookie session (the token is then empty). No authentication. Failed logins are rate-limited per account and per client address; deactivated users get `invalid_credentials`.",
-   auth=False, body="LoginRequest", ok=ok("200", "Logged in.", "LoginResponse", SETCOOKIE),
+   auth=False, body="LoginRequest", ok=dict(ok("200", "Logged in (with `two_factor_enrolment_required` when the organisation requires 2FA and the user must set it up first).", "LoginResponse", SETCOOKIE),
+                                            **ok("202", "The password was right; the user has two-factor authentication: finish with POST /api/v1/auth/login/2fa.", "TwoFactorChallenge")),
    errors={"400": ["credentials_required"], "401": ["invalid_credentials"], "429": ["too_many_attempts"]})
+op("POST", "/api/v1/auth/login/2fa", "loginSecondFactor", "session", "Finish a login with a second factor",
+   "The second step of a login for users with two-factor authentication: the `challenge` from the 202 answer of POST /api/v1/auth/login and a TOTP code or a recovery code. Answers like a completed login (a cookie session or a token, as the first step asked). No authentication. Wrong codes count toward the account's lockout like wrong passwords; a TOTP code is accepted once (`two_factor_code_used` for a replay in the same window).",
+   auth=False, body="SecondFactorRequest", ok=ok("200", "Logged in.", "LoginResponse", SETCOOKIE),
+   errors={"400": ["two_factor_code_required", "two_factor_code_invalid", "two_factor_code_used"], "401": ["challenge_invalid"], "429": ["too_many_attempts"]})
 op("POST", "/api/v1/auth/logout", "logout", "session", "Log out", "Ends the calling session (cookie or token) and clears the session cookies. Any authenticated user.",
    ok={"204": {"description": "Logged out.", "headers": {"Set-Cookie": {"description": "Clears `parley_session` and `parley_csrf`.", "schema": {"type": "string"}}}}})
 # --- org
@@ -512,11 +587,51 @@ op("GET", "/api/v1/org", "getOrg", "org", "The caller's organisation", "Any auth
 op("PATCH", "/api/v1/org", "patchOrg", "org", "Change organisation settings", "Organisation owners and admins.", body="OrgPatch",
    ok=ok("200", "The changed organisation.", "Org"),
    errors={"400": text("org_name", 1) + ["recall_window_invalid", "receipt_max_members_invalid", "file_max_bytes_invalid", "file_quota_bytes_invalid"], "403": ["admin_required"], "404": ["org_not_found"]})
+op("GET", "/api/v1/org/security-policy", "getSecurityPolicy", "org", "Password and 2FA policy",
+   "Any authenticated user (the password form shows the rules), also a session that must still set up 2FA.", ok=ok("200", "The policy.", "SecurityPolicy"))
+op("PATCH", "/api/v1/org/security-policy", "patchSecurityPolicy", "org", "Change the password and 2FA policy",
+   "Organisation owners and admins. Applies to passwords set from now on and to logins from now on. Recorded in the audit trail.", body="SecurityPolicyPatch",
+   ok=ok("200", "The changed policy.", "SecurityPolicy"), errors={"400": ["policy_min_length_invalid", "policy_min_classes_invalid"], "403": ["admin_required"]})
 # --- users
 op("GET", "/api/v1/users/me", "getMe", "users", "The caller's profile", "Any authenticated user.", ok=ok("200", "The caller.", "User"), errors={"404": ["user_not_found"]})
 op("PATCH", "/api/v1/users/me", "patchMe", "users", "Change the caller's profile", "Any authenticated user, for their own profile. Emits `user.updated`.", body="ProfilePatch",
    ok=ok("200", "The changed profile.", "User"),
    errors={"400": text("display_name", 1) + text("avatar_url", 0) + ["avatar_url_invalid", "locale_unsupported", "time_zone_invalid"] + text("status_text", 0)})
+NOTOKEN = " Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA."
+op("POST", "/api/v1/users/me/password", "changePassword", "security", "Change the caller's password",
+   "Checks the current password (wrong ones count toward the lockout) and the organisation's policy, then ends every other session and token of the user." + NOTOKEN,
+   body="PasswordChange", ok={"204": {"description": "Changed."}},
+   errors={"400": PASSWORD, "403": ["password_wrong", "token_not_allowed"], "429": ["too_many_attempts"]})
+op("GET", "/api/v1/users/me/2fa", "getTwoFactor", "security", "The caller's two-factor status", "Any authenticated user." + NOTOKEN,
+   ok=ok("200", "The status.", "TwoFactorStatus"), errors={"403": ["token_not_allowed"]})
+op("POST", "/api/v1/users/me/2fa/setup", "setupTwoFactor", "security", "Start setting up two-factor authentication",
+   "Creates a new TOTP secret (replacing one not yet confirmed). Show `otpauth_uri` as a QR code, then confirm with POST /api/v1/users/me/2fa/enable." + NOTOKEN,
+   body="Empty", ok=ok("200", "The new secret.", "TwoFactorSetup"), errors={"403": ["token_not_allowed"], "409": ["two_factor_already_enabled"]})
+op("POST", "/api/v1/users/me/2fa/enable", "enableTwoFactor", "security", "Turn two-factor authentication on",
+   "Confirms the secret with a code from the app and returns 10 recovery codes, shown only this once. A session that had to set up 2FA becomes a normal session. Wrong codes count toward the lockout." + NOTOKEN,
+   body="CodeRequest", ok=ok("200", "On; the recovery codes.", "RecoveryCodes"),
+   errors={"400": ["two_factor_code_invalid"], "403": ["token_not_allowed"], "409": ["two_factor_not_started", "two_factor_already_enabled"], "429": ["too_many_attempts"]})
+op("POST", "/api/v1/users/me/2fa/disable", "disableTwoFactor", "security", "Turn two-factor authentication off",
+   "Needs the caller's password. Not when the organisation requires 2FA." + NOTOKEN, body="PasswordConfirm", ok={"204": {"description": "Off."}},
+   errors={"403": ["password_wrong", "two_factor_required_by_policy", "token_not_allowed"], "429": ["too_many_attempts"]})
+op("POST", "/api/v1/users/me/2fa/recovery-codes", "newRecoveryCodes", "security", "New recovery codes",
+   "Replaces the caller's recovery codes with 10 new ones, shown only this once. Needs the caller's password." + NOTOKEN, body="PasswordConfirm",
+   ok=ok("200", "The new codes.", "RecoveryCodes"), errors={"403": ["password_wrong", "token_not_allowed"], "409": ["two_factor_not_enabled"], "429": ["too_many_attempts"]})
+op("GET", "/api/v1/users/me/sessions", "listSessions", "security", "The caller's sessions",
+   "Browser sessions and bearer tokens from password logins, newest first, the calling one marked `current`." + NOTOKEN,
+   ok=ok("200", "The sessions.", "SessionList"), errors={"403": ["token_not_allowed"]})
+op("DELETE", "/api/v1/users/me/sessions/{id}", "revokeSession", "security", "Revoke a session",
+   "Ends one of the caller's sessions and closes its WebSocket streams (close code 4004); revoking the calling session also clears its cookies." + NOTOKEN,
+   pathparams=["UserID"], ok={"204": {"description": "Revoked."}}, errors={"403": ["token_not_allowed"], "404": ["session_not_found"]})
+op("GET", "/api/v1/users/me/tokens", "listTokens", "security", "The caller's personal access tokens", "Newest first, expired ones included." + NOTOKEN,
+   ok=ok("200", "The tokens.", "TokenList"), errors={"403": ["token_not_allowed"]})
+op("POST", "/api/v1/users/me/tokens", "createToken", "security", "Create a personal access token",
+   "For scripts: a bearer token with a name, an expiry (1–366 days) and a scope. The secret is in this answer only. At most 50 per user." + NOTOKEN,
+   body="NewTokenRequest", ok=ok("201", "The token.", "NewTokenResponse"),
+   errors={"400": text("token_name", 1) + ["token_scope_invalid", "token_expiry_invalid"], "403": ["token_not_allowed"], "409": ["too_many_tokens"]})
+op("DELETE", "/api/v1/users/me/tokens/{id}", "revokeToken", "security", "Revoke a personal access token",
+   "The token stops working at once and its WebSocket streams are closed." + NOTOKEN,
+   pathparams=["UserID"], ok={"204": {"description": "Revoked."}}, errors={"403": ["token_not_allowed"], "404": ["token_not_found"]})
 op("GET", "/api/v1/users", "listUsers", "users", "The organisation directory",
    "Pages through the users of the caller's organisation, ordered by id, filtered by `q` (a prefix of username, display name or e-mail); or, with `ids`, returns those users at once (for clients resolving authors). Any authenticated user, guests included.",
    params=[pref("Query"), pref("UserIDList"), pref("Limit"), pref("Cursor")], ok=ok("200", "A page of users.", "UserList"),
@@ -531,6 +646,9 @@ for verb, act in (("deactivate", "Deactivate"), ("reactivate", "Reactivate")):
     op("POST", "/api/v1/users/{id}/" + verb, verb + "User", "users", act + " a user",
        "Organisation owners and admins; only the owner may change the owner; nobody may change themselves. Idempotent." + extra, pathparams=["UserID"],
        ok=ok("200", "The user.", "User"), errors={"400": ["cannot_deactivate_self"], "403": ["admin_required", "owner_required"], "404": ["user_not_found"]})
+op("POST", "/api/v1/users/{id}/2fa/reset", "resetTwoFactor", "users", "Reset a user's two-factor authentication",
+   "Removes the user's TOTP secret and recovery codes (for someone who lost their phone and codes). Organisation owners and admins; only the owner may reset the owner. Recorded in the audit trail.",
+   pathparams=["UserID"], ok={"204": {"description": "Reset."}}, errors={"403": ["admin_required", "owner_required"], "404": ["user_not_found"]})
 op("GET", "/api/v1/presence", "presence", "users", "Presence of users",
    "Any authenticated user. Users the hub does not know under the caller's organisation are `offline`, so presence does not cross organisations.",
    params=[{"name": "user_ids", "in": "query", "description": "Comma-separated user ids, at most 500.", "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"}}],
@@ -834,9 +952,13 @@ for o in ops:
     if o["pathparams"]:
         add("400", ["id_invalid"], front=True)
     if o["auth"]:
-        add("401", ["unauthenticated", "session_expired", "user_deactivated"])
+        add("401", ["unauthenticated", "session_expired", "token_expired", "two_factor_required", "user_deactivated"])
+        if o["opid"] not in ("logout", "getMe", "getSecurityPolicy") and o["tag"] != "security":
+            add("403", ["two_factor_enrolment_required"])
         if o["method"] in WRITE:
             add("403", ["csrf_failed"])
+            if o["tag"] != "security":
+                add("403", ["token_scope_insufficient"])
     if o["opid"] not in ("healthz", "getOpenAPI"):
         add("503", ["unavailable"])
         if o["method"] in WRITE:
@@ -888,7 +1010,7 @@ doc["info"] = {
 doc["servers"] = [{"url": "/"}]
 doc["tags"] = [{"name": n, "description": d} for n, d in [
     ("meta", "Health, readiness and this document."), ("session", "First-run setup, login and logout."),
-    ("org", "The caller's organisation."), ("users", "Users, profiles and presence."), ("audit", "The organisation's audit trail."),
+    ("org", "The caller's organisation."), ("users", "Users, profiles and presence."), ("security", "The caller's password, two-factor authentication, sessions and access tokens."), ("audit", "The organisation's audit trail."),
     ("directory", "The department tree (通讯录) and its members."),
     ("channels", "Channels, DMs, membership and read state."), ("messages", "Messages, threads, reactions, pins and receipts."),
     ("files", "Uploads, downloads, thumbnails and channel file lists."),

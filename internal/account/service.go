@@ -84,9 +84,13 @@ type Encoder interface {
 	EncodeEvent(typ string, seq int64, payload any) ([]byte, error)
 }
 
-// Hasher turns a password into a storable hash.
+// Hasher turns a password into a storable hash, after checking it against
+// the organisation's password policy (auth.Service).
 type Hasher interface {
 	Hash(password string) (string, error)
+	// CheckPassword returns Invalid with a stable code when password breaks
+	// org's policy for user u (org 0: a new organisation, the default).
+	CheckPassword(ctx context.Context, org int64, password string, u User) error
 }
 
 // DepartmentFollower brings state that follows department membership
@@ -149,7 +153,7 @@ func (s *Service) createOrg(ctx context.Context, op string, in BootstrapInput, f
 	if err != nil {
 		return Org{}, User{}, err
 	}
-	owner, hash, err := s.newUser(op, NewUserInput{Email: in.Email, Username: in.Username,
+	owner, hash, err := s.newUser(ctx, op, 0, NewUserInput{Email: in.Email, Username: in.Username,
 		DisplayName: in.DisplayName, Password: in.Password, Role: RoleOwner, Locale: in.Locale})
 	if err != nil {
 		return Org{}, User{}, err
@@ -188,7 +192,7 @@ type NewUserInput struct {
 	Locale                                 string
 }
 
-func (s *Service) newUser(op string, in NewUserInput) (User, string, error) {
+func (s *Service) newUser(ctx context.Context, op string, org int64, in NewUserInput) (User, string, error) {
 	var u User
 	var err error
 	if u.Email, err = CleanEmail(op, in.Email); err != nil {
@@ -213,6 +217,9 @@ func (s *Service) newUser(op string, in NewUserInput) (User, string, error) {
 	if err := CheckPassword(op, in.Password); err != nil {
 		return u, "", err
 	}
+	if err := s.hasher.CheckPassword(ctx, org, in.Password, u); err != nil {
+		return u, "", err
+	}
 	hash, err := s.hasher.Hash(in.Password)
 	if err != nil {
 		return u, "", errs.E(op, errs.Internal, "", err)
@@ -229,7 +236,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUserInput) 
 	if !actor.IsAdmin() || (in.Role == RoleOwner && actor.Role != RoleOwner) {
 		return User{}, errs.New(op, errs.Permission, "admin_required")
 	}
-	u, hash, err := s.newUser(op, in)
+	u, hash, err := s.newUser(ctx, op, actor.Org, in)
 	if err != nil {
 		return User{}, err
 	}

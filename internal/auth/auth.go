@@ -1,6 +1,7 @@
-// Package auth owns how people prove who they are: password hashing,
-// sessions (browser cookies with CSRF tokens, and bearer tokens), login rate
-// limiting and the one-time setup token. It turns credentials into an
+// Package auth owns how people prove who they are: password hashing and the
+// organisation's password policy, TOTP two-factor login with recovery codes,
+// sessions (browser cookies with CSRF tokens, bearer tokens, personal access
+// tokens), login rate limiting and the one-time setup token. It turns credentials into an
 // account.Actor for the domain services.
 package auth
 
@@ -11,6 +12,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,33 +20,58 @@ import (
 	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/event"
 )
 
-// Session is a login: a browser cookie or an API token. Only the SHA-256 of
-// the token is stored.
+// Session is a login: a browser cookie, an API token from a password login,
+// or a personal access token. Only the SHA-256 of the token is stored.
 type Session struct {
 	ID        int64
 	Org       int64
 	User      int64
 	TokenHash []byte
-	Kind      string // KindCookie or KindToken
+	Kind      string // KindCookie, KindToken or KindPAT
 	CSRF      string
 	UserAgent string
 	Address   string
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	Name      string // personal access tokens: the owner's label
+	Scope     string // personal access tokens: ScopeRead or ScopeWrite
+	// Pending is a step still owed: PendingTOTP (a login challenge, not
+	// usable as a session) or PendingEnrol (may only set up 2FA).
+	Pending    string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastUsedAt time.Time
 }
 
 // Session kinds.
 const (
 	KindCookie = "cookie"
 	KindToken  = "token"
+	KindPAT    = "pat"
 )
 
-// SessionLifetime is how long a login lasts.
-const SessionLifetime = 30 * 24 * time.Hour
+// Pending steps of a session.
+const (
+	PendingTOTP  = "totp"
+	PendingEnrol = "enrol"
+)
 
-// Store is what auth needs from persistence.
+// Token scopes.
+const (
+	ScopeRead  = "read"  // GET requests only
+	ScopeWrite = "write" // everything a token may do
+)
+
+// Lifetimes.
+const (
+	SessionLifetime   = 30 * 24 * time.Hour // how long a login lasts
+	ChallengeLifetime = 5 * time.Minute     // how long the second login step may take
+	touchEvery        = 5 * time.Minute     // how stale LastUsedAt may get
+)
+
+// Store is what auth needs from persistence. Reads return NotFound for
+// missing rows.
 type Store interface {
 	// UserByLogin finds a user by e-mail or username with the password hash; NotFound.
 	UserByLogin(ctx context.Context, login string) (account.User, string, error)
@@ -52,32 +79,69 @@ type Store interface {
 	// SessionUser returns a session and its user by the token's hash;
 	// NotFound for unknown tokens.
 	SessionUser(ctx context.Context, hash []byte) (Session, account.User, error)
+	// Sessions returns every session and token of a user, newest first.
+	Sessions(ctx context.Context, org, user int64) ([]Session, error)
+	PasswordHash(ctx context.Context, org, user int64) (string, error)
+	// SecurityPolicy is NotFound for an organisation on the defaults.
+	SecurityPolicy(ctx context.Context, org int64) (Policy, error)
+	TOTP(ctx context.Context, org, user int64) (TOTP, error)
+	RecoveryCodesLeft(ctx context.Context, org, user int64) (int, error)
 	Update(ctx context.Context, fn func(tx Tx) error) error
 }
 
 // Tx is a write transaction.
 type Tx interface {
+	TOTP(ctx context.Context, org, user int64) (TOTP, error)
 	InsertSession(ctx context.Context, s Session) (Session, error)
+	UpdateSession(ctx context.Context, s Session) error
 	DeleteSession(ctx context.Context, id int64) error
+	DeleteSessionsExcept(ctx context.Context, org, user, keep int64) error
+	SetPasswordHash(ctx context.Context, org, user int64, hash string) error
+	PutSecurityPolicy(ctx context.Context, org int64, p Policy) error
+	PutTOTP(ctx context.Context, t TOTP) error
+	// AdvanceTOTP stores step as the last used one if it is later; false
+	// when it is not (the code was used already).
+	AdvanceTOTP(ctx context.Context, org, user, step int64) (bool, error)
+	DeleteTOTP(ctx context.Context, org, user int64) error
+	ReplaceRecoveryCodes(ctx context.Context, org, user int64, hashes [][]byte) error
+	// UseRecoveryCode spends an unused code; false when there is none.
+	UseRecoveryCode(ctx context.Context, org, user int64, hash []byte, at time.Time) (bool, error)
+	// Emit stores an event, published after commit (here: revocations that
+	// close WebSocket streams).
+	Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error
 	// InsertAudit appends to the audit trail in the same transaction.
 	InsertAudit(ctx context.Context, e audit.Entry) error
+}
+
+// Encoder renders event payloads in the public wire format.
+type Encoder interface {
+	EncodeEvent(typ string, seq int64, payload any) ([]byte, error)
+}
+
+// Revocation is the payload of a "session.revoked" event: which of the
+// user's streams to close. Session 0 and Keep 0 mean all of them.
+type Revocation struct {
+	Session int64 // only this session's streams
+	Keep    int64 // every stream but this session's
 }
 
 // Service authenticates users.
 type Service struct {
 	store   Store
+	enc     Encoder
 	hasher  Hasher
 	now     func() time.Time
 	log     *slog.Logger
 	limiter *limiter
+	issuer  string // shown in authenticator apps
 
 	mu         sync.Mutex
 	setupToken string // one-time token printed at first start; "" once used
 }
 
 // NewService returns an auth service.
-func NewService(st Store, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{store: st, now: now, log: log, limiter: newLimiter(now)}
+func NewService(st Store, enc Encoder, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{store: st, enc: enc, now: now, log: log, limiter: newLimiter(now), issuer: "Parley"}
 }
 
 // Hash hashes a password (for the account service).
@@ -91,25 +155,42 @@ type LoginInput struct {
 	UserAgent       string
 }
 
+// LoginResult is the outcome of a successful login step.
+type LoginResult struct {
+	Token   string // the session token, or with SecondFactor the challenge
+	Session Session
+	User    account.User
+	// SecondFactor: the password was right and the user has 2FA; Token is
+	// a challenge for LoginSecondFactor, valid ChallengeLifetime.
+	SecondFactor bool
+	// MustEnrol: the organisation requires 2FA and the user has none; the
+	// session may only set it up (Pending is PendingEnrol).
+	MustEnrol bool
+}
+
 // dummyHash is verified against when the account does not exist, so that a
 // failed login takes the same time whether or not the account exists.
 var dummyHash = func() string { h, _ := Hasher{}.Hash("parley-dummy-password"); return h }()
 
-// Login checks a password and creates a session. Failures are rate-limited
-// per account and per client address (RateLimited); wrong credentials are
+// userKey is the limiter key of a known user's second-factor attempts.
+func userKey(u account.User) string { return "#" + strconv.FormatInt(u.ID, 10) }
+
+// Login checks a password. With 2FA on, it returns a challenge for the
+// second step instead of a session. Failures are rate-limited per account
+// and per client address (RateLimited); wrong credentials are
 // Unauthenticated "invalid_credentials" whatever was wrong.
-func (s *Service) Login(ctx context.Context, in LoginInput) (string, Session, account.User, error) {
+func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error) {
 	const op = "auth.Login"
 	login := strings.ToLower(strings.TrimSpace(in.Login))
 	if login == "" || len(login) > 254 || in.Password == "" || len(in.Password) > 1024 {
-		return "", Session{}, account.User{}, errs.New(op, errs.Invalid, "credentials_required")
+		return LoginResult{}, errs.New(op, errs.Invalid, "credentials_required")
 	}
 	if wait := s.limiter.blocked(login, in.Address); wait > 0 {
-		return "", Session{}, account.User{}, errs.New(op, errs.RateLimited, "too_many_attempts").With("seconds", int(wait.Seconds())+1)
+		return LoginResult{}, tooMany(op, wait)
 	}
 	u, hash, err := s.store.UserByLogin(ctx, login)
 	if err != nil && !errs.Is(err, errs.NotFound) {
-		return "", Session{}, account.User{}, errs.E(op, errs.Other, "", err)
+		return LoginResult{}, errs.E(op, errs.Other, "", err)
 	}
 	if err != nil {
 		hash = dummyHash
@@ -117,7 +198,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, Session, ac
 	known := err == nil
 	ok := s.hasher.Verify(hash, in.Password) && known
 	if !ok || !u.Active {
-		s.limiter.fail(login, in.Address)
+		lock := s.limiter.fail(login, in.Address)
 		s.log.Info("login failed", "login", login, "address", in.Address)
 		reason := "unknown_login"
 		switch {
@@ -126,24 +207,53 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, Session, ac
 		case known:
 			reason = "user_deactivated"
 		}
-		s.recordFailure(ctx, u, login, reason, in)
-		return "", Session{}, account.User{}, errs.New(op, errs.Unauthenticated, "invalid_credentials")
+		s.recordFailure(ctx, u, map[string]string{"login": login, "reason": reason}, lock, in.Address, in.UserAgent)
+		return LoginResult{}, errs.New(op, errs.Unauthenticated, "invalid_credentials")
+	}
+	// Second-factor failures lock the account whatever name is typed.
+	if wait := s.limiter.blocked(userKey(u), in.Address); wait > 0 {
+		return LoginResult{}, tooMany(op, wait)
 	}
 	s.limiter.success(login)
-	tok, sess, err := s.newSession(ctx, u, in.Kind, in.Address, in.UserAgent, audit.LoginSucceeded)
-	if err != nil {
-		return "", Session{}, account.User{}, errs.E(op, errs.Other, "", err)
+	t, err := s.store.TOTP(ctx, u.Org, u.ID)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return LoginResult{}, errs.E(op, errs.Other, "", err)
 	}
-	return tok, sess, u, nil
+	if err == nil && t.Enabled {
+		tok, sess, err := s.newChallenge(ctx, u, in.Kind, in.Address, in.UserAgent)
+		if err != nil {
+			return LoginResult{}, errs.E(op, errs.Other, "", err)
+		}
+		return LoginResult{Token: tok, Session: sess, User: u, SecondFactor: true}, nil
+	}
+	pol, err := s.policy(ctx, u.Org)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	pending := ""
+	if pol.Require2FA {
+		pending = PendingEnrol
+	}
+	tok, sess, err := s.newSession(ctx, u, in.Kind, in.Address, in.UserAgent, pending, map[string]string{"method": "password"})
+	if err != nil {
+		return LoginResult{}, errs.E(op, errs.Other, "", err)
+	}
+	return LoginResult{Token: tok, Session: sess, User: u, MustEnrol: pending == PendingEnrol}, nil
+}
+
+func tooMany(op string, wait time.Duration) error {
+	return errs.New(op, errs.RateLimited, "too_many_attempts").With("seconds", int(wait.Seconds())+1)
 }
 
 // recordFailure writes a failed login to the audit trail: under the user's
 // organisation when the login named a user, else under organisation 0 (seen
 // by no organisation's admins). A failure to record is logged, not returned:
 // the caller must get the same answer whether or not the account exists.
-func (s *Service) recordFailure(ctx context.Context, u account.User, login, reason string, in LoginInput) {
-	e := audit.Entry{Org: u.Org, Action: audit.LoginFailed, Address: in.Address, UserAgent: in.UserAgent, Outcome: audit.Failure,
-		Details: map[string]string{"login": login, "reason": reason}}
+func (s *Service) recordFailure(ctx context.Context, u account.User, details map[string]string, lock time.Duration, addr, ua string) {
+	if lock > 0 {
+		details["locked_seconds"] = strconv.Itoa(int(lock.Seconds()))
+	}
+	e := audit.Entry{Org: u.Org, Action: audit.LoginFailed, Address: addr, UserAgent: ua, Outcome: audit.Failure, Details: details}
 	if u.ID != 0 {
 		e.TargetType, e.TargetID = audit.TargetUser, u.ID
 	}
@@ -166,37 +276,74 @@ func hashToken(tok string) []byte {
 	return h[:]
 }
 
+func cutUA(ua string) string {
+	if len(ua) > 256 {
+		ua = strings.ToValidUTF8(ua[:256], "")
+	}
+	return ua
+}
+
 // newSession creates a session for a user who has just proved who they are,
-// and records action (a login) in the audit trail in the same transaction.
-func (s *Service) newSession(ctx context.Context, u account.User, kind, addr, ua string, action audit.Action) (string, Session, error) {
+// and records the login in the audit trail in the same transaction.
+func (s *Service) newSession(ctx context.Context, u account.User, kind, addr, ua, pending string, details map[string]string) (string, Session, error) {
 	if kind != KindCookie {
 		kind = KindToken
 	}
 	tok := randomToken("pt_", 32)
 	now := s.now()
-	if len(ua) > 256 {
-		ua = ua[:256]
-	}
-	sess := Session{Org: u.Org, User: u.ID, TokenHash: hashToken(tok), Kind: kind, UserAgent: ua, Address: addr,
-		CreatedAt: now, ExpiresAt: now.Add(SessionLifetime)}
+	sess := Session{Org: u.Org, User: u.ID, TokenHash: hashToken(tok), Kind: kind, UserAgent: cutUA(ua), Address: addr,
+		Pending: pending, CreatedAt: now, ExpiresAt: now.Add(SessionLifetime), LastUsedAt: now}
 	if kind == KindCookie {
 		sess.CSRF = randomToken("", 24)
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		if sess, err = tx.InsertSession(ctx, sess); err != nil {
-			return err
-		}
-		return tx.InsertAudit(ctx, audit.Stamp(ctx, now, audit.Entry{Org: u.Org, Actor: u.ID, Action: action,
-			TargetType: audit.TargetSession, TargetID: sess.ID, Address: addr, UserAgent: ua, Outcome: audit.Success,
-			Details: map[string]string{"kind": kind}}))
+		sess, err = s.insertSession(ctx, tx, sess, details)
+		return err
 	})
 	return tok, sess, err
 }
 
-// SessionFor logs a user in without a password (right after setup).
+func (s *Service) insertSession(ctx context.Context, tx Tx, sess Session, details map[string]string) (Session, error) {
+	sess, err := tx.InsertSession(ctx, sess)
+	if err != nil {
+		return Session{}, err
+	}
+	if details == nil {
+		details = map[string]string{}
+	}
+	details["kind"] = sess.Kind
+	if sess.Pending == PendingEnrol {
+		details["must_enrol_2fa"] = "true"
+	}
+	err = tx.InsertAudit(ctx, audit.Stamp(ctx, sess.CreatedAt, audit.Entry{Org: sess.Org, Actor: sess.User,
+		Action: audit.LoginSucceeded, TargetType: audit.TargetSession, TargetID: sess.ID, Address: sess.Address,
+		UserAgent: sess.UserAgent, Outcome: audit.Success, Details: details}))
+	return sess, err
+}
+
+// newChallenge stores the short-lived token of a login's second step.
+func (s *Service) newChallenge(ctx context.Context, u account.User, kind, addr, ua string) (string, Session, error) {
+	if kind != KindCookie {
+		kind = KindToken
+	}
+	tok := randomToken("pc_", 32)
+	now := s.now()
+	sess := Session{Org: u.Org, User: u.ID, TokenHash: hashToken(tok), Kind: kind, UserAgent: cutUA(ua), Address: addr,
+		Pending: PendingTOTP, CreatedAt: now, ExpiresAt: now.Add(ChallengeLifetime)}
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		sess, err = tx.InsertSession(ctx, sess)
+		return err
+	})
+	return tok, sess, err
+}
+
+// SessionFor logs in a user whose identity was proven elsewhere: the owner
+// right after setup, or an SSO or LDAP login (recorded with method
+// "external"; the identity provider is in charge of its second factor).
 func (s *Service) SessionFor(ctx context.Context, u account.User, kind, addr, ua string) (string, Session, error) {
-	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, audit.LoginSucceeded)
+	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, "", map[string]string{"method": "external"})
 	if err != nil {
 		return "", Session{}, errs.E("auth.SessionFor", errs.Other, "", err)
 	}
@@ -204,7 +351,9 @@ func (s *Service) SessionFor(ctx context.Context, u account.User, kind, addr, ua
 }
 
 // Authenticate turns a token into the acting user. Unknown, expired and
-// revoked tokens, and tokens of deactivated users, are Unauthenticated.
+// revoked tokens, tokens of deactivated users, and login challenges are
+// Unauthenticated ("session_expired", "token_expired" for personal access
+// tokens, "user_deactivated", "two_factor_required").
 func (s *Service) Authenticate(ctx context.Context, token string) (account.Actor, Session, error) {
 	const op = "auth.Authenticate"
 	if token == "" || len(token) > 128 {
@@ -217,11 +366,25 @@ func (s *Service) Authenticate(ctx context.Context, token string) (account.Actor
 		}
 		return account.Actor{}, Session{}, errs.E(op, errs.Other, "", err)
 	}
-	if !s.now().Before(sess.ExpiresAt) {
+	now := s.now()
+	if sess.Pending == PendingTOTP {
+		return account.Actor{}, Session{}, errs.New(op, errs.Unauthenticated, "two_factor_required")
+	}
+	if !now.Before(sess.ExpiresAt) {
+		if sess.Kind == KindPAT {
+			return account.Actor{}, Session{}, errs.New(op, errs.Unauthenticated, "token_expired")
+		}
 		return account.Actor{}, Session{}, errs.New(op, errs.Unauthenticated, "session_expired")
 	}
 	if !u.Active {
 		return account.Actor{}, Session{}, errs.New(op, errs.Unauthenticated, "user_deactivated")
+	}
+	if now.Sub(sess.LastUsedAt) >= touchEvery {
+		// Best effort: a failure here must not fail the request.
+		sess.LastUsedAt = now
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.UpdateSession(ctx, sess) }); err != nil {
+			s.log.Warn("touch session", "err", err)
+		}
 	}
 	return account.ActorOf(u), sess, nil
 }

@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/errs"
 )
 
 func TestPasswordHash(t *testing.T) {
@@ -102,4 +105,15 @@ func TestSetupTokenIsOneTime(t *testing.T) {
 	if !s.ConsumeSetupToken(tok) {
 		t.Fatal("restored token refused")
 	}
+}
+
+func accountUser(email, username, name string) account.User {
+	return account.User{Email: email, Username: username, DisplayName: name}
+}
+
+func codeOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	return errs.CodeOf(err)
 }

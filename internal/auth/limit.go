@@ -50,10 +50,13 @@ func (l *limiter) blocked(login, addr string) time.Duration {
 	return wait
 }
 
-func (l *limiter) fail(login, addr string) {
+// fail counts a failure for the login (or user key) and the address; it
+// returns the lockout this failure started, or 0.
+func (l *limiter) fail(login, addr string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
+	var started time.Duration
 	if len(l.keys) > maxKeys {
 		l.sweep(now)
 	}
@@ -71,8 +74,12 @@ func (l *limiter) fail(login, addr string) {
 			} else if a.failures%maxFailures == 0 && a.lock < maxLock {
 				a.lock *= 2
 			}
+			if a.failures%maxFailures == 0 && a.lock > started {
+				started = a.lock
+			}
 		}
 	}
+	return started
 }
 
 func (l *limiter) success(login string) {

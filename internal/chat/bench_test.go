@@ -79,6 +79,8 @@ type plainHasher struct{}
 
 func (plainHasher) Hash(p string) (string, error) { return "plain:" + p, nil }
 
+func (plainHasher) CheckPassword(context.Context, int64, string, account.User) error { return nil }
+
 // BenchmarkPost measures durably acknowledged sends: each Post returns only
 // after its transaction is fsynced (synchronous=FULL), with many senders at
 // once so that group commit shares the fsyncs. msgs/s is the figure the

@@ -155,12 +155,35 @@ func (a *API) public(h publicHandler) http.Handler {
 	})
 }
 
+// gate says which restricted sessions a route admits.
+type gate uint8
+
+const (
+	// admitEnrol admits sessions that must set up 2FA before anything else.
+	admitEnrol gate = 1 << iota
+	// refuseTokens refuses personal access tokens: managing the account's
+	// own security needs an interactive login.
+	refuseTokens
+)
+
 // authed adapts a handler that needs an authenticated, active user. Cookie
 // sessions must send the CSRF token on state-changing requests.
-func (a *API) authed(h authedHandler) http.Handler {
+func (a *API) authed(h authedHandler) http.Handler { return a.guarded(h, 0) }
+
+// accountSecurity adapts the handlers of the caller's own account security
+// (password, 2FA, sessions, tokens): open to a session that must enrol in
+// 2FA, closed to personal access tokens.
+func (a *API) accountSecurity(h authedHandler) http.Handler {
+	return a.guarded(h, admitEnrol|refuseTokens)
+}
+
+func (a *API) guarded(h authedHandler, g gate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = withSource(r)
 		c, err := a.authenticate(r)
+		if err == nil {
+			err = admit(c.session, r.Method, g)
+		}
 		if err == nil {
 			err = h(w, r, c)
 		}
@@ -175,6 +198,25 @@ const (
 	csrfCookie    = "parley_csrf"
 	csrfHeader    = "X-CSRF-Token"
 )
+
+// admit applies the session's restrictions: a session that must enrol in
+// 2FA reaches only the routes that admit it; a read-only token only reads;
+// no token manages account security.
+func admit(s auth.Session, method string, g gate) error {
+	const op = "httpapi.admit"
+	if s.Pending == auth.PendingEnrol && g&admitEnrol == 0 {
+		return errs.New(op, errs.Permission, "two_factor_enrolment_required")
+	}
+	if s.Kind == auth.KindPAT {
+		if g&refuseTokens != 0 {
+			return errs.New(op, errs.Permission, "token_not_allowed")
+		}
+		if s.Scope == auth.ScopeRead && method != http.MethodGet && method != http.MethodHead {
+			return errs.New(op, errs.Permission, "token_scope_insufficient")
+		}
+	}
+	return nil
+}
 
 func (a *API) authenticate(r *http.Request) (call, error) {
 	const op = "httpapi.authenticate"

@@ -223,6 +223,18 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 		return path, map[string]any{"receipt_max_members": 500}
 	case "PATCH /api/v1/users/me":
 		return path, map[string]any{"status_text": "busy"}
+	case "POST /api/v1/auth/login/2fa":
+		return path, map[string]any{"challenge": "pc_unknown", "code": "123456"}
+	case "PATCH /api/v1/org/security-policy":
+		return path, map[string]any{"password_min_length": 8}
+	case "POST /api/v1/users/me/password":
+		return path, map[string]any{"current_password": servertest.Password, "new_password": servertest.Password}
+	case "POST /api/v1/users/me/2fa/enable":
+		return path, map[string]any{"code": "000000"}
+	case "POST /api/v1/users/me/2fa/disable", "POST /api/v1/users/me/2fa/recovery-codes":
+		return path, map[string]any{"password": servertest.Password}
+	case "POST /api/v1/users/me/tokens":
+		return path, map[string]any{"name": fmt.Sprintf("script %d", n), "expires_in_days": 30}
 	case "POST /api/v1/users":
 		return path, map[string]any{"email": fmt.Sprintf("new%d@acme.test", n), "username": fmt.Sprintf("new%d", n),
 			"password": servertest.Password, "role": "member"}
@@ -325,6 +337,11 @@ func TestAuthorizationPolicy(t *testing.T) {
 					c = fresh
 				}
 				path, body := e.request(t, r.method, r.pattern, w)
+				if r.method == "DELETE" && strings.HasPrefix(r.pattern, "/api/v1/users/me/") {
+					// Revoke a session or token of the principal's own, made
+					// for the purpose, so the shared clients keep working.
+					path = strings.Replace(r.pattern, "{id}", strconv.FormatInt(e.ownSecondary(t, ctx, p, r.pattern), 10), 1)
+				}
 				var st int
 				var err error
 				if up, ok := body.(uploadBody); ok {
@@ -371,6 +388,38 @@ func getStatus(ctx context.Context, c *apiclient.Client, path string) (int, erro
 		return 0, err
 	}
 	return resp.StatusCode, nil
+}
+
+// ownSecondary creates, for principal p, a second session (a fresh login)
+// or a personal access token, and returns its id; 1 for principals without
+// a working login.
+func (e *authzEnv) ownSecondary(t *testing.T, ctx context.Context, p, pattern string) int64 {
+	t.Helper()
+	if p == "anon" || p == "deact" {
+		return 1
+	}
+	c := e.clients[p]
+	if strings.Contains(pattern, "/tokens/") {
+		var tok httpapi.NewTokenResponse
+		if _, err := c.Do(ctx, "POST", "/api/v1/users/me/tokens", map[string]any{"name": "authz", "expires_in_days": 1}, &tok); err != nil {
+			t.Fatalf("create token for %s: %v", p, err)
+		}
+		return tok.Info.ID
+	}
+	if _, err := e.freshLogin(ctx, p); err != nil {
+		t.Fatalf("fresh login %s: %v", p, err)
+	}
+	var list httpapi.SessionList
+	if _, err := c.Do(ctx, "GET", "/api/v1/users/me/sessions", nil, &list); err != nil {
+		t.Fatalf("sessions of %s: %v", p, err)
+	}
+	for _, s := range list.Sessions {
+		if !s.Current {
+			return s.ID
+		}
+	}
+	t.Fatalf("%s has no second session", p)
+	return 0
 }
 
 func (e *authzEnv) freshLogin(ctx context.Context, p string) (*apiclient.Client, error) {

@@ -56,6 +56,9 @@ type setupRequest struct {
 type LoginResponse struct {
 	Token string `json:"token"`
 	User  User   `json:"user"`
+	// TwoFactorEnrolmentRequired: the organisation requires 2FA and the
+	// user has none; the session may only set it up.
+	TwoFactorEnrolmentRequired bool `json:"two_factor_enrolment_required"`
 }
 
 func (a *API) setup(w http.ResponseWriter, r *http.Request) error {
@@ -116,18 +119,12 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if req.Cookie {
 		kind = auth.KindCookie
 	}
-	tok, sess, u, err := a.Auth.Login(r.Context(), auth.LoginInput{Login: req.Login, Password: req.Password,
+	res, err := a.Auth.Login(r.Context(), auth.LoginInput{Login: req.Login, Password: req.Password,
 		Kind: kind, Address: clientAddr(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		return err
 	}
-	resp := LoginResponse{User: wireUser(u)}
-	if req.Cookie {
-		a.setSessionCookies(w, tok, sess)
-	} else {
-		resp.Token = tok
-	}
-	writeJSON(w, http.StatusOK, resp)
+	a.writeLogin(w, res)
 	return nil
 }
 
@@ -152,6 +149,6 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, c call) error {
 	if _, err := queryInt(r, "since", "cursor_invalid"); err != nil {
 		return err
 	}
-	a.Stream.ServeStream(w, r, realtimePrincipal(c.actor))
+	a.Stream.ServeStream(w, r, realtimePrincipal(c.actor, c.session.ID))
 	return nil
 }

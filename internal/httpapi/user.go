@@ -11,8 +11,8 @@ import (
 	"github.com/parley-chat/parley/internal/realtime"
 )
 
-func realtimePrincipal(a account.Actor) realtime.Principal {
-	return realtime.Principal{Org: a.Org, User: a.User, Guest: a.IsGuest()}
+func realtimePrincipal(a account.Actor, session int64) realtime.Principal {
+	return realtime.Principal{Org: a.Org, User: a.User, Guest: a.IsGuest(), Session: session}
 }
 
 func (a *API) getOrg(w http.ResponseWriter, r *http.Request, c call) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/chat"
 )
 
@@ -71,6 +72,13 @@ func wireUser(u account.User) User {
 	return User{ID: u.ID, Email: u.Email, Username: u.Username, DisplayName: u.DisplayName, AvatarURL: u.AvatarURL,
 		Locale: u.Locale, TimeZone: u.TimeZone, StatusText: u.StatusText, Role: string(u.Role), Active: u.Active,
 		CreatedAt: Timestamp(u.CreatedAt)}
+}
+
+// SessionRevoked is the payload of session.revoked (never sent to clients:
+// the hub reads it to close the streams it names, see realtime.Revoked).
+type SessionRevoked struct {
+	SessionID     int64 `json:"session_id,omitempty"`
+	KeepSessionID int64 `json:"keep_session_id,omitempty"`
 }
 
 // Org is an organisation on the wire.
@@ -281,6 +289,8 @@ func wirePayload(p any) (any, error) {
 		return MemberChange{ChannelID: v.Channel, UserID: v.User, Role: string(v.Role), By: v.By}, nil
 	case chat.Receipt:
 		return Receipt{ChannelID: v.Channel, UserID: v.User, LastReadSeq: v.LastReadSeq}, nil
+	case auth.Revocation:
+		return SessionRevoked{SessionID: v.Session, KeepSessionID: v.Keep}, nil
 	}
 	return nil, fmt.Errorf("no wire form for %T", p)
 }

@@ -236,10 +236,16 @@ func parsePrincipal(s string) (Principal, bool) {
 	if !found {
 		return Principal{}, false
 	}
+	b, sess, hasSess := strings.Cut(b, "@")
 	b, guest := strings.CutSuffix(b, ":guest")
 	org, err1 := strconv.ParseInt(a, 10, 64)
 	user, err2 := strconv.ParseInt(b, 10, 64)
-	return Principal{Org: org, User: user, Guest: guest}, err1 == nil && err2 == nil
+	var session int64
+	var err3 error
+	if hasSess {
+		session, err3 = strconv.ParseInt(sess, 10, 64)
+	}
+	return Principal{Org: org, User: user, Guest: guest, Session: session}, err1 == nil && err2 == nil && err3 == nil
 }
 
 // checkNoHubGoroutines fails when a reader, writer or Run loop survived.

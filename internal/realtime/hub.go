@@ -23,6 +23,9 @@ import (
 type Principal struct {
 	Org, User int64
 	Guest     bool
+	// Session is the login the stream was opened with, so that revoking one
+	// session closes its streams and not the user's others.
+	Session int64
 }
 
 // Source is the durable side of the stream, implemented by the store adapter.
@@ -426,9 +429,13 @@ func (h *Hub) Deliver(ev event.Event) {
 		h.route(o, d)
 		return
 	}
+	var rsess, rkeep int64
+	if ev.Revoke {
+		rsess, rkeep = revocation(ev.Frame)
+	}
 	for c := range o.catching {
 		switch {
-		case ev.Revoke && ev.User == c.p.User:
+		case ev.Revoke && ev.User == c.p.User && revokes(rsess, rkeep, c.p.Session):
 			c.closeWith(CloseRevoked, nil)
 		case len(c.pending) >= h.cfg.CatchUpBuffer:
 			c.closeWith(CloseSlowConsumer, nil)
@@ -447,8 +454,11 @@ func (h *Hub) route(o *orgState, d *delivery) {
 	ev := &d.ev
 	seq := ev.Seq
 	if ev.Revoke {
+		sess, keep := revocation(ev.Frame)
 		for _, c := range o.live[ev.User] {
-			c.closeWith(CloseRevoked, nil)
+			if revokes(sess, keep, c.p.Session) {
+				c.closeWith(CloseRevoked, nil)
+			}
 		}
 		return
 	}

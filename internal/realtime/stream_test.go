@@ -335,6 +335,29 @@ func TestRevokeClosesAllStreamsOfUser(t *testing.T) {
 	}
 }
 
+// Revoking one session closes only that session's streams; revoking all but
+// one (a password change) keeps that one's.
+func TestRevokeClosesOnlyTheNamedSession(t *testing.T) {
+	h := newHarness(t, Config{})
+	s7, _ := h.connectAs("1:1@7")
+	s8, _ := h.connectAs("1:1@8")
+	s9, _ := h.connectAs("1:1@9")
+	h.log.commit(event.Event{Org: 1, User: 1, Revoke: true, Frame: []byte(`{"seq":0,"type":"session.revoked","data":{"session_id":7}}`)}, 0)
+	expectClose(t, s7, CloseRevoked)
+	seq := h.log.commit(event.Event{Org: 1, All: true}, 0).Seq
+	for _, c := range []*Client{s8, s9} {
+		if f := mustNext(t, c, false); f.Seq != seq {
+			t.Fatalf("other session got %s, want seq %d", f.Raw, seq)
+		}
+	}
+	h.log.commit(event.Event{Org: 1, User: 1, Revoke: true, Frame: []byte(`{"seq":0,"type":"session.revoked","data":{"keep_session_id":8}}`)}, 0)
+	expectClose(t, s9, CloseRevoked)
+	seq = h.log.commit(event.Event{Org: 1, All: true}, 0).Seq
+	if f := mustNext(t, s8, false); f.Seq != seq {
+		t.Fatalf("kept session got %s, want seq %d", f.Raw, seq)
+	}
+}
+
 func TestShutdownClosesWithGoingAway(t *testing.T) {
 	h := newHarness(t, Config{})
 	var cs []*Client

@@ -231,3 +231,32 @@ func ephemeralMeta(frame []byte) (user int64, status string) {
 	}
 	return m.UserID, m.Status
 }
+
+// revocation reads which streams a Revoke event closes from its frame,
+// {"data": {"session_id": N, "keep_session_id": M}}: only session N's, or
+// all but session M's; neither (or an unreadable frame) means every stream
+// of the user, the safe reading.
+func revocation(frame []byte) (session, keep int64) {
+	var m struct {
+		Data struct {
+			SessionID     int64 `json:"session_id"`
+			KeepSessionID int64 `json:"keep_session_id"`
+		} `json:"data"`
+	}
+	if len(frame) == 0 || json.Unmarshal(frame, &m) != nil {
+		return 0, 0
+	}
+	return m.Data.SessionID, m.Data.KeepSessionID
+}
+
+// revokes reports whether a Revoke event with the given scope closes a
+// stream of session id.
+func revokes(session, keep, id int64) bool {
+	switch {
+	case session != 0:
+		return id == session
+	case keep != 0:
+		return id != keep
+	}
+	return true
+}

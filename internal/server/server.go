@@ -126,7 +126,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	b.Subscribe(hub.Deliver)
 
 	enc := httpapi.Encoder{}
-	authSvc := auth.NewService(store.Auth{DB: db}, now, log.With("component", "auth"))
+	authSvc := auth.NewService(store.Auth{DB: db}, enc, now, log.With("component", "auth"))
 	accounts := account.NewService(store.Accounts{DB: db}, enc, authSvc, now)
 	chats := chat.NewService(store.Chats{DB: db}, enc, hub, now)
 	searches := search.NewService(db)

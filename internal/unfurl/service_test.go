@@ -27,6 +27,8 @@ type plainHasher struct{}
 
 func (plainHasher) Hash(p string) (string, error) { return "plain:" + p, nil }
 
+func (plainHasher) CheckPassword(context.Context, int64, string, account.User) error { return nil }
+
 // world is a real store (the engine PARLEY_TEST_ENGINE selects), the real
 // chat service, an organisation with a channel, a site on loopback that the
 // preview client is allowed to reach, and the message.updated frames the

@@ -146,6 +146,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"File", testFile},
 		{"Audit", testAudit},
 		{"LinkPreviews", testLinkPreviews},
+		{"Security", testSecurity},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -108,6 +108,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/login/2fa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a login with a second factor
+         * @description The second step of a login for users with two-factor authentication: the `challenge` from the 202 answer of POST /api/v1/auth/login and a TOTP code or a recovery code. Answers like a completed login (a cookie session or a token, as the first step asked). No authentication. Wrong codes count toward the account's lockout like wrong passwords; a TOTP code is accepted once (`two_factor_code_used` for a replay in the same window).
+         */
+        post: operations["loginSecondFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -152,6 +172,30 @@ export interface paths {
         patch: operations["patchOrg"];
         trace?: never;
     };
+    "/api/v1/org/security-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Password and 2FA policy
+         * @description Any authenticated user (the password form shows the rules), also a session that must still set up 2FA.
+         */
+        get: operations["getSecurityPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the password and 2FA policy
+         * @description Organisation owners and admins. Applies to passwords set from now on and to logins from now on. Recorded in the audit trail.
+         */
+        patch: operations["patchSecurityPolicy"];
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -174,6 +218,216 @@ export interface paths {
          * @description Any authenticated user, for their own profile. Emits `user.updated`.
          */
         patch: operations["patchMe"];
+        trace?: never;
+    };
+    "/api/v1/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password
+         * @description Checks the current password (wrong ones count toward the lockout) and the organisation's policy, then ends every other session and token of the user. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/2fa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's two-factor status
+         * @description Any authenticated user. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        get: operations["getTwoFactor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/2fa/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start setting up two-factor authentication
+         * @description Creates a new TOTP secret (replacing one not yet confirmed). Show `otpauth_uri` as a QR code, then confirm with POST /api/v1/users/me/2fa/enable. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        post: operations["setupTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/2fa/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn two-factor authentication on
+         * @description Confirms the secret with a code from the app and returns 10 recovery codes, shown only this once. A session that had to set up 2FA becomes a normal session. Wrong codes count toward the lockout. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        post: operations["enableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/2fa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn two-factor authentication off
+         * @description Needs the caller's password. Not when the organisation requires 2FA. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        post: operations["disableTwoFactor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/2fa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes
+         * @description Replaces the caller's recovery codes with 10 new ones, shown only this once. Needs the caller's password. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        post: operations["newRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's sessions
+         * @description Browser sessions and bearer tokens from password logins, newest first, the calling one marked `current`. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a session
+         * @description Ends one of the caller's sessions and closes its WebSocket streams (close code 4004); revoking the calling session also clears its cookies. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        delete: operations["revokeSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's personal access tokens
+         * @description Newest first, expired ones included. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        get: operations["listTokens"];
+        put?: never;
+        /**
+         * Create a personal access token
+         * @description For scripts: a bearer token with a name, an expiry (1–366 days) and a scope. The secret is in this answer only. At most 50 per user. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a personal access token
+         * @description The token stops working at once and its WebSocket streams are closed. Not with a personal access token (403 `token_not_allowed`); open to a session that must set up 2FA.
+         */
+        delete: operations["revokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users": {
@@ -263,6 +517,29 @@ export interface paths {
          * @description Organisation owners and admins; only the owner may change the owner; nobody may change themselves. Idempotent.
          */
         post: operations["reactivateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/2fa/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset a user's two-factor authentication
+         * @description Removes the user's TOTP secret and recovery codes (for someone who lost their phone and codes). Organisation owners and admins; only the owner may reset the owner. Recorded in the audit trail.
+         */
+        post: operations["resetTwoFactor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1714,6 +1991,135 @@ export interface components {
             /** @description Bearer token; empty when a cookie session was requested. */
             token: string;
             user: components["schemas"]["User"];
+            /** @description The organisation requires two-factor authentication and the user has none: until they set it up (POST /api/v1/users/me/2fa/setup and /enable) every other route answers 403 `two_factor_enrolment_required`. */
+            two_factor_enrolment_required: boolean;
+        };
+        /** @description The password was right and the user has two-factor authentication: finish with POST /api/v1/auth/login/2fa. */
+        TwoFactorChallenge: {
+            /**
+             * @description Always true.
+             * @constant
+             */
+            two_factor_required: true;
+            /** @description Pass to POST /api/v1/auth/login/2fa; not a session token. */
+            challenge: string;
+            /**
+             * Format: date-time
+             * @description The challenge expires 5 minutes after the password step.
+             */
+            expires_at: string;
+        };
+        /** @description The organisation's password and two-factor policy. */
+        SecurityPolicy: {
+            /** @description Minimum password length in characters, 8–64. */
+            password_min_length: number;
+            /** @description Minimum kinds of characters (lower-case, upper-case, digits, others), 1–4. */
+            password_min_classes: number;
+            /** @description Every user must use two-factor authentication; users without it set it up at their next login. */
+            require_2fa: boolean;
+        };
+        /** @description The caller's two-factor authentication. */
+        TwoFactorStatus: {
+            /** @description TOTP two-factor authentication is on. */
+            enabled: boolean;
+            /** @description Unused recovery codes (0 when off). */
+            recovery_codes_left: number;
+            /** @description The organisation requires two-factor authentication. */
+            required: boolean;
+        };
+        /** @description A new TOTP secret (SHA-1, 6 digits, 30 s) to add to an authenticator app; confirm with POST /api/v1/users/me/2fa/enable. */
+        TwoFactorSetup: {
+            /** @description The secret in base32, for typing in by hand. */
+            secret: string;
+            /** @description The `otpauth://totp/...` URI to show as a QR code. */
+            otpauth_uri: string;
+        };
+        /** @description Single-use recovery codes, shown only this once; each replaces a TOTP code once. */
+        RecoveryCodes: {
+            /** @description 10 codes like `abcd-efgh-jkmn-pqrs`. */
+            recovery_codes: string[];
+        };
+        /** @description One of the caller's logins (a browser session or a bearer token from a password login). */
+        SessionInfo: {
+            /**
+             * Format: int64
+             * @description Session id.
+             */
+            id: number;
+            /**
+             * @description `cookie` (a browser) or `token` (a bearer token from POST /auth/login).
+             * @enum {string}
+             */
+            kind: "cookie" | "token";
+            /** @description The User-Agent of the login. */
+            user_agent: string;
+            /** @description The client address of the login. */
+            address: string;
+            /**
+             * Format: date-time
+             * @description When the login happened.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the session was last used (updated at most every 5 minutes), or null.
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the session ends by itself.
+             */
+            expires_at: string;
+            /** @description This is the session making the request. */
+            current: boolean;
+        };
+        /** @description The caller's logins, newest first. */
+        SessionList: {
+            /** @description The sessions. */
+            sessions: components["schemas"]["SessionInfo"][];
+        };
+        /** @description A personal access token, without its secret. */
+        TokenInfo: {
+            /**
+             * Format: int64
+             * @description Token id.
+             */
+            id: number;
+            /** @description The owner's label. */
+            name: string;
+            /**
+             * @description `read`: GET requests only; `write`: everything except account security.
+             * @enum {string}
+             */
+            scope: "read" | "write";
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops working.
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When it was last used (updated at most every 5 minutes), or null.
+             */
+            last_used_at: string | null;
+            /** @description It has expired: requests with it get 401 `token_expired`. */
+            expired: boolean;
+        };
+        /** @description The caller's personal access tokens, newest first, expired ones included. */
+        TokenList: {
+            /** @description The tokens. */
+            tokens: components["schemas"]["TokenInfo"][];
+        };
+        /** @description A new personal access token. The secret is shown only this once; only its hash is stored. */
+        NewTokenResponse: {
+            /** @description The token, to send as `Authorization: Bearer <token>`. */
+            token: string;
+            info: components["schemas"]["TokenInfo"];
         };
         /** @description A page of the organisation directory. */
         UserList: {
@@ -1895,6 +2301,56 @@ export interface components {
              */
             cookie: boolean;
         };
+        /** @description The second step of a login: exactly one of `code` and `recovery_code`. */
+        SecondFactorRequest: {
+            /** @description The `challenge` of the 202 answer of POST /api/v1/auth/login. */
+            challenge: string;
+            /** @description The 6-digit code from the authenticator app (spaces allowed). */
+            code?: string;
+            /** @description One of the recovery codes (case, spaces and dashes ignored); each works once. */
+            recovery_code?: string;
+        };
+        /** @description Policy fields to change; absent fields stay. */
+        SecurityPolicyPatch: {
+            /** @description 8–64. */
+            password_min_length?: number;
+            /** @description 1–4. */
+            password_min_classes?: number;
+            /** @description Require two-factor authentication of every user. */
+            require_2fa?: boolean;
+        };
+        /** @description A password change. */
+        PasswordChange: {
+            /** @description The current password. */
+            current_password: string;
+            /** @description The new password; it must meet the organisation's policy. */
+            new_password: string;
+        };
+        /** @description A code from the authenticator app. */
+        CodeRequest: {
+            /** @description 6 digits. */
+            code: string;
+        };
+        /** @description The caller's password, to confirm a sensitive change. */
+        PasswordConfirm: {
+            /** @description The current password. */
+            password: string;
+        };
+        /** @description A personal access token to create. */
+        NewTokenRequest: {
+            /** @description A label, 1–80 characters. */
+            name: string;
+            /**
+             * @description `read`: GET requests only.
+             * @default write
+             * @enum {string}
+             */
+            scope: "read" | "write";
+            /** @description Lifetime in days, 1–366. */
+            expires_in_days: number;
+        };
+        /** @description An empty object. */
+        Empty: Record<string, never>;
         /** @description Organisation settings to change; absent fields stay. */
         OrgPatch: {
             /** @description Organisation name, 1–80 characters. */
@@ -2612,7 +3068,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `org_name_required`, `org_name_invalid_utf8`, `org_name_invalid_characters`, `org_name_too_long`, `email_required`, `email_invalid_utf8`, `email_invalid_characters`, `email_too_long`, `email_too_short`, `email_invalid`, `username_invalid`, `username_too_long`, `display_name_required`, `display_name_invalid_utf8`, `display_name_invalid_characters`, `display_name_too_long`, `password_too_short`, `password_too_long`, `password_invalid_utf8`, `locale_unsupported`. */
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `org_name_required`, `org_name_invalid_utf8`, `org_name_invalid_characters`, `org_name_too_long`, `email_required`, `email_invalid_utf8`, `email_invalid_characters`, `email_too_long`, `email_too_short`, `email_invalid`, `username_invalid`, `username_too_long`, `display_name_required`, `display_name_invalid_utf8`, `display_name_invalid_characters`, `display_name_too_long`, `password_too_short`, `password_too_long`, `password_invalid_utf8`, `password_too_simple`, `password_too_common`, `password_contains_name`, `locale_unsupported`. */
             400: components["responses"]["Error"];
             /** @description Not allowed. Codes: `setup_token_invalid`. */
             403: components["responses"]["Error"];
@@ -2637,6 +3093,51 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Logged in (with `two_factor_enrolment_required` when the organisation requires 2FA and the user must set it up first). */
+            200: {
+                headers: {
+                    /** @description With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description The password was right; the user has two-factor authentication: finish with POST /api/v1/auth/login/2fa. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorChallenge"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `credentials_required`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `invalid_credentials`. */
+            401: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Too many requests; see Retry-After. Codes: `too_many_attempts`. */
+            429: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    loginSecondFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorRequest"];
+            };
+        };
+        responses: {
             /** @description Logged in. */
             200: {
                 headers: {
@@ -2648,9 +3149,9 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `credentials_required`. */
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `two_factor_code_required`, `two_factor_code_invalid`, `two_factor_code_used`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `invalid_credentials`. */
+            /** @description Not authenticated. Codes: `challenge_invalid`. */
             401: components["responses"]["Error"];
             /** @description Too large. Codes: `body_too_large`. */
             413: components["responses"]["Error"];
@@ -2678,9 +3179,9 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `csrf_failed`. */
+            /** @description Not allowed. Codes: `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
@@ -2704,8 +3205,10 @@ export interface operations {
                     "application/json": components["schemas"]["Org"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `org_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -2736,12 +3239,70 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `org_name_required`, `org_name_invalid_utf8`, `org_name_invalid_characters`, `org_name_too_long`, `recall_window_invalid`, `receipt_max_members_invalid`, `file_max_bytes_invalid`, `file_quota_bytes_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `org_not_found`. */
             404: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    getSecurityPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityPolicy"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    patchSecurityPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecurityPolicyPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityPolicy"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `policy_min_length_invalid`, `policy_min_classes_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
+            403: components["responses"]["Error"];
             /** @description Too large. Codes: `body_too_large`. */
             413: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
@@ -2766,7 +3327,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
             404: components["responses"]["Error"];
@@ -2798,12 +3359,368 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `display_name_required`, `display_name_invalid_utf8`, `display_name_invalid_characters`, `display_name_too_long`, `avatar_url_invalid_utf8`, `avatar_url_invalid_characters`, `avatar_url_too_long`, `avatar_url_invalid`, `locale_unsupported`, `time_zone_invalid`, `status_text_invalid_utf8`, `status_text_invalid_characters`, `status_text_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `csrf_failed`. */
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Too large. Codes: `body_too_large`. */
             413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `password_too_short`, `password_too_long`, `password_invalid_utf8`, `password_too_simple`, `password_too_common`, `password_contains_name`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `password_wrong`, `token_not_allowed`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Too many requests; see Retry-After. Codes: `too_many_attempts`. */
+            429: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    getTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorStatus"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `token_not_allowed`. */
+            403: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    setupTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Empty"];
+            };
+        };
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorSetup"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `token_not_allowed`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `two_factor_already_enabled`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    enableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CodeRequest"];
+            };
+        };
+        responses: {
+            /** @description On; the recovery codes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `two_factor_code_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `token_not_allowed`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `two_factor_not_started`, `two_factor_already_enabled`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Too many requests; see Retry-After. Codes: `too_many_attempts`. */
+            429: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    disableTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirm"];
+            };
+        };
+        responses: {
+            /** @description Off. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `password_wrong`, `two_factor_required_by_policy`, `token_not_allowed`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Too many requests; see Retry-After. Codes: `too_many_attempts`. */
+            429: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    newRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirm"];
+            };
+        };
+        responses: {
+            /** @description The new codes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `password_wrong`, `token_not_allowed`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `two_factor_not_enabled`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Too many requests; see Retry-After. Codes: `too_many_attempts`. */
+            429: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `token_not_allowed`. */
+            403: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    revokeSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `token_not_allowed`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `session_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tokens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `token_not_allowed`. */
+            403: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The token. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewTokenResponse"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `token_name_required`, `token_name_invalid_utf8`, `token_name_invalid_characters`, `token_name_too_long`, `token_scope_invalid`, `token_expiry_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `token_not_allowed`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `too_many_tokens`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `token_not_allowed`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `token_not_found`. */
+            404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };
@@ -2837,8 +3754,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `limit_invalid`, `cursor_invalid`, `id_invalid`, `query_invalid_utf8`, `query_invalid_characters`, `query_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Too large. Codes: `too_many_users`. */
             413: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -2867,11 +3786,11 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `email_required`, `email_invalid_utf8`, `email_invalid_characters`, `email_too_long`, `email_too_short`, `email_invalid`, `username_invalid`, `username_too_long`, `display_name_required`, `display_name_invalid_utf8`, `display_name_invalid_characters`, `display_name_too_long`, `locale_unsupported`, `role_invalid`, `password_too_short`, `password_too_long`, `password_invalid_utf8`. */
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `email_required`, `email_invalid_utf8`, `email_invalid_characters`, `email_too_long`, `email_too_short`, `email_invalid`, `username_invalid`, `username_too_long`, `display_name_required`, `display_name_invalid_utf8`, `display_name_invalid_characters`, `display_name_too_long`, `locale_unsupported`, `role_invalid`, `password_too_short`, `password_too_long`, `password_invalid_utf8`, `password_too_simple`, `password_too_common`, `password_contains_name`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Conflicts with the current state. Codes: `email_taken`, `username_taken`. */
             409: components["responses"]["Error"];
@@ -2904,8 +3823,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -2935,9 +3856,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `cannot_deactivate_self`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `owner_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `owner_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
             404: components["responses"]["Error"];
@@ -2968,9 +3889,40 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `cannot_deactivate_self`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `owner_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `owner_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    resetTwoFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reset. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `owner_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
             404: components["responses"]["Error"];
@@ -3001,8 +3953,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Too large. Codes: `too_many_users`. */
             413: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -3048,9 +4002,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `limit_invalid`, `cursor_invalid`, `id_invalid`, `time_invalid`, `audit_action_invalid`, `audit_target_invalid`, `audit_outcome_invalid`, `audit_range_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
@@ -3074,9 +4028,9 @@ export interface operations {
                     "application/json": components["schemas"]["DepartmentList"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            /** @description Not allowed. Codes: `guest_not_allowed`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
@@ -3106,9 +4060,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `department_name_required`, `department_name_invalid_utf8`, `department_name_invalid_characters`, `department_name_too_long`, `department_name_invalid`, `sort_order_invalid`, `department_too_deep`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `parent_not_found`. */
             404: components["responses"]["Error"];
@@ -3143,9 +4097,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            /** @description Not allowed. Codes: `guest_not_allowed`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`. */
             404: components["responses"]["Error"];
@@ -3174,9 +4128,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`. */
             404: components["responses"]["Error"];
@@ -3213,9 +4167,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `department_name_required`, `department_name_invalid_utf8`, `department_name_invalid_characters`, `department_name_too_long`, `department_name_invalid`, `sort_order_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`. */
             404: components["responses"]["Error"];
@@ -3254,9 +4208,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sort_order_invalid`, `department_cycle`, `department_too_deep`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `parent_not_found`. */
             404: components["responses"]["Error"];
@@ -3294,9 +4248,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `subtree_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            /** @description Not allowed. Codes: `guest_not_allowed`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`. */
             404: components["responses"]["Error"];
@@ -3333,9 +4287,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sort_order_invalid`, `department_member_role`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `user_not_found`. */
             404: components["responses"]["Error"];
@@ -3368,9 +4322,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `department_member_not_found`. */
             404: components["responses"]["Error"];
@@ -3401,9 +4355,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `department_member_role`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `user_not_found`. */
             404: components["responses"]["Error"];
@@ -3434,9 +4388,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `department_member_role`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `user_not_found`. */
             404: components["responses"]["Error"];
@@ -3462,8 +4416,10 @@ export interface operations {
                     "application/json": components["schemas"]["ChannelList"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };
@@ -3492,9 +4448,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `channel_kind_invalid`, `channel_name_required`, `channel_name_invalid_utf8`, `channel_name_invalid_characters`, `channel_name_too_long`, `channel_name_invalid`, `topic_invalid_utf8`, `topic_invalid_characters`, `topic_too_long`, `purpose_invalid_utf8`, `purpose_invalid_characters`, `purpose_too_long`, `user_deactivated`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `guest_not_allowed`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `guest_not_allowed`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
             404: components["responses"]["Error"];
@@ -3533,9 +4489,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `limit_invalid`, `cursor_invalid`, `query_invalid_utf8`, `query_invalid_characters`, `query_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            /** @description Not allowed. Codes: `guest_not_allowed`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
@@ -3565,9 +4521,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `dm_needs_another_user`, `group_too_large`, `user_deactivated`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `csrf_failed`. */
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
             404: components["responses"]["Error"];
@@ -3602,8 +4558,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -3637,9 +4595,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `dm_cannot_be_renamed`, `channel_name_required`, `channel_name_invalid_utf8`, `channel_name_invalid_characters`, `channel_name_too_long`, `channel_name_invalid`, `topic_invalid_utf8`, `topic_invalid_characters`, `topic_too_long`, `purpose_invalid_utf8`, `purpose_invalid_characters`, `purpose_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `channel_admin_required`, `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `channel_admin_required`, `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -3674,9 +4632,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `dm_cannot_be_archived`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `channel_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `channel_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -3707,9 +4665,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `dm_cannot_be_archived`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `channel_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `channel_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -3740,9 +4698,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `channel_private`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `channel_private`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -3773,9 +4731,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `dm_cannot_be_left`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -3806,8 +4764,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -3841,9 +4801,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `user_ids_required`, `dm_members_fixed`, `user_deactivated`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `invite_not_allowed`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `invite_not_allowed`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`, `user_not_found`. */
             404: components["responses"]["Error"];
@@ -3878,9 +4838,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `dm_members_fixed`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `channel_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `channel_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`, `member_not_found`. */
             404: components["responses"]["Error"];
@@ -3917,9 +4877,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `role_invalid`, `dm_members_fixed`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `channel_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `channel_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`, `member_not_found`. */
             404: components["responses"]["Error"];
@@ -3956,9 +4916,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `star_order_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -3995,9 +4955,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `seq_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -4034,9 +4994,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `seq_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -4069,8 +5029,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -4109,8 +5071,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `cursor_invalid`, `cursor_conflict`, `limit_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -4153,9 +5117,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `client_id_required`, `client_id_too_long`, `client_id_invalid`, `text_required`, `text_invalid_utf8`, `text_invalid_characters`, `root_id_invalid`, `reply_to_reply`, `file_id_invalid`, `file_id_duplicate`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `channel_read_only`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `channel_read_only`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`, `root_not_found`, `file_not_found`. */
             404: components["responses"]["Error"];
@@ -4190,8 +5154,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -4219,9 +5185,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_author`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_author`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
@@ -4256,9 +5222,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `text_required`, `text_invalid_utf8`, `text_invalid_characters`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_author`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_author`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
@@ -4293,9 +5259,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_author`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_author`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
@@ -4328,8 +5294,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -4364,8 +5332,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `not_a_thread_root`, `cursor_invalid`, `limit_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -4397,9 +5367,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `emoji_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
@@ -4436,9 +5406,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `emoji_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
@@ -4471,9 +5441,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
@@ -4506,9 +5476,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
@@ -4541,8 +5511,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `message_not_found`. */
             404: components["responses"]["Error"];
             /** @description Conflicts with the current state. Codes: `channel_too_large_for_receipts`. */
@@ -4714,9 +5686,9 @@ export interface operations {
                     "application/json": components["schemas"]["SSOProviderList"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
@@ -4746,9 +5718,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Too large. Codes: `body_too_large`. */
             413: components["responses"]["Error"];
@@ -4779,9 +5751,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
             404: components["responses"]["Error"];
@@ -4810,9 +5782,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
             404: components["responses"]["Error"];
@@ -4847,9 +5819,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
             404: components["responses"]["Error"];
@@ -4882,9 +5854,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `sso_kind_unsupported`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
             404: components["responses"]["Error"];
@@ -4915,9 +5887,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `sso_kind_mismatch`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
             404: components["responses"]["Error"];
@@ -4956,8 +5928,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `search_query_required`, `search_query_invalid`, `search_query_too_long`, `search_query_too_complex`, `search_date_invalid`, `search_operator_invalid`, `sort_invalid`, `cursor_invalid`, `limit_invalid`, `time_zone_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };
@@ -4990,8 +5964,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `cursor_invalid`, `limit_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -5028,9 +6004,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `multipart_required`, `file_part_missing`, `file_name_required`, `file_name_too_long`, `file_name_invalid`, `file_type_mismatch`, `image_invalid`, `upload_incomplete`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `not_a_member`, `channel_read_only`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `not_a_member`, `channel_read_only`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`. */
             404: components["responses"]["Error"];
@@ -5065,8 +6041,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `file_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -5131,8 +6109,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `file_not_found`, `blob_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -5177,8 +6157,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `file_not_found`, `file_no_thumbnail`, `blob_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -5212,8 +6194,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `search_query_required`, `search_query_too_long`, `query_invalid_characters`, `cursor_invalid`, `limit_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };
@@ -5246,9 +6230,9 @@ export interface operations {
                     "text/plain": string;
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `origin_not_allowed`. */
+            /** @description Not allowed. Codes: `origin_not_allowed`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description The server is shutting down (plain text, not an ErrorBody), or `unavailable` (ErrorBody) while authenticating. */
             503: {

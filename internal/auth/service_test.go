@@ -1,0 +1,194 @@
+package auth_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/store/storetest"
+)
+
+type encoder struct{}
+
+func (encoder) EncodeEvent(typ string, seq int64, payload any) ([]byte, error) {
+	return json.Marshal(map[string]any{"seq": seq, "type": typ})
+}
+
+// testClock is a controllable clock, safe for the store's goroutine.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+const password = "correct-horse-battery"
+
+// fixture is the auth service on a real SQLite store with a controllable
+// clock, and one user.
+func fixture(t *testing.T) (*auth.Service, *testClock, account.User) {
+	t.Helper()
+	clk := &testClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	db := storetest.SQLite(t).Open(t, store.Options{Now: clk.now})
+	svc := auth.NewService(store.Auth{DB: db}, encoder{}, clk.now, slog.New(slog.DiscardHandler))
+	accounts := account.NewService(store.Accounts{DB: db}, encoder{}, svc, clk.now)
+	_, owner, err := accounts.Bootstrap(context.Background(), account.BootstrapInput{OrgName: "Acme", Email: "li@acme.test",
+		Username: "li", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, clk, owner
+}
+
+func code(t *testing.T, err error) string {
+	t.Helper()
+	if err == nil {
+		return ""
+	}
+	return errs.CodeOf(err)
+}
+
+// enrol turns 2FA on for u at the clock's time and returns the secret and
+// the recovery codes.
+func enrol(t *testing.T, svc *auth.Service, clk *testClock, u account.User, sess auth.Session) (string, []string) {
+	t.Helper()
+	ctx := context.Background()
+	e, err := svc.BeginTwoFactor(ctx, account.ActorOf(u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := auth.CodeAt(e.Secret, clk.now())
+	codes, err := svc.EnableTwoFactor(ctx, account.ActorOf(u), sess, c)
+	if err != nil || len(codes) != 10 {
+		t.Fatalf("enable: %v %v", codes, err)
+	}
+	return e.Secret, codes
+}
+
+func TestTwoStepLoginRefusesReplayedCodes(t *testing.T) {
+	svc, clk, u := fixture(t)
+	ctx := context.Background()
+	res, err := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.1"})
+	if err != nil || res.SecondFactor {
+		t.Fatalf("login before 2FA: %+v %v", res, err)
+	}
+	secret, recovery := enrol(t, svc, clk, u, res.Session)
+
+	res, err = svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.1"})
+	if err != nil || !res.SecondFactor || res.Token == "" {
+		t.Fatalf("login with 2FA: %+v %v", res, err)
+	}
+	// The challenge is no session.
+	if _, _, err := svc.Authenticate(ctx, res.Token); code(t, err) != "two_factor_required" {
+		t.Fatalf("challenge used as a session: %v", err)
+	}
+	// The code that confirmed enrolment is spent for its window.
+	same, _ := auth.CodeAt(secret, clk.now())
+	_, err = svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: res.Token, Code: same, Address: "10.0.0.1"})
+	if code(t, err) != "two_factor_code_used" {
+		t.Fatalf("replayed code: %v", err)
+	}
+	clk.advance(30 * time.Second)
+	next, _ := auth.CodeAt(secret, clk.now())
+	done, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: res.Token, Code: next, Address: "10.0.0.1"})
+	if err != nil || done.Token == "" || done.SecondFactor {
+		t.Fatalf("second step: %+v %v", done, err)
+	}
+	if a, _, err := svc.Authenticate(ctx, done.Token); err != nil || a.User != u.ID {
+		t.Fatalf("session after 2FA: %v", err)
+	}
+	// The challenge worked once.
+	_, err = svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: res.Token, Code: next, Address: "10.0.0.1"})
+	if code(t, err) != "challenge_invalid" {
+		t.Fatalf("challenge reused: %v", err)
+	}
+	// A new login in the same window cannot reuse that code either.
+	res2, _ := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.1"})
+	if _, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: res2.Token, Code: next, Address: "10.0.0.1"}); code(t, err) != "two_factor_code_used" {
+		t.Fatalf("code replayed on a new login: %v", err)
+	}
+	// A recovery code works once.
+	if _, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: res2.Token, RecoveryCode: " " + recovery[3] + " ", Address: "10.0.0.1"}); err != nil {
+		t.Fatalf("recovery code: %v", err)
+	}
+	res3, _ := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.1"})
+	if _, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: res3.Token, RecoveryCode: recovery[3], Address: "10.0.0.1"}); code(t, err) != "two_factor_code_invalid" {
+		t.Fatalf("recovery code reused: %v", err)
+	}
+	st, _ := svc.TwoFactor(ctx, account.ActorOf(u))
+	if !st.Enabled || st.RecoveryCodesLeft != 9 {
+		t.Fatalf("status %+v", st)
+	}
+	// The challenge expires.
+	clk.advance(auth.ChallengeLifetime)
+	c, _ := auth.CodeAt(secret, clk.now())
+	if _, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: res3.Token, Code: c, Address: "10.0.0.1"}); code(t, err) != "challenge_invalid" {
+		t.Fatalf("expired challenge: %v", err)
+	}
+}
+
+func TestWrongCodesLockTheAccount(t *testing.T) {
+	svc, clk, u := fixture(t)
+	ctx := context.Background()
+	res, _ := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.1"})
+	secret, _ := enrol(t, svc, clk, u, res.Session)
+	clk.advance(30 * time.Second)
+	ch, _ := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.2"})
+	for i := range 5 {
+		// Each attempt from another address: the lock is on the account.
+		_, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: ch.Token, Code: "000000", Address: "10.0.1." + string(rune('1'+i))})
+		if code(t, err) != "two_factor_code_invalid" {
+			t.Fatalf("wrong code %d: %v", i, err)
+		}
+	}
+	right, _ := auth.CodeAt(secret, clk.now())
+	_, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: ch.Token, Code: right, Address: "10.0.2.1"})
+	if code(t, err) != "too_many_attempts" {
+		t.Fatalf("right code during the lockout: %v", err)
+	}
+	// The password step is locked too, whatever address.
+	if _, err := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.3.1"}); code(t, err) != "too_many_attempts" {
+		t.Fatalf("password step during the lockout: %v", err)
+	}
+	clk.advance(time.Minute)
+	ch, _ = svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.3.1"})
+	right, _ = auth.CodeAt(secret, clk.now())
+	if _, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: ch.Token, Code: right, Address: "10.0.3.1"}); err != nil {
+		t.Fatalf("after the lockout: %v", err)
+	}
+}
+
+func TestAccessTokensExpire(t *testing.T) {
+	svc, clk, u := fixture(t)
+	ctx := context.Background()
+	tok, s, err := svc.CreateToken(ctx, account.ActorOf(u), auth.NewToken{Name: "ci", Scope: auth.ScopeRead, ExpiresIn: 24 * time.Hour})
+	if err != nil || s.Kind != auth.KindPAT || s.Scope != auth.ScopeRead {
+		t.Fatalf("create: %+v %v", s, err)
+	}
+	if _, got, err := svc.Authenticate(ctx, tok); err != nil || got.ID != s.ID {
+		t.Fatalf("fresh token: %v", err)
+	}
+	clk.advance(24 * time.Hour)
+	if _, _, err := svc.Authenticate(ctx, tok); code(t, err) != "token_expired" {
+		t.Fatalf("expired token: %v", err)
+	}
+	// Still listed, so its owner sees why a script stopped.
+	ts, _ := svc.Tokens(ctx, account.ActorOf(u))
+	if len(ts) != 1 || ts[0].Name != "ci" {
+		t.Fatalf("tokens %+v", ts)
+	}
+	for _, bad := range []auth.NewToken{{Name: "", ExpiresIn: time.Hour * 24}, {Name: "x", Scope: "admin", ExpiresIn: time.Hour * 24},
+		{Name: "x", ExpiresIn: 400 * 24 * time.Hour}, {Name: "x"}} {
+		if _, _, err := svc.CreateToken(ctx, account.ActorOf(u), bad); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}
