@@ -141,7 +141,7 @@ func TestCLIBootstrap(t *testing.T) {
 
 	for _, again := range [][3]string{
 		{"Acme", ownerEmail, ownerPassword},
-		{"Other", "other@acme.test", "other-password-1"},
+		{"Other", "other@acme.test", "quiet-meadow-river-2"},
 	} {
 		code, out, errOut := boot(again[0], again[1], again[2])
 		if code == 0 || !strings.Contains(errOut, "already exists") || !strings.Contains(errOut, "nothing changed") {

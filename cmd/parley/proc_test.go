@@ -321,7 +321,7 @@ func (s *proc) logHas(words ...string) string {
 
 const (
 	ownerEmail    = "owner@acme.test"
-	ownerPassword = "owner-password-1"
+	ownerPassword = "crisp-harbor-lantern-1"
 	userPassword  = "member-password-1"
 )
 
