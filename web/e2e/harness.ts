@@ -127,6 +127,19 @@ export class Api {
   post(channelId: number, text: string, clientId = 'seed-' + Math.random().toString(36).slice(2)) {
     return this.call<{ id: number; seq: number }>('POST', `/channels/${channelId}/messages`, { client_id: clientId, text });
   }
+  /** Uploads a file to a channel (POST /channels/{id}/files, multipart). */
+  async upload(channelId: number, name: string, bytes: Uint8Array, type = 'application/octet-stream'): Promise<{ id: number }> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
+    const r = await fetch(`${this.base}/api/v1/channels/${channelId}/files`, { method: 'POST', headers: { Authorization: 'Bearer ' + this.token }, body: form });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`upload ${name}: ${r.status} ${text}`);
+    return JSON.parse(text) as { id: number };
+  }
+  /** Posts a message carrying already uploaded files. */
+  postFiles(channelId: number, text: string, fileIds: number[]) {
+    return this.call<{ id: number; seq: number }>('POST', `/channels/${channelId}/messages`, { client_id: 'seed-' + Math.random().toString(36).slice(2), text, file_ids: fileIds });
+  }
 }
 
 export async function launch(): Promise<Browser> {
@@ -174,6 +187,20 @@ export async function send(page: Page, text: string, scope = 'main'): Promise<vo
   await box.fill(text);
   await box.press('Enter');
 }
+
+/** A real PNG (the app icon), a minimal PDF and a WAV second of silence, for upload tests. */
+export const SAMPLE = {
+  png: () => new Uint8Array(readFileSync(join(__dirname, '../public/icon-192.png'))),
+  pdf: () => new TextEncoder().encode('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n'),
+  wav: () => {
+    const rate = 8000;
+    const b = Buffer.alloc(44 + rate);
+    b.write('RIFF', 0); b.writeUInt32LE(36 + rate, 4); b.write('WAVE', 8); b.write('fmt ', 12);
+    b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(rate, 24); b.writeUInt32LE(rate, 28);
+    b.writeUInt16LE(1, 32); b.writeUInt16LE(8, 34); b.write('data', 36); b.writeUInt32LE(rate, 40); b.fill(128, 44);
+    return new Uint8Array(b);
+  },
+};
 
 /** The text of the message rows currently rendered in the main history. */
 export function messages(page: Page) {

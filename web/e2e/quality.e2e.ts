@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { en } from '../src/i18n/en';
 import { zhCN } from '../src/i18n/zh-CN';
-import { Api, launch, OWNER, Server, signIn, openChannel } from './harness';
+import { Api, launch, OWNER, SAMPLE, Server, signIn, openChannel } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -25,6 +25,14 @@ beforeAll(async () => {
   const root = await owner.post(general, 'A thread root');
   await owner.call('POST', `/channels/${general}/messages`, { client_id: 'reply-1', text: 'a reply', root_id: root.id });
   await owner.call('PUT', `/messages/${root.id}/reactions/${encodeURIComponent('👍')}`);
+  // Every kind of attachment, so axe and the 中文 check see them in both themes and at 375 px.
+  const files = [
+    await owner.upload(general, 'diagram.png', SAMPLE.png(), 'image/png'),
+    await owner.upload(general, 'minutes.pdf', SAMPLE.pdf(), 'application/pdf'),
+    await owner.upload(general, 'memo.wav', SAMPLE.wav(), 'audio/wav'),
+    await owner.upload(general, 'notes.txt', new TextEncoder().encode('plain notes'), 'text/plain'),
+  ];
+  await owner.postFiles(general, 'Files for the meeting', files.map((f) => f.id));
   browser = await launch();
 });
 
@@ -176,6 +184,9 @@ describe('accessibility', () => {
         await s.page.locator('#search-input').press('Enter');
         await s.page.locator('aside.panel .search-hit').first().waitFor();
         await run('search');
+        await s.page.locator('main .files-btn').click();
+        await s.page.locator('aside.panel .file-item').first().waitFor();
+        await run('files');
         await s.page.locator('main .member-count').click();
         await s.page.locator('aside.panel .member-item').first().waitFor();
         await run('members');

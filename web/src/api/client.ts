@@ -1,7 +1,7 @@
 // The one HTTP client for the public REST API (/api/v1). Cookie sessions with
 // the CSRF header on every state-changing request; errors become ApiError.
 import type {
-  Channel, ChannelRole, EditEntry, LoginResponse, Member, Message, MessagePage, Org, ReadState, Receipts, RepliesPage, SearchPage, SearchSort, User, PresenceStatus, ID,
+  Channel, ChannelRole, EditEntry, FileInfo, FilePage, LoginResponse, Member, Message, MessagePage, Org, ReadState, Receipts, RepliesPage, SearchPage, SearchSort, User, PresenceStatus, ID,
 } from './types';
 
 export const BASE = '/api/v1';
@@ -112,7 +112,7 @@ export const api = {
 
   messages: (id: ID, cursor: { before?: number; after?: number; around?: number } = {}, limit = 50) =>
     request<MessagePage>('GET', `/channels/${id}/messages` + qs({ ...cursor, limit })),
-  post: (channelId: ID, b: { client_id: string; text: string; root_id?: ID; also_in_channel?: boolean }) =>
+  post: (channelId: ID, b: { client_id: string; text: string; root_id?: ID; also_in_channel?: boolean; file_ids?: ID[] }) =>
     request<Message>('POST', `/channels/${channelId}/messages`, b),
   message: (id: ID) => request<Message>('GET', `/messages/${id}`),
   edit: (id: ID, text: string) => request<Message>('PATCH', `/messages/${id}`, { text }),
@@ -129,4 +129,48 @@ export const api = {
 
   search: (p: { q: string; sort?: SearchSort; tz?: string; limit?: number; cursor?: string }) =>
     request<SearchPage>('GET', '/search' + qs(p)),
+
+  channelFiles: (id: ID, cursor = '', limit = 30) =>
+    request<FilePage>('GET', `/channels/${id}/files` + qs({ cursor, limit })),
 };
+
+/** A running upload: its result, and a way to stop it. */
+export interface UploadTask {
+  done: Promise<FileInfo>;
+  abort(): void;
+}
+
+/**
+ * Uploads one file to a channel (multipart, part `file`). XMLHttpRequest
+ * because fetch cannot report upload progress; same session, CSRF header and
+ * error mapping as request(). An aborted upload rejects with code `aborted`.
+ */
+export function uploadFile(channelId: ID, file: Blob, name: string, onProgress: (loaded: number) => void): UploadTask {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise<FileInfo>((resolve, reject) => {
+    xhr.open('POST', BASE + `/channels/${channelId}/files`);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Accept-Language', acceptLanguage);
+    xhr.setRequestHeader('X-CSRF-Token', csrfToken());
+    xhr.upload.onprogress = (e) => onProgress(e.loaded);
+    xhr.onload = () => {
+      let data: unknown = null;
+      try { data = JSON.parse(xhr.responseText); } catch { data = null; }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data as FileInfo);
+      const err = (data as { error?: { code?: string; message?: string } } | null)?.error;
+      if (xhr.status === 401) onUnauthenticated();
+      reject(new ApiError(xhr.status, err?.code ?? 'http_' + xhr.status, err?.message ?? xhr.statusText));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'network error'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'aborted'));
+    const form = new FormData();
+    form.append('file', file, name);
+    xhr.send(form);
+  });
+  return { done, abort: () => xhr.abort() };
+}
+
+/** The URL that always downloads a file (Content-Disposition: attachment). */
+export function downloadUrl(url: string): string {
+  return url + (url.includes('?') ? '&' : '?') + 'download=1';
+}

@@ -29,6 +29,12 @@ export type SearchResult = S['SearchResult'];
 export type SnippetSegment = S['SnippetSegment'];
 export type SearchSort = 'relevance' | 'date';
 export type EditEntry = S['EditEntry'];
+/** A file as a message carries it. */
+export type Attachment = S['Attachment'];
+/** An uploaded file with its channel, message and uploader. */
+export type FileInfo = S['File'];
+export type FilePage = S['FilePage'];
+export type LinkPreview = S['LinkPreview'];
 
 // Realtime payloads (docs/realtime.md): the same wire objects as REST.
 export type MemberEvent = S['MemberChange'];

@@ -69,6 +69,19 @@ function dtf(opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
   return f;
 }
 
+const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+/** A file size in the user's language: 980 bytes, 1.5 MB, 2 GB (powers of 1024, one decimal under 10). */
+export function formatBytes(n: number, l: string = locale.value): string {
+  let v = Math.max(0, n);
+  let u = 0;
+  while (v >= 1024 && u < UNITS.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const digits = u === 0 || v >= 10 ? 0 : 1;
+  return new Intl.NumberFormat(l, { style: 'unit', unit: UNITS[u], unitDisplay: u === 0 ? 'long' : 'short', maximumFractionDigits: digits }).format(v);
+}
+
 export function formatTime(iso: string | null): string {
   if (!iso) return '';
   return dtf({ hour: '2-digit', minute: '2-digit' }).format(new Date(iso));

@@ -1,7 +1,7 @@
 // Pure state transitions of the chat domain: channels, timelines, threads and
 // the outbox of optimistic sends. No I/O here, so every rule is unit-tested
 // (test/chat-model.test.ts); src/state/chat.ts wires it to signals and the API.
-import type { Channel, ID, Message, MessagePage, ReadEvent, StreamEvent } from '../api/types';
+import type { Attachment, Channel, ID, Message, MessagePage, ReadEvent, StreamEvent } from '../api/types';
 
 export type SendStatus = 'pending' | 'failed';
 
@@ -12,6 +12,8 @@ export interface Outgoing {
   root_id: ID;
   also_in_channel: boolean;
   text: string;
+  /** Files uploaded before sending (already on the server, attached by this message). */
+  files?: Attachment[];
   created_at: string;
   status: SendStatus;
 }

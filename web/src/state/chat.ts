@@ -3,7 +3,7 @@
 // outbox that make optimistic sending survive failures and reloads.
 import { computed, signal } from '@preact/signals';
 import { api, ApiError } from '../api/client';
-import type { Channel, ID, Message, ReadState, StreamEvent } from '../api/types';
+import type { Attachment, Channel, ID, Message, ReadState, StreamEvent } from '../api/types';
 import * as M from './chat-model';
 import { ensureUsers, clearTyping, putUsers } from './directory';
 
@@ -148,11 +148,12 @@ export function newClientId(): string {
 }
 
 /** Sends optimistically: the message shows as pending at once, failed if the server can't be reached. */
-export function send(channelId: ID, text: string, rootId: ID = 0, alsoInChannel = false): string {
+export function send(channelId: ID, text: string, rootId: ID = 0, alsoInChannel = false, files: Attachment[] = []): string {
   const o: M.Outgoing = {
     client_id: newClientId(), channel_id: channelId, root_id: rootId, also_in_channel: alsoInChannel,
     text, created_at: new Date().toISOString(), status: 'pending',
   };
+  if (files.length) o.files = files;
   update((s) => M.queueOutgoing(s, o));
   void deliver(o);
   return o.client_id;
@@ -160,7 +161,8 @@ export function send(channelId: ID, text: string, rootId: ID = 0, alsoInChannel 
 
 async function deliver(o: M.Outgoing): Promise<void> {
   try {
-    const body: { client_id: string; text: string; root_id?: ID; also_in_channel?: boolean } = { client_id: o.client_id, text: o.text };
+    const body: { client_id: string; text: string; root_id?: ID; also_in_channel?: boolean; file_ids?: ID[] } = { client_id: o.client_id, text: o.text };
+    if (o.files?.length) body.file_ids = o.files.map((f) => f.id);
     if (o.root_id) {
       body.root_id = o.root_id;
       if (o.also_in_channel) body.also_in_channel = true;

@@ -5,6 +5,7 @@ import type { ID } from '../api/types';
 export type Panel =
   | { kind: 'thread'; channelId: ID; rootId: ID }
   | { kind: 'pins'; channelId: ID }
+  | { kind: 'files'; channelId: ID }
   | { kind: 'members'; channelId: ID }
   | { kind: 'search' }
   | null;

@@ -268,6 +268,8 @@ function ChannelHeader({ channel, meId }: { channel: Channel; meId: ID }) {
           </button>
         )}
         <button class="icon-btn" aria-label={t('channel.pins')} title={t('channel.pins')} onClick={() => (panel.value = { kind: 'pins', channelId: channel.id })}><Icon name="pin" /></button>
+        <button class="icon-btn files-btn" aria-label={t('files.open_panel')} title={t('files.title')} aria-pressed={panel.value?.kind === 'files' && panel.value.channelId === channel.id}
+          onClick={() => (panel.value = panel.value?.kind === 'files' && panel.value.channelId === channel.id ? null : { kind: 'files', channelId: channel.id })}><Icon name="files" /></button>
         {m && (
           <span class="menu-anchor">
             <button class="icon-btn" aria-label={t('msg.more')} aria-expanded={menu} onClick={() => setMenu(!menu)}><Icon name="more" /></button>

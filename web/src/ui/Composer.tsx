@@ -1,13 +1,16 @@
 // The message composer: markdown with preview, emoji, @/# autocomplete, drafts
-// that survive reloads, Enter to send, Shift+Enter for a newline, Up to edit.
+// that survive reloads, Enter to send, Shift+Enter for a newline, Up to edit;
+// files attached with the button, by pasting or by dropping, with progress.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Channel, ID } from '../api/types';
-import { t } from '../i18n';
+import { formatBytes, t } from '../i18n';
 import * as chatStore from '../state/chat';
 import { sendTyping } from '../state/connection';
 import { draftKey, loadDraft, saveDraft } from '../state/drafts';
 import { users } from '../state/directory';
-import { editing } from '../state/view';
+import { removeUpload, retryUpload, startUploads, takeFiles, uploads } from '../state/uploads';
+import { inComposer, readiness, type Upload } from '../state/uploads-model';
+import { editing, showFlash } from '../state/view';
 import { Icon } from './common';
 import { EmojiPicker } from './EmojiPicker';
 import { Markdown } from './Markdown';
@@ -41,6 +44,16 @@ export function Composer({ channel, meId, rootId = 0, placeholder }: Props) {
   const ed = editing.value;
   const isEditing = !!ed && ed.channelId === channel.id && ed.rootId === rootId;
   const [editText, setEditText] = useState('');
+  const [dragging, setDragging] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const tray = inComposer(uploads.value, channel.id, rootId);
+  const ready = readiness(uploads.value, channel.id, rootId);
+
+  function attach(files: readonly File[]): void {
+    if (!files.length) return;
+    const err = startUploads(channel.id, rootId, files);
+    if (err) showFlash(err);
+  }
 
   // Switching channel: load that channel's draft.
   useEffect(() => {
@@ -119,8 +132,12 @@ export function Composer({ channel, meId, rootId = 0, placeholder }: Props) {
       editing.value = null;
       return;
     }
-    if (!v) return;
-    chatStore.send(channel.id, v, rootId, rootId ? also : false);
+    if (ready.busy) {
+      showFlash(t('files.wait'));
+      return;
+    }
+    if (!v && ready.files.length === 0) return;
+    chatStore.send(channel.id, v, rootId, rootId ? also : false, takeFiles(channel.id, rootId));
     setValue('');
     setPreview(false);
   }
@@ -146,7 +163,24 @@ export function Composer({ channel, meId, rootId = 0, placeholder }: Props) {
   if (channel.archived) return <div class="composer-note">{t('channel.archived')}</div>;
 
   return (
-    <div class={'composer' + (isEditing ? ' composer-editing' : '')}>
+    <div class={'composer' + (isEditing ? ' composer-editing' : '') + (dragging ? ' composer-drop' : '')}
+      onDragOver={(e) => {
+        if (isEditing || readOnly || !e.dataTransfer?.types.includes('Files')) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        if (!dragging) setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!(e.relatedTarget instanceof Node && e.currentTarget.contains(e.relatedTarget))) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (isEditing || readOnly || !e.dataTransfer?.files.length) return;
+        e.preventDefault();
+        setDragging(false);
+        attach([...e.dataTransfer.files]);
+      }}
+    >
+      {dragging && <div class="drop-hint" aria-hidden="true">{t('files.drop')}</div>}
       {isEditing && (
         <div class="composer-banner">
           <span>{t('composer.editing')}</span>
@@ -167,6 +201,11 @@ export function Composer({ channel, meId, rootId = 0, placeholder }: Props) {
               <span class="sug-label" data-uc="">{s.label}</span> <span class="sug-detail" data-uc="">{s.detail}</span>
             </li>
           ))}
+        </ul>
+      )}
+      {!isEditing && tray.length > 0 && (
+        <ul class="upload-tray" aria-label={t('files.attachments')}>
+          {tray.map((u) => <UploadChip key={u.key} u={u} />)}
         </ul>
       )}
       {preview ? (
@@ -211,12 +250,29 @@ export function Composer({ channel, meId, rootId = 0, placeholder }: Props) {
               editing.value = null;
             }
           }}
+          onPaste={(e) => {
+            const files = [...(e.clipboardData?.files ?? [])];
+            if (!files.length || isEditing) return;
+            e.preventDefault();
+            attach(files);
+          }}
           onBlur={() => setTimeout(() => setSugs([]), 150)}
         />
       )}
       <div class="composer-bar">
         <button class={'tab-btn' + (!preview ? ' active' : '')} aria-pressed={!preview} onClick={() => setPreview(false)}>{t('composer.write')}</button>
         <button class={'tab-btn' + (preview ? ' active' : '')} aria-pressed={preview} onClick={() => setPreview(true)}>{t('composer.preview')}</button>
+        {!isEditing && !readOnly && (
+          <>
+            <button class="icon-btn attach-btn" aria-label={t('files.attach')} title={t('files.attach')} onClick={() => fileInput.current?.click()}><Icon name="clip" /></button>
+            <input ref={fileInput} type="file" multiple class="visually-hidden" tabIndex={-1} aria-hidden="true"
+              onChange={(e) => {
+                const el = e.currentTarget;
+                attach([...(el.files ?? [])]);
+                el.value = '';
+              }} />
+          </>
+        )}
         <span class="composer-emoji">
           <button class="icon-btn" aria-label={t('composer.emoji')} title={t('composer.emoji')} onClick={() => setPicker(!picker)}><Icon name="smile" /></button>
           {picker && <EmojiPicker onClose={() => setPicker(false)} onPick={(e) => { setPicker(false); insertAtCaret(e); }} />}
@@ -227,10 +283,33 @@ export function Composer({ channel, meId, rootId = 0, placeholder }: Props) {
           </label>
         )}
         <span class="composer-hint">{t('composer.hint')}</span>
-        <button class="btn btn-primary send-btn" onClick={submit} disabled={!value.trim() || readOnly} aria-label={isEditing ? t('composer.save') : t('composer.send')}>
+        <button class="btn btn-primary send-btn" onClick={submit} disabled={(!value.trim() && (isEditing || ready.files.length === 0)) || readOnly || (!isEditing && ready.busy)} aria-label={isEditing ? t('composer.save') : t('composer.send')}>
           <Icon name="send" size={16} />
         </button>
       </div>
     </div>
+  );
+}
+
+function UploadChip({ u }: { u: Upload }) {
+  return (
+    <li class={'upload upload-' + u.status}>
+      <Icon name="file" size={16} />
+      <span class="upload-text">
+        <span class="upload-name" data-uc="">{u.name}</span>
+        <span class="muted small">{formatBytes(u.size)}</span>
+        {u.status === 'uploading' && (
+          <progress class="upload-progress" max={Math.max(1, u.size)} value={u.loaded} aria-label={t('files.uploading', { name: u.name })} />
+        )}
+        {u.status === 'failed' && <span class="error-text small" role="alert">{t('files.failed')}: {u.error}</span>}
+      </span>
+      {u.status === 'failed' && (
+        <button class="link-btn" aria-label={t('files.retry', { name: u.name })} onClick={() => retryUpload(u.key)}>{t('common.retry')}</button>
+      )}
+      <button class="icon-btn" aria-label={u.status === 'uploading' ? t('files.cancel', { name: u.name }) : t('files.remove', { name: u.name })}
+        title={u.status === 'uploading' ? t('common.cancel') : t('files.remove', { name: u.name })} onClick={() => removeUpload(u.key)}>
+        <Icon name="close" size={14} />
+      </button>
+    </li>
   );
 }

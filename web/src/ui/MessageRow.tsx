@@ -8,6 +8,8 @@ import { displayName, users } from '../state/directory';
 import { org } from '../state/session';
 import { askConfirm, dialog, editing, panel, showFlash } from '../state/view';
 import { channelPath, navigate } from '../state/router';
+import { Attachments } from './Attachments';
+import { LinkPreviews } from './LinkPreviews';
 import { Avatar, Icon, PresenceDot } from './common';
 import { EmojiPicker } from './EmojiPicker';
 import { Markdown } from './Markdown';
@@ -61,7 +63,11 @@ export const MessageRow = memo(function MessageRow({ m, channel, flags, meId }: 
   ) : m.deleted ? (
     <p class="msg-tombstone">{t('msg.deleted')}</p>
   ) : (
-    <Markdown text={m.text} onMention={openProfileByUsername} onChannelRef={openChannelByName} />
+    <>
+      {m.text && <Markdown text={m.text} onMention={openProfileByUsername} onChannelRef={openChannelByName} />}
+      <Attachments files={m.files} />
+      <LinkPreviews previews={m.previews} />
+    </>
   );
 
   return (
@@ -196,7 +202,10 @@ export function PendingRow({ o }: { o: import('../state/chat-model').Outgoing })
       <article class={'msg msg-pending' + (o.status === 'failed' ? ' msg-failed' : '')} data-client-id={o.client_id}>
         <div class="msg-gutter" />
         <div class="msg-main">
-          <div class="msg-body"><Markdown text={o.text} /></div>
+          <div class="msg-body">
+            {o.text && <Markdown text={o.text} />}
+            {o.files?.length ? <ul class="attachments">{o.files.map((f) => <li key={f.id} class="att att-pending" data-uc="">{f.name}</li>)}</ul> : null}
+          </div>
           <div class="msg-status" role="status">
             {o.status === 'pending' ? (
               <span>{t('msg.sending')}</span>

@@ -1,8 +1,8 @@
-// The right-hand panel: a thread, the channel's pinned messages or members, or search results.
+// The right-hand panel: a thread, the channel's pinned messages, files or members, or search results.
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../api/client';
-import type { ChannelRole, ID, Member, Message } from '../api/types';
-import { t } from '../i18n';
+import { api, downloadUrl } from '../api/client';
+import type { ChannelRole, FileInfo, ID, Member, Message } from '../api/types';
+import { formatBytes, formatDateTime, t } from '../i18n';
 import * as chatStore from '../state/chat';
 import { findMessage } from '../state/chat-model';
 import { displayName } from '../state/directory';
@@ -16,7 +16,7 @@ import { SearchResults } from './Search';
 export function SidePanel({ meId }: { meId: ID }) {
   const p = panel.value;
   if (!p) return null;
-  const title = p.kind === 'thread' ? t('thread.title') : p.kind === 'pins' ? t('channel.pins') : p.kind === 'members' ? t('members.title') : t('search.title');
+  const title = p.kind === 'thread' ? t('thread.title') : p.kind === 'pins' ? t('channel.pins') : p.kind === 'files' ? t('files.title') : p.kind === 'members' ? t('members.title') : t('search.title');
   return (
     <aside class="panel" aria-label={title}
       onKeyDown={(e) => e.key === 'Escape' && (panel.value = null)}>
@@ -26,6 +26,7 @@ export function SidePanel({ meId }: { meId: ID }) {
       </header>
       {p.kind === 'thread' ? <Thread channelId={p.channelId} rootId={p.rootId} meId={meId} />
         : p.kind === 'pins' ? <Pins channelId={p.channelId} meId={meId} />
+        : p.kind === 'files' ? <Files key={p.channelId} channelId={p.channelId} />
         : p.kind === 'members' ? <Members key={p.channelId} channelId={p.channelId} meId={meId} />
         : <SearchResults meId={meId} />}
     </aside>
@@ -138,6 +139,58 @@ function Pins({ channelId, meId }: { channelId: ID; meId: ID }) {
   return (
     <div class="panel-body">
       {pins === null ? <p class="muted">{t('common.loading')}</p> : pins.length === 0 ? <p class="muted">{t('channel.no_pins')}</p> : pins.map((m) => <MessageRow key={m.id} m={m} channel={channel} flags={plain} meId={meId} />)}
+    </div>
+  );
+}
+
+/** The channel's files, newest first, a page at a time; reloaded when the channel gets a new message. */
+function Files({ channelId }: { channelId: ID }) {
+  const channel = chatStore.chat.value.channels[channelId];
+  const [files, setFiles] = useState<FileInfo[] | null>(null);
+  const [cursor, setCursor] = useState('');
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState('');
+  const load = async (from: string) => {
+    setLoading(true);
+    try {
+      const page = await api.channelFiles(channelId, from);
+      setFiles((prev) => (from && prev ? [...prev, ...page.files] : page.files));
+      setCursor(page.next_cursor);
+      setError('');
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+      setFiles((prev) => prev ?? []);
+    } finally {
+      setLoading(false);
+    }
+  };
+  useEffect(() => void load(''), [channelId, channel?.last_seq]);
+  return (
+    <div class="panel-body files-panel">
+      {error && <p class="error-text" role="alert">{error}</p>}
+      {files === null ? <p class="muted">{t('common.loading')}</p> : files.length === 0 && !error ? <p class="muted">{t('files.empty')}</p> : (
+        <ul class="file-list" aria-label={t('files.open_panel')}>
+          {files.map((f) => (
+            <li key={f.id} class="file-item">
+              {f.preview === 'image' && f.has_thumbnail ? (
+                <img class="file-thumb" src={f.thumbnail_url} alt="" width={40} height={40} loading="lazy" />
+              ) : (
+                <span class="file-thumb file-thumb-icon" aria-hidden="true"><Icon name="file" /></span>
+              )}
+              <span class="file-text">
+                <a class="file-name" href={f.preview ? f.url : downloadUrl(f.url)} target={f.preview ? '_blank' : undefined} rel="noopener noreferrer" data-uc="">{f.name}</a>
+                <span class="muted small">{formatBytes(f.size)} · <span data-uc="">{t('files.by', { name: displayName(f.uploader_id) })}</span> · {formatDateTime(f.created_at)}</span>
+              </span>
+              <a class="icon-btn" href={downloadUrl(f.url)} download={f.name} aria-label={t('files.download_name', { name: f.name })} title={t('files.download')}><Icon name="download" /></a>
+            </li>
+          ))}
+        </ul>
+      )}
+      {cursor && (
+        <div class="edge">
+          <button class="btn" disabled={loading} onClick={() => void load(cursor)}>{loading ? t('common.loading') : t('files.more')}</button>
+        </div>
+      )}
     </div>
   );
 }

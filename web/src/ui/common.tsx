@@ -140,6 +140,10 @@ const PATHS: Record<string, string> = {
   users: 'M9 11a4 4 0 100-8 4 4 0 000 8zM2 21a7 7 0 0114 0M17 11a3 3 0 000-6M22 21a6 6 0 00-5-6',
   eye: 'M2 12s4-7 10-7 10 7 10 7-4 7-10 7S2 12 2 12zM12 9a3 3 0 110 6 3 3 0 010-6z',
   down: 'M12 5v14M6 13l6 6 6-6',
+  clip: 'M21 11l-8.5 8.5a5 5 0 01-7-7L14 4a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L15 7',
+  file: 'M6 2h8l6 6v14H6zM14 2v6h6',
+  download: 'M12 4v11M7 10l5 5 5-5M5 20h14',
+  files: 'M4 5h6l2 2h8v12H4zM4 9h16',
 };
 
 export function Icon({ name, size = 18 }: { name: keyof typeof PATHS | string; size?: number }) {
