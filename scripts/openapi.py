@@ -875,7 +875,7 @@ op("POST", "/api/v1/sso/providers/{id}/sync", "syncSSOProvider", "sso", "Sync th
 op("GET", "/api/v1/search", "searchMessages", "search", "Search messages",
    "Full-text search over every message the caller may read: channels, DMs and group DMs they are a member of, and (except for guests) the organisation's public channels. "
    "Deleted and recalled messages are never found. Chinese, Japanese and Korean text is matched without word spaces; full-width and half-width forms match; English plurals match their singular. "
-   "Operators: `from:@username`, `in:#channel`, `before:YYYY-MM-DD`, `after:YYYY-MM-DD`, `on:YYYY-MM-DD`, `has:link`, `has:file` (matches nothing until messages carry files), `is:thread`, "
+   "Operators: `from:@username`, `in:#channel`, `before:YYYY-MM-DD`, `after:YYYY-MM-DD`, `on:YYYY-MM-DD`, `has:link`, `has:file` (messages carrying files; files by name: searchFiles), `is:thread`, "
    "`\"exact phrase\"`, `-excluded`. See docs/search.md. Any authenticated user.",
    params=[{"name": "q", "in": "query", "required": True, "description": "The query, at most 500 characters.", "schema": {"type": "string", "maxLength": 500}},
            {"name": "sort", "in": "query", "description": "`relevance` (default; newest first when the query has only filters) or `date` (newest first).", "schema": {"type": "string", "enum": ["relevance", "date"], "default": "relevance"}},

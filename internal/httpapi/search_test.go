@@ -175,13 +175,62 @@ func TestSearch(t *testing.T) {
 	wantFound(t, "bob after removal", bob, "路线图")
 	wantFound(t, "alice", alice, "路线图", m6)
 
+	// has:file finds messages carrying files; files are found by name in
+	// the channels the searcher may read.
+	up, err := alice.Upload(ctx, pub.ID, "季度 Budget.txt", []byte("numbers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withFile, err := alice.PostFiles(ctx, pub.ID, "s-file", "附件 attached", []int64{up.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretUp, err := alice.Upload(ctx, priv.ID, "secret budget.txt", []byte("numbers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	withSecret, err := alice.PostFiles(ctx, priv.ID, "s-file-2", "", []int64{secretUp.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFound(t, "alice", alice, "has:file", withFile.ID, withSecret.ID)
+	wantFound(t, "alice", alice, "has:file 附件", withFile.ID)
+	wantFound(t, "carol (public channel as a non-member)", carol, "has:file", withFile.ID)
+	wantFound(t, "guest", guest, "has:file")
+	files := func(c *apiclient.Client, q string) []int64 {
+		t.Helper()
+		var p httpapi.FilePage
+		if _, err := c.Do(ctx, "GET", "/api/v1/search/files?q="+url.QueryEscape(q), nil, &p); err != nil {
+			t.Fatal(err)
+		}
+		ids := []int64{}
+		for _, f := range p.Files {
+			ids = append(ids, f.ID)
+		}
+		return ids
+	}
+	if got := files(alice, "BUDGET"); !slices.Equal(got, []int64{secretUp.ID, up.ID}) {
+		t.Errorf("alice's file search: %v", got)
+	}
+	if got := files(alice, "季度"); !slices.Equal(got, []int64{up.ID}) {
+		t.Errorf("alice's file search in Chinese: %v", got)
+	}
+	if got := files(carol, "budget"); !slices.Equal(got, []int64{up.ID}) {
+		t.Errorf("carol's file search: %v", got)
+	}
+	if got := files(guest, "budget"); len(got) != 0 {
+		t.Errorf("guest's file search: %v", got)
+	}
+	_, err = alice.Do(ctx, "GET", "/api/v1/search/files?q=", nil, nil)
+	wantCode(t, err, 400, "search_query_required")
+
 	// Errors.
 	for q, code := range map[string]string{"": "search_query_required", "   ": "search_query_required",
 		"on:2024-02-30": "search_date_invalid", "has:video": "search_operator_invalid"} {
 		_, err := alice.Do(ctx, "GET", "/api/v1/search?q="+url.QueryEscape(q), nil, nil)
 		wantCode(t, err, 400, code)
 	}
-	_, err := alice.Do(ctx, "GET", "/api/v1/search?q=x&sort=random", nil, nil)
+	_, err = alice.Do(ctx, "GET", "/api/v1/search?q=x&sort=random", nil, nil)
 	wantCode(t, err, 400, "sort_invalid")
 	_, err = alice.Do(ctx, "GET", "/api/v1/search?q=x&cursor=zz", nil, nil)
 	wantCode(t, err, 400, "cursor_invalid")

@@ -48,7 +48,7 @@ type Query struct {
 	After   Date     // created after this day
 	On      Date     // created on this day
 	HasLink bool
-	HasFile bool // parses, matches nothing until messages carry files
+	HasFile bool // messages carrying files
 	Thread  bool // is:thread: a reply or a thread root with replies
 	// Highlight holds the folded words (stemmed) and CJK runs to mark in
 	// snippets.

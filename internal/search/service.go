@@ -24,6 +24,7 @@ type Filter struct {
 	Since    time.Time
 	Until    time.Time // exclusive
 	Thread   bool      // replies and thread roots with replies only
+	HasFile  bool      // messages carrying files only
 	BeforeID int64     // cursor: messages with a smaller id
 	Limit    int
 }
@@ -138,9 +139,7 @@ func (s *Service) Messages(ctx context.Context, actor account.Actor, raw string,
 		}
 	}
 	empty := Results{Hits: []Hit{}}
-	if q.HasFile {
-		return empty, nil // messages carry no files yet
-	}
+	f.HasFile = q.HasFile
 	switch {
 	case !q.On.IsZero():
 		f.Since, f.Until = q.On.Start(o.Location), q.On.Start(o.Location).AddDate(0, 0, 1)

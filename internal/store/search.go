@@ -105,6 +105,9 @@ func (q Queries) searchWhere(f search.Filter) (string, []string, []any, error) {
 	if f.Thread {
 		where = append(where, "(m.root_id <> 0 OR m.reply_count > 0)")
 	}
+	if f.HasFile {
+		where = append(where, "EXISTS (SELECT 1 FROM files WHERE files.message_id = m.id)")
+	}
 	if f.NotMatch != "" {
 		cond, arg, err := q.d.match(f.NotMatch)
 		if err != nil {

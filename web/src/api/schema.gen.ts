@@ -1478,7 +1478,7 @@ export interface paths {
         };
         /**
          * Search messages
-         * @description Full-text search over every message the caller may read: channels, DMs and group DMs they are a member of, and (except for guests) the organisation's public channels. Deleted and recalled messages are never found. Chinese, Japanese and Korean text is matched without word spaces; full-width and half-width forms match; English plurals match their singular. Operators: `from:@username`, `in:#channel`, `before:YYYY-MM-DD`, `after:YYYY-MM-DD`, `on:YYYY-MM-DD`, `has:link`, `has:file` (matches nothing until messages carry files), `is:thread`, `"exact phrase"`, `-excluded`. See docs/search.md. Any authenticated user.
+         * @description Full-text search over every message the caller may read: channels, DMs and group DMs they are a member of, and (except for guests) the organisation's public channels. Deleted and recalled messages are never found. Chinese, Japanese and Korean text is matched without word spaces; full-width and half-width forms match; English plurals match their singular. Operators: `from:@username`, `in:#channel`, `before:YYYY-MM-DD`, `after:YYYY-MM-DD`, `on:YYYY-MM-DD`, `has:link`, `has:file` (messages carrying files; files by name: searchFiles), `is:thread`, `"exact phrase"`, `-excluded`. See docs/search.md. Any authenticated user.
          */
         get: operations["searchMessages"];
         put?: never;
