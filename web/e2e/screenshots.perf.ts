@@ -4,7 +4,7 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { Api, launch, OWNER, Server, signIn, openChannel } from './harness';
+import { Api, launch, OWNER, SAMPLE, Server, signIn, openChannel } from './harness';
 
 const OUT = resolve(__dirname, '../../docs/screenshots');
 let server: Server;
@@ -37,6 +37,9 @@ beforeAll(async () => {
   await liApi.call('PUT', `/messages/${code.id}/reactions/${encodeURIComponent('🚀')}`);
   const oops = await bobApi.post(general, 'oops, wrong channel');
   await bobApi.call('POST', `/messages/${oops.id}/recall`);
+  const deck = await hanApi.upload(general, '季度数据.pdf', SAMPLE.pdf(), 'application/pdf');
+  const logo = await hanApi.upload(general, 'logo.png', SAMPLE.png(), 'image/png');
+  await hanApi.postFiles(general, '会议材料 / slides for 3 pm', [logo.id, deck.id]);
   await owner.post(general, 'Thanks everyone — see you at 3 pm.');
   await liApi.post(eng, 'CI is green again ✅');
   await bobApi.post(eng, 'Reviewing #42 now');
