@@ -50,12 +50,19 @@ trap cleanup EXIT INT TERM
 as_pg "$PGBIN/initdb" -D "$D/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$D/initdb.log" 2>&1 ||
 	{ cat "$D/initdb.log" >&2; exit 1; }
 
+# Tests need no durability; PG_DURABLE=1 keeps PostgreSQL's defaults (fsync,
+# synchronous commit, full page writes) for benchmarks of acknowledged writes.
+DURABILITY="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+if [ "${PG_DURABLE:-}" = 1 ]; then
+	DURABILITY=""
+fi
+
 # The machine is shared: pick a random loopback port and retry if taken.
 started=""
 for _ in 1 2 3 4 5 6 7 8; do
 	PORT=$((20000 + RANDOM % 30000))
 	if as_pg "$PGBIN/pg_ctl" -D "$D/data" -l "$D/pg.log" -w -t 30 \
-		-o "-p $PORT -c listen_addresses=127.0.0.1 -k $D -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+		-o "-p $PORT -c listen_addresses=127.0.0.1 -k $D $DURABILITY -c max_connections=200" \
 		start >/dev/null 2>&1; then
 		started=1
 		break

@@ -57,6 +57,11 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	seed := fs.Uint64("seed", 1, "seed of the synthetic organisation")
 	quiet := fs.Bool("quiet", false, "no progress output")
 	only := fs.String("only", "", "run only these comma-separated workloads (dm, mixed, chatter, storm, held, broadcast, history, search); setup always runs")
+	preload := fs.Int("preload", -1, "messages of history to preload (default: the suite's)")
+	database := fs.String("database", "", "spawned nodes' database: a postgres:// URL of an empty database (default: SQLite in --data)")
+	nodes := fs.Int("nodes", 1, "spawn this many nodes on --database, joined by --nats (a cluster)")
+	natsURL := fs.String("nats", "", "NATS URL(s) of the spawned cluster, with --nodes > 1")
+	cross := fs.Bool("cross", false, "with --nodes > 1: send through node 1 only and stream from the others, so every delivery crosses nodes")
 	pin := fs.Bool("pin", false, "run the spawned server alone on CPU 1 and the load generator on CPU 0 (needs taskset and 2+ CPUs)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -71,6 +76,9 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	if *perWorker > 0 {
 		suite.PerWorker = *perWorker
+	}
+	if *preload >= 0 {
+		suite.Preload = *preload
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -88,10 +96,15 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		}
 		serverCPU = "1"
 	}
+	if *nodes > 1 && (*natsURL == "" || !strings.HasPrefix(*database, "postgres")) {
+		fmt.Fprintln(stderr, "parley bench: --nodes > 1 needs --database postgres://... and --nats")
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	o := bench.Options{Suite: suite, URLs: urls, Token: *token, DataDir: *dataDir, Seed: *seed,
-		Launcher: spawner{exe: self, stderr: stderr, cpu: serverCPU}, Worker: workerProcess(self, stderr),
+		Launcher: spawner{exe: self, stderr: stderr, cpu: serverCPU, database: *database, nats: *natsURL},
+		Worker:   workerProcess(self, stderr), Database: *database, Nodes: *nodes, Cross: *cross,
 		Command: "parley bench " + strings.Join(args, " ")}
 	if *only != "" {
 		o.Only = strings.Split(*only, ",")
@@ -134,6 +147,8 @@ type spawner struct {
 	exe    string
 	stderr io.Writer
 	cpu    string // pin the server to this CPU list with taskset; empty: no pinning
+	// database and nats are passed to every node (--database, --nats).
+	database, nats string
 }
 
 func cpuSet(cpus ...int) *unix.CPUSet {
@@ -147,6 +162,9 @@ func cpuSet(cpus ...int) *unix.CPUSet {
 func (s spawner) Bootstrap(ctx context.Context, dir, email, password string) error {
 	cmd := exec.CommandContext(ctx, s.exe, "admin", "bootstrap", "--data", dir, "--org", "Bench",
 		"--email", email, "--username", "owner", "--password", password)
+	if s.database != "" {
+		cmd.Args = append(cmd.Args, "--database", s.database)
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
@@ -165,9 +183,16 @@ func (s spawner) Start(ctx context.Context, dir, addr string) (bench.Server, err
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(s.exe, "serve", "--data", dir, "--addr", addr, "--log-level", "warn")
+	args := []string{"serve", "--data", dir, "--addr", addr, "--log-level", "warn"}
+	if s.database != "" {
+		args = append(args, "--database", s.database)
+	}
+	if s.nats != "" {
+		args = append(args, "--nats", s.nats)
+	}
+	cmd := exec.Command(s.exe, args...)
 	if s.cpu != "" {
-		cmd = exec.Command("taskset", "-c", s.cpu, s.exe, "serve", "--data", dir, "--addr", addr, "--log-level", "warn")
+		cmd = exec.Command("taskset", append([]string{"-c", s.cpu, s.exe}, args...)...)
 	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {

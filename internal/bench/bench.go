@@ -93,6 +93,17 @@ type Options struct {
 	// Only, when set, runs just these workloads (e.g. "search", "history"),
 	// for iterating on one figure; the setup and preload always run.
 	Only []string
+	// Database is the spawned nodes' database (a postgres:// URL of an
+	// empty database); empty: SQLite in the data directory. The Launcher
+	// passes it to the nodes; the preload writes into it.
+	Database string
+	// Nodes is how many nodes to spawn on Database (a cluster needs
+	// PostgreSQL and a Launcher that passes --nats); default 1.
+	Nodes int
+	// Cross, with several nodes, sends every message through the first
+	// node and connects every client to the others, so every delivery
+	// crosses nodes (the cluster's send→deliver figure).
+	Cross bool
 }
 
 // Run executes the suite and returns its result. An error means the run

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,7 +37,8 @@ type runner struct {
 
 	url     string
 	srv     Server
-	pid     int // server pid for /proc sampling; 0 when not local
+	extra   []Server // the other spawned nodes of a cluster
+	pid     int      // server pid for /proc sampling; 0 when not local
 	dataDir string
 	tmpDir  bool
 
@@ -76,6 +78,9 @@ func newRunner(o Options) *runner {
 func (r *runner) cleanup() {
 	if r.fleet != nil {
 		r.fleet.stop()
+	}
+	for _, s := range r.extra {
+		s.Stop()
 	}
 	if r.srv != nil {
 		r.srv.Stop()
@@ -149,17 +154,24 @@ func (r *runner) run(ctx context.Context) error {
 
 // nodeFor is the node user u (an index into the plan) talks to: with
 // several --url nodes, users are spread over them round-robin.
+// With Cross, streams go to the nodes after the first, round-robin.
 func (r *runner) nodeFor(u int) string {
 	if len(r.urls) < 2 {
 		return ""
 	}
+	if r.o.Cross {
+		return r.urls[1+u%(len(r.urls)-1)]
+	}
 	return r.urls[u%len(r.urls)]
 }
 
-// as returns an API client acting as user u on that user's node.
+// as returns an API client acting as user u on that user's node (with
+// Cross, always the first node).
 func (r *runner) as(u int) *apiclient.Client {
 	c := r.api.WithToken(r.tokens[u])
-	if n := r.nodeFor(u); n != "" {
+	if r.o.Cross && len(r.urls) > 1 {
+		c.Base = r.urls[0]
+	} else if n := r.nodeFor(u); n != "" {
 		c.Base = n
 	}
 	return c
@@ -207,7 +219,62 @@ func (r *runner) setupSpawn(ctx context.Context) error {
 	}
 	r.fig(Figure{Name: name, Value: msf(d), Unit: "ms"}.judge(atMost, 1000))
 	r.res.Target = "one node spawned by the bench (embedded SQLite store, group commit, synchronous=FULL)"
+	if r.o.Database != "" {
+		r.res.Target = "one node spawned by the bench (PostgreSQL store, one writer connection, group commit)"
+	}
+	if r.o.Nodes > 1 {
+		r.urls = []string{r.url}
+		for i := 1; i < r.o.Nodes; i++ {
+			dir := filepath.Join(r.dataDir, "node"+strconv.Itoa(i))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			addr, err := freeAddr()
+			if err != nil {
+				return err
+			}
+			srv, err := r.o.Launcher.Start(ctx, dir, addr)
+			if err != nil {
+				return fmt.Errorf("start node %d: %w", i, err)
+			}
+			r.extra = append(r.extra, srv)
+			if err := waitReady(ctx, "http://"+addr); err != nil {
+				return err
+			}
+			r.urls = append(r.urls, "http://"+addr)
+		}
+		how := "user i streams from and sends through node i mod N"
+		if r.o.Cross {
+			how = "every message is sent through node 1 and every stream reads from another node: every delivery crosses nodes"
+		}
+		r.res.Target = fmt.Sprintf("%d nodes spawned by the bench on one PostgreSQL database and NATS; %s (server CPU figures: node 1 only)",
+			r.o.Nodes, how)
+		r.note("%s", r.res.Target)
+	}
 	return nil
+}
+
+// waitReady polls base's /readyz until it answers 200 (60 s at most).
+func waitReady(ctx context.Context, base string) error {
+	hc := &http.Client{Timeout: time.Second}
+	start := time.Now()
+	for {
+		resp, err := hc.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Since(start) > 60*time.Second {
+			return fmt.Errorf("server at %s not ready after 60 s (last error: %v)", base, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 func short(n int) string {
@@ -268,7 +335,7 @@ func freeAddr() (string, error) {
 // preload writes the organisation (and history) straight into the database.
 func (r *runner) preload(ctx context.Context, password string) error {
 	start := time.Now()
-	db, err := store.Open(ctx, r.dataDir, false, store.Options{})
+	db, err := store.Open(ctx, r.dataDir, false, store.Options{Database: r.o.Database})
 	if err != nil {
 		return err
 	}
