@@ -203,6 +203,10 @@ type History struct {
 type Store interface {
 	Reader
 	Update(ctx context.Context, fn func(tx Tx) error) error
+	// UpdateChannel is Update for a write whose changes are confined to
+	// one channel (a post), which the store may run in parallel with other
+	// channels' writes.
+	UpdateChannel(ctx context.Context, channel int64, fn func(tx Tx) error) error
 }
 
 // Reader holds the queries used inside and outside transactions.

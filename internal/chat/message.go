@@ -87,7 +87,7 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 	ments := parseMentions(text)
 	var msg Message
 	created := false
-	err = s.update(ctx, op, func(tx Tx) error {
+	err = s.updateIn(ctx, op, channelID, func(tx Tx) error {
 		if prev, err := tx.MessageByClientID(ctx, actor.Org, actor.User, clientID); err == nil {
 			if prev.Channel != channelID {
 				return errs.New(op, errs.Conflict, "client_id_taken")

@@ -99,6 +99,15 @@ func notArchived(op string, ch Channel) error {
 	return nil
 }
 
+// updateIn runs fn, confined to channel, in a transaction and wraps its
+// error with op.
+func (s *Service) updateIn(ctx context.Context, op string, channel int64, fn func(tx Tx) error) error {
+	if err := s.store.UpdateChannel(ctx, channel, fn); err != nil {
+		return errs.E(op, errs.Other, "", err)
+	}
+	return nil
+}
+
 // update runs fn in a transaction and wraps its error with op.
 func (s *Service) update(ctx context.Context, op string, fn func(tx Tx) error) error {
 	if err := s.store.Update(ctx, fn); err != nil {

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -46,17 +45,16 @@ type DB struct {
 	write  *sql.DB
 	opts   Options
 	wstmts *stmtCache // prepared on the writer connection
-	// eventSeqs caches each organisation's last committed event sequence.
-	// Only the commit loop touches it: with SQLite one process owns the
-	// database, so allocating in memory and storing the counter once per
-	// batch replaces an UPDATE per event. Unused on PostgreSQL (d.memSeq).
-	eventSeqs map[int64]int64
-	reqs      chan *writeReq
-	stop      chan struct{}
-	stopped   chan struct{}
-	once      sync.Once
-	mu        sync.RWMutex // guards closing against new writes
-	closing   bool
+	// pubMu is held from just before a batch's commit until its events are
+	// published, so that with several commit loops events are published in
+	// commit order (which the organisations' row locks make seq order).
+	pubMu   sync.Mutex
+	reqs    []chan *writeReq // one queue per commit loop
+	stop    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+	mu      sync.RWMutex // guards closing against new writes
+	closing bool
 }
 
 type writeReq struct {
@@ -108,11 +106,10 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
 	db := &DB{
-		Queries:   Queries{q: read, d: d, now: opts.Now},
-		d:         d,
-		eventSeqs: map[int64]int64{},
-		path:      path, read: read, write: write, opts: opts,
-		reqs:    make(chan *writeReq, 4096),
+		Queries: Queries{q: read, d: d, now: opts.Now},
+		d:       d,
+		path:    path, read: read, write: write, opts: opts,
+		reqs:    make([]chan *writeReq, d.writers),
 		stop:    make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
@@ -120,7 +117,13 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 		db.stmts = newStmtCache(read, false)
 		db.wstmts = newStmtCache(write, true)
 	}
-	go db.commitLoop()
+	var loops sync.WaitGroup
+	for i := range db.reqs {
+		db.reqs[i] = make(chan *writeReq, 4096)
+		loops.Add(1)
+		go func() { defer loops.Done(); db.commitLoop(db.reqs[i]) }()
+	}
+	go func() { loops.Wait(); close(db.stopped) }()
 	return db, nil
 }
 
@@ -158,6 +161,15 @@ func (db *DB) Close() error {
 // It returns only after the transaction is durably committed (nil) or has
 // failed (the error fn returned, or Unavailable when the commit failed).
 func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
+	return db.updateIn(ctx, 0, fn)
+}
+
+// updateIn is update for a write whose row locks are confined to one
+// channel (a post): writes of one channel always share a commit loop, so
+// the loops of PostgreSQL never lock two channels' rows in opposite orders
+// (a deadlock costs a second and a failed write). Other writes use loop 0.
+func (db *DB) updateIn(ctx context.Context, channel int64, fn func(*Tx) error) error {
+	reqs := db.reqs[uint64(channel)%uint64(len(db.reqs))]
 	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	db.mu.RLock()
 	if db.closing {
@@ -165,7 +177,7 @@ func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 		return errs.New("store.update", errs.Unavailable, "shutting_down")
 	}
 	select {
-	case db.reqs <- req:
+	case reqs <- req:
 		db.mu.RUnlock()
 	case <-ctx.Done():
 		db.mu.RUnlock()
@@ -176,18 +188,17 @@ func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 	return <-req.done
 }
 
-func (db *DB) commitLoop() {
-	defer close(db.stopped)
+func (db *DB) commitLoop(reqs chan *writeReq) {
 	batch := make([]*writeReq, 0, db.opts.MaxBatch)
 	for {
 		var first *writeReq
 		select {
-		case first = <-db.reqs:
+		case first = <-reqs:
 		case <-db.stop:
 			// Drain what was queued before Close: finish in-flight writes.
 			for {
 				select {
-				case r := <-db.reqs:
+				case r := <-reqs:
 					batch = append(batch[:0], r)
 					db.commit(batch)
 				default:
@@ -199,7 +210,7 @@ func (db *DB) commitLoop() {
 	fill:
 		for len(batch) < db.opts.MaxBatch {
 			select {
-			case r := <-db.reqs:
+			case r := <-reqs:
 				batch = append(batch, r)
 			default:
 				break fill
@@ -225,8 +236,16 @@ func (db *DB) commit(batch []*writeReq) {
 		}
 	}
 	events, ok, err := db.runBatch(batch, results, false)
-	if err == nil && !ok {
-		events, _, err = db.runBatch(batch, results, true)
+	for err == nil && !ok {
+		// Each run without success leaves out one more failed write.
+		events, ok, err = db.runBatch(batch, results, true)
+	}
+	if err == nil {
+		// runBatch committed holding pubMu: publish in commit order.
+		if len(events) > 0 && db.opts.Publish != nil {
+			db.opts.Publish(events)
+		}
+		db.pubMu.Unlock()
 	}
 	if err != nil {
 		for i, r := range batch {
@@ -238,9 +257,6 @@ func (db *DB) commit(batch []*writeReq) {
 		}
 		return
 	}
-	if len(events) > 0 && db.opts.Publish != nil {
-		db.opts.Publish(events)
-	}
 	for i, r := range batch {
 		r.done <- results[i]
 	}
@@ -251,29 +267,28 @@ func (db *DB) commit(batch []*writeReq) {
 // runBatch reports ok=false with that write's error recorded. With
 // savepoints, failing writes are undone alone and the rest commit. A
 // non-nil error means the transaction itself failed (nothing committed).
+// The events of the writes that stay get their sequences at the end, then
+// the commit runs holding db.pubMu, which the caller releases after
+// publishing (only when ok and err is nil).
 func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]event.Event, bool, error) {
 	ctx := context.Background()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, false, err
 	}
-	var events []event.Event
+	var pend []pendingEvent
 	var index []indexOp
-	pending := map[int64]int64{}
 	for i, r := range batch {
 		if results[i] != nil {
 			continue
 		}
-		var before map[int64]int64
 		if savepoints {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 				tx.Rollback()
 				return nil, false, err
 			}
-			before = maps.Clone(pending)
 		}
-		t := &Tx{Queries: Queries{q: tx, tx: tx, d: db.d, stmts: db.wstmts, now: db.opts.Now}, tx: tx,
-			pending: pending, committed: db.eventSeqs}
+		t := &Tx{Queries: Queries{q: tx, tx: tx, d: db.d, stmts: db.wstmts, now: db.opts.Now}, tx: tx}
 		if err := runFn(r.fn, t); err != nil {
 			results[i] = err
 			if !savepoints {
@@ -286,11 +301,11 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 				tx.Rollback()
 				return nil, false, rerr
 			}
-			// The failed write's sequence numbers go back, keeping them gap-free.
-			clear(pending)
-			maps.Copy(pending, before)
 		} else {
-			events = append(events, t.events...)
+			for _, p := range t.events {
+				p.write = i
+				pend = append(pend, p)
+			}
 			index = append(index, t.index...)
 		}
 		if savepoints {
@@ -300,21 +315,27 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 			}
 		}
 	}
-	for org, seq := range pending {
-		if _, err := tx.ExecContext(ctx, db.d.rebind(`UPDATE orgs SET event_seq = ? WHERE id = ?`), seq, org); err != nil {
-			tx.Rollback()
+	events, culprit, err := db.allocEvents(ctx, tx, pend)
+	if err != nil {
+		tx.Rollback()
+		if culprit < 0 {
 			return nil, false, err
 		}
+		// A write whose events cannot be stored (its organisation is gone)
+		// fails alone: the batch runs again without it.
+		results[culprit] = err
+		return nil, false, nil
 	}
 	if err := db.applyIndex(ctx, tx, index); err != nil {
 		tx.Rollback()
 		return nil, false, err
 	}
+	db.pubMu.Lock()
 	if err := tx.Commit(); err != nil {
+		db.pubMu.Unlock()
 		db.opts.Logger.Error("commit failed", "err", err, "writes", len(batch))
 		return nil, false, err
 	}
-	maps.Copy(db.eventSeqs, pending)
 	return events, true, nil
 }
 
@@ -333,11 +354,8 @@ func runFn(fn func(*Tx) error, t *Tx) (err error) {
 type Tx struct {
 	Queries
 	tx     *sql.Tx
-	events []event.Event
-	// Event sequences allocated in this batch (org -> latest), and the
-	// last committed ones; see nextEventSeq.
-	pending, committed map[int64]int64
-	index              []indexOp // search index changes, applied at the end of the batch
+	events []pendingEvent // emitted; stored at the end of the batch
+	index  []indexOp      // search index changes, applied at the end of the batch
 }
 
 // querier is what queries run on: the read pool or a transaction.

@@ -35,12 +35,10 @@ const (
 // per DB, not package state).
 type dialect struct {
 	name string // SQLite or Postgres
-	// memSeq allocates event sequences in the commit loop's memory and stores
-	// each organisation's counter once per batch. Only valid while one
-	// process writes the database (SQLite). On PostgreSQL several nodes share
-	// the database, so every Emit takes the next number with an UPDATE ...
-	// RETURNING, whose row lock serialises writers per organisation.
-	memSeq bool
+	// writers is how many commit loops (writer connections) run: one on
+	// SQLite (one writer at a time anyway); several on PostgreSQL, whose
+	// round trips, not its commits, bound one connection (ADR 0010).
+	writers int
 	// stmtCache keeps *sql.Stmt per query. pgx already prepares and caches
 	// statements per connection, so PostgreSQL does without.
 	stmtCache bool
@@ -54,9 +52,9 @@ type dialect struct {
 
 func newDialect(name string) *dialect {
 	if name == Postgres {
-		return &dialect{name: Postgres, pinned: "pinned"}
+		return &dialect{name: Postgres, writers: 4, pinned: "pinned"}
 	}
-	return &dialect{name: SQLite, memSeq: true, stmtCache: true, pinned: "pinned = 1"}
+	return &dialect{name: SQLite, writers: 1, stmtCache: true, pinned: "pinned = 1"}
 }
 
 // engineOf tells which engine a --database value names: "" or "sqlite" is
@@ -92,8 +90,8 @@ func (d *dialect) open(dir, database string) (write *sql.DB, readers func() (*sq
 		if err != nil {
 			return nil, nil, "", fmt.Errorf("store: open writer: %w", err)
 		}
-		write.SetMaxOpenConns(1)
-		write.SetMaxIdleConns(1)
+		write.SetMaxOpenConns(d.writers)
+		write.SetMaxIdleConns(d.writers)
 		readers = func() (*sql.DB, error) {
 			u, err := url.Parse(database)
 			if err != nil {

@@ -3,65 +3,91 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/event"
 )
 
-// Emit allocates the organisation's next event sequence, renders the frame
-// with it and stores the event. The event is published after the commit.
+// Emit records an event of the write. Its organisation sequence is
+// allocated, its frame rendered with it and the event stored at the end of
+// the batch, in write order, just before the commit (see allocEvents); the
+// event is published after the commit.
 func (t *Tx) Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error {
-	const op = "store.Emit"
-	seq, err := t.nextEventSeq(ctx, ev.Org)
-	if err != nil {
-		return err
-	}
-	ev.Seq = seq
-	frame, err := render(ev.Seq)
-	if err != nil {
-		return errs.E(op, errs.Internal, "", err)
-	}
-	ev.Frame = frame
-	_, err = t.exec(ctx, `
-		INSERT INTO events (org_id, seq, channel_id, user_id, all_users, no_guests, revoke, type, joins, leaves, frame, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		ev.Org, ev.Seq, ev.Channel, ev.User, ev.All, ev.NoGuests, ev.Revoke, ev.Type, joinIDs(ev.Join), joinIDs(ev.Leave),
-		ev.Frame, ms(t.now()))
-	if err != nil {
-		return dbErr(op, err)
-	}
-	t.events = append(t.events, ev)
+	t.events = append(t.events, pendingEvent{ev: ev, render: render})
 	return nil
 }
 
-// nextEventSeq allocates the organisation's next event sequence. On SQLite
-// (one writer process) it counts within the batch in memory and the commit
-// stores the counter once per organisation; on PostgreSQL, which several
-// nodes share, it increments the row, whose lock serialises the writers of
-// an organisation until commit. Sequences stay gap-free in commit order: a
-// rolled-back write gives its numbers back.
-func (t *Tx) nextEventSeq(ctx context.Context, org int64) (int64, error) {
-	if !t.d.memSeq {
-		var seq int64
-		err := t.queryRow(ctx, `UPDATE orgs SET event_seq = event_seq + 1 WHERE id = ? RETURNING event_seq`, org).Scan(&seq)
+// pendingEvent is an emitted event waiting for its sequence.
+type pendingEvent struct {
+	ev     event.Event
+	render func(seq int64) ([]byte, error)
+	write  int // the batch's write that emitted it
+}
+
+// allocEvents gives the batch's events their sequences and stores them. Per
+// organisation (in id order, so that concurrent batches lock organisations
+// in the same order) one UPDATE ... RETURNING takes the next n numbers: its
+// row lock serialises the batches of an organisation across writer
+// connections and nodes from here to the commit only, which keeps the
+// sequences unique and gap-free in commit order (a rolled-back batch gives
+// its numbers back). On failure it returns the write to blame (-1: none)
+// and its error.
+func (db *DB) allocEvents(ctx context.Context, tx *sql.Tx, pend []pendingEvent) ([]event.Event, int, error) {
+	const op = "store.Emit"
+	if len(pend) == 0 {
+		return nil, -1, nil
+	}
+	byOrg := map[int64][]int{}
+	for i, p := range pend {
+		byOrg[p.ev.Org] = append(byOrg[p.ev.Org], i)
+	}
+	orgs := slices.Sorted(maps.Keys(byOrg))
+	evs := make([]event.Event, len(pend))
+	for _, org := range orgs {
+		idx := byOrg[org]
+		var last int64
+		err := tx.QueryRowContext(ctx, db.d.rebind(`UPDATE orgs SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq`),
+			len(idx), org).Scan(&last)
 		if err != nil {
-			return 0, notFound("store.Emit", "org_not_found", err)
+			return nil, pend[idx[0]].write, notFound(op, "org_not_found", err)
 		}
-		return seq, nil
-	}
-	cur, ok := t.pending[org]
-	if !ok {
-		cur, ok = t.committed[org]
-	}
-	if !ok {
-		if err := t.queryRow(ctx, `SELECT event_seq FROM orgs WHERE id = ?`, org).Scan(&cur); err != nil {
-			return 0, notFound("store.Emit", "org_not_found", err)
+		seq := last - int64(len(idx))
+		for _, i := range idx {
+			seq++
+			ev := pend[i].ev
+			ev.Seq = seq
+			frame, err := pend[i].render(seq)
+			if err != nil {
+				return nil, pend[i].write, errs.E(op, errs.Internal, "", err)
+			}
+			ev.Frame = frame
+			evs[i] = ev
 		}
 	}
-	cur++
-	t.pending[org] = cur
-	return cur, nil
+	const rows = 500 // 12 parameters a row, well below either engine's limit
+	for start := 0; start < len(evs); start += rows {
+		chunk := evs[start:min(start+rows, len(evs))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO events (org_id, seq, channel_id, user_id, all_users, no_guests, revoke, type, joins, leaves, frame, created_at) VALUES `)
+		args := make([]any, 0, len(chunk)*12)
+		now := ms(db.opts.Now())
+		for i, ev := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, ev.Org, ev.Seq, ev.Channel, ev.User, ev.All, ev.NoGuests, ev.Revoke, ev.Type, joinIDs(ev.Join),
+				joinIDs(ev.Leave), ev.Frame, now)
+		}
+		if _, err := tx.ExecContext(ctx, db.d.rebind(b.String()), args...); err != nil {
+			return nil, -1, dbErr(op, err)
+		}
+	}
+	return evs, -1, nil
 }
 
 // LatestSeq returns the organisation's latest committed event sequence.
