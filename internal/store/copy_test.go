@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,6 +134,23 @@ func TestCopyRefusesNonEmptyTarget(t *testing.T) {
 	}
 }
 
+// TestCopyRefusesUnmigratedSource: a data directory last run by an older
+// release is refused with the command that fixes it, nothing written.
+func TestCopyRefusesUnmigratedSource(t *testing.T) {
+	src := storetest.SQLite(t)
+	src.Open(t, store.Options{}).Close()
+	execAll(t, "sqlite", "file:"+src.Dir+"/"+store.FileName,
+		`DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`)
+	dst := storetest.Postgres(t)
+	_, err := store.Copy(context.Background(), store.CopyOptions{FromDir: src.Dir, To: dst.Database})
+	if errs.CodeOf(err) != "source_not_migrated" || !strings.Contains(err.Error(), "parley migrate --data "+src.Dir) {
+		t.Fatalf("copy from an unmigrated installation: %v, want source_not_migrated naming the fix", err)
+	}
+	if n := countTables(t, dst.Database); n != 0 {
+		t.Errorf("the target has %d tables after the refusal, want 0", n)
+	}
+}
+
 func countTables(tb testing.TB, url string) int {
 	tb.Helper()
 	return queryInt(tb, url, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()`)
@@ -160,7 +178,8 @@ func queryInt(tb testing.TB, url, q string) int {
 // BenchmarkCopy measures `parley migrate --from/--to` on a synthetic
 // history (default 200,000 messages; PARLEY_COPY_BENCH_MESSAGES overrides)
 // copied into a new database of the server named by PARLEY_TEST_POSTGRES.
-// It reports rows and megabytes (of the canonical row form) per second.
+// It reports rows and megabytes (of the canonical row form) per second,
+// and the largest heap seen during the copy.
 //
 //	scripts/test-postgres.sh go test ./internal/store -run '^$' -bench BenchmarkCopy -benchtime 1x
 func BenchmarkCopy(b *testing.B) {
@@ -177,10 +196,19 @@ func BenchmarkCopy(b *testing.B) {
 		b.StopTimer()
 		dst := storetest.Postgres(b)
 		b.StartTimer()
-		rep, err := store.Copy(context.Background(), store.CopyOptions{FromDir: src.Dir, To: dst.Database})
+		// Sample the heap as the copy goes: it must not grow with the
+		// history.
+		var peak uint64
+		var ms runtime.MemStats
+		rep, err := store.Copy(context.Background(), store.CopyOptions{FromDir: src.Dir, To: dst.Database,
+			Progress: func(store.CopyProgress) {
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}})
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 		b.ReportMetric(float64(rep.Rows)/rep.Elapsed.Seconds(), "rows/s")
 		b.ReportMetric(float64(rep.Bytes)/1e6/rep.Elapsed.Seconds(), "MB/s")
 		b.ReportMetric(float64(rep.Rows), "rows")
