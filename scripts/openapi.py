@@ -491,6 +491,15 @@ schemas["SSOProviderRequest"] = obj("A provider to create, or the fields to chan
     "ldap": ref("SSOLDAP"),
     "mapping": ref("SSOMapping"),
 }, request=True)
+schemas["SCIMToken"] = obj("A SCIM bearer token of the organisation, for its identity provider's provisioning (`/scim/v2`, see docs/sso.md).", {
+    "id": idf("Token id."),
+    "name": s("What it is for, e.g. the identity provider's name."),
+    "token": s("The token itself: only in the answer that created it, never again."),
+    "created_at": stampf("When the token was created."),
+    "last_used_at": timef("Not recorded yet: always null."),
+}, required=["id", "name", "created_at", "last_used_at"])
+schemas["SCIMTokenList"] = obj("The organisation's SCIM tokens (without their values).", {"tokens": arr("SCIMToken", "Tokens, by id.")})
+schemas["SCIMTokenRequest"] = obj("A SCIM token to create.", {"name": s("1–200 characters.", minLength=1, maxLength=200)}, required=["name"], request=True)
 schemas["LDAPLoginRequest"] = obj("A login with directory credentials.", {
     "provider_id": idf("The LDAP provider (from GET /api/v1/auth/sso/providers)."),
     "login": s("Directory login name (matched against `login_attr`; filter characters are escaped).", minLength=1, maxLength=256),
@@ -871,6 +880,14 @@ op("POST", "/api/v1/sso/providers/{id}/sync", "syncSSOProvider", "sso", "Sync th
    "Provisions new directory users, updates known ones and deactivates the users this provider provisioned who are gone from the directory (revoking their sessions). A search that finds nobody deactivates nobody (`sso_sync_empty`). Organisation owners and admins.",
    pathparams=["ProviderID"], ok=ok("200", "What changed.", "SSOSyncResult"),
    errors={"400": ["sso_kind_mismatch"], "403": ["admin_required"], "404": ["sso_provider_not_found"], "503": ["sso_provider_unreachable", "sso_sync_empty"]})
+params["SCIMTokenID"] = pid("id", "token", "SCIM token id.")
+op("GET", "/api/v1/sso/scim-tokens", "listSCIMTokens", "sso", "The organisation's SCIM tokens", "Organisation owners and admins. Values are not returned.",
+   ok=ok("200", "The tokens.", "SCIMTokenList"), errors={"403": ["admin_required"]})
+op("POST", "/api/v1/sso/scim-tokens", "createSCIMToken", "sso", "Create a SCIM token",
+   "Organisation owners and admins. The answer carries the token's value, shown only this once: give it to the identity provider as its SCIM bearer token (base URL `/scim/v2`).",
+   body="SCIMTokenRequest", ok=ok("201", "The new token with its value.", "SCIMToken"), errors={"400": text("token_name", 1), "403": ["admin_required"]})
+op("DELETE", "/api/v1/sso/scim-tokens/{id}", "deleteSCIMToken", "sso", "Revoke a SCIM token", "Organisation owners and admins.", pathparams=["SCIMTokenID"],
+   ok={"204": {"description": "Revoked."}}, errors={"403": ["admin_required"], "404": ["scim_token_not_found"]})
 # --- search
 op("GET", "/api/v1/search", "searchMessages", "search", "Search messages",
    "Full-text search over every message the caller may read: channels, DMs and group DMs they are a member of, and (except for guests) the organisation's public channels. "

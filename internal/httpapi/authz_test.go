@@ -195,6 +195,13 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 	if strings.HasPrefix(pattern, "/api/v1/departments/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.department, 10), 1)
 	}
+	if pattern == "/api/v1/sso/scim-tokens/{id}" {
+		var tok httpapi.SCIMToken
+		if _, err := e.env.Owner.Do(context.Background(), "POST", "/api/v1/sso/scim-tokens", map[string]any{"name": fmt.Sprintf("t%d", n)}, &tok); err != nil {
+			panic(fmt.Sprintf("create scim token fixture: %v", err))
+		}
+		path = strings.Replace(path, "{id}", strconv.FormatInt(tok.ID, 10), 1)
+	}
 	if strings.HasPrefix(pattern, "/api/v1/sso/providers/{id}") || strings.HasPrefix(pattern, "/api/v1/auth/sso/{id}") {
 		body := ldapProvider(fmt.Sprintf("fixture-%d", n))
 		if pattern == "/api/v1/sso/providers/{id}/sync" {
@@ -250,6 +257,8 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 		}
 	case "POST /api/v1/auth/ldap/login":
 		return path, map[string]any{"provider_id": 999999, "login": "someone", "password": "secret"}
+	case "POST /api/v1/sso/scim-tokens":
+		return path, map[string]any{"name": fmt.Sprintf("okta-%d", n)}
 	case "POST /api/v1/sso/providers":
 		return path, ldapProvider(fmt.Sprintf("dir-%d", n))
 	case "PATCH /api/v1/sso/providers/{id}":

@@ -280,6 +280,8 @@ var openAPISchemaTypes = map[string]struct {
 	"SSOOptionList":   {reflect.TypeFor[SSOOptionList](), false},
 	"SSOTestResult":   {reflect.TypeFor[SSOTestResult](), false},
 	"SSOSyncResult":   {reflect.TypeFor[SSOSyncResult](), false},
+	"SCIMToken":       {reflect.TypeFor[SCIMToken](), false},
+	"SCIMTokenList":   {reflect.TypeFor[SCIMTokenList](), false},
 	// file.go
 	"File":       {reflect.TypeFor[File](), false},
 	"Attachment": {reflect.TypeFor[Attachment](), false},
@@ -300,6 +302,7 @@ var openAPISchemaTypes = map[string]struct {
 	"EditRequest":        {reflect.TypeFor[editRequest](), true},
 	"SSOProviderRequest": {reflect.TypeFor[ssoProviderRequest](), true},
 	"LDAPLoginRequest":   {reflect.TypeFor[ldapLoginRequest](), true},
+	"SCIMTokenRequest":   {reflect.TypeFor[scimTokenRequest](), true},
 }
 
 // openAPIJSONField is one field of a Go type as encoding/json sees it.

@@ -34,6 +34,9 @@ func (a *API) routes() []route {
 		{"DELETE", "/api/v1/sso/providers/{id}", a.authed(a.deleteSSOProvider)},
 		{"POST", "/api/v1/sso/providers/{id}/test", a.authed(a.testSSOProvider)},
 		{"POST", "/api/v1/sso/providers/{id}/sync", a.authed(a.syncSSOProvider)},
+		{"GET", "/api/v1/sso/scim-tokens", a.authed(a.listSCIMTokens)},
+		{"POST", "/api/v1/sso/scim-tokens", a.authed(a.createSCIMToken)},
+		{"DELETE", "/api/v1/sso/scim-tokens/{id}", a.authed(a.deleteSCIMToken)},
 
 		{"GET", "/api/v1/org", a.authed(a.getOrg)},
 		{"PATCH", "/api/v1/org", a.authed(a.patchOrg)},

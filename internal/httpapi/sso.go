@@ -412,3 +412,66 @@ func (a *API) ldapLogin(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
+
+// SCIMToken is a SCIM bearer token as administrators see it; its value is
+// only in the answer that created it.
+type SCIMToken struct {
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Token      string    `json:"token,omitempty"`
+	CreatedAt  Timestamp `json:"created_at"`
+	LastUsedAt Time      `json:"last_used_at"`
+}
+
+// SCIMTokenList lists SCIM tokens.
+type SCIMTokenList struct {
+	Tokens []SCIMToken `json:"tokens"`
+}
+
+type scimTokenRequest struct {
+	Name string `json:"name"`
+}
+
+func wireSCIMToken(t sso.SCIMToken) SCIMToken {
+	return SCIMToken{ID: t.ID, Name: t.Name, CreatedAt: Timestamp(t.CreatedAt), LastUsedAt: Time(t.LastUsedAt)}
+}
+
+func (a *API) listSCIMTokens(w http.ResponseWriter, r *http.Request, c call) error {
+	ts, err := a.SSO.SCIMTokens(r.Context(), c.actor)
+	if err != nil {
+		return err
+	}
+	out := SCIMTokenList{Tokens: []SCIMToken{}}
+	for _, t := range ts {
+		out.Tokens = append(out.Tokens, wireSCIMToken(t))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (a *API) createSCIMToken(w http.ResponseWriter, r *http.Request, c call) error {
+	var req scimTokenRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	t, value, err := a.SSO.CreateSCIMToken(r.Context(), c.actor, req.Name)
+	if err != nil {
+		return err
+	}
+	out := wireSCIMToken(t)
+	out.Token = value
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (a *API) deleteSCIMToken(w http.ResponseWriter, r *http.Request, c call) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.SSO.DeleteSCIMToken(r.Context(), c.actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -74,7 +74,8 @@ func TestDependencyDirection(t *testing.T) {
 		"internal/unfurl":   {"internal/store", "internal/httpapi", "internal/realtime", "internal/server"},
 		// sso makes outbound HTTP requests to identity providers, so it may
 		// import net/http; it serves none (httpapi does).
-		"internal/sso": {"internal/store", "internal/httpapi", "internal/realtime", "internal/server", "internal/chat"},
+		"internal/scim": {"internal/store", "internal/httpapi", "internal/realtime", "internal/server"},
+		"internal/sso":  {"internal/store", "internal/httpapi", "internal/realtime", "internal/server", "internal/chat"},
 		// file uses net/http for http.DetectContentType (the WHATWG sniffing
 		// algorithm) only; it serves nothing.
 		"internal/file": {"internal/store", "internal/httpapi", "internal/realtime", "internal/server"},

@@ -30,6 +30,7 @@ import (
 	"github.com/parley-chat/parley/internal/file"
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/realtime"
+	"github.com/parley-chat/parley/internal/scim"
 	"github.com/parley-chat/parley/internal/search"
 	"github.com/parley-chat/parley/internal/sso"
 	"github.com/parley-chat/parley/internal/store"
@@ -145,6 +146,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
+	mux.Handle("/scim/", scim.New(signOn, log.With("component", "scim")))
 	mux.Handle("/healthz", api)
 	mux.Handle("/readyz", api)
 	mux.Handle("/", web)

@@ -196,6 +196,11 @@ func (s *Service) deactivate(ctx context.Context, tx Tx, p Provider, u account.U
 	if err := tx.DeleteSessions(ctx, u.Org, u.ID); err != nil {
 		return err
 	}
+	return s.emitRevoke(ctx, tx, u)
+}
+
+// emitRevoke closes a deactivated user's streams and tells everyone.
+func (s *Service) emitRevoke(ctx context.Context, tx Tx, u account.User) error {
 	if err := tx.Emit(ctx, event.Event{Org: u.Org, User: u.ID, Revoke: true, Type: "session.revoked"}, func(seq int64) ([]byte, error) {
 		return s.enc.EncodeEvent("session.revoked", seq, nil)
 	}); err != nil {

@@ -144,11 +144,13 @@ type Store interface {
 	Provider(ctx context.Context, id int64) (Provider, error)
 	// Providers lists an organisation's providers (org 0: every organisation's).
 	Providers(ctx context.Context, org int64) ([]Provider, error)
+	SCIMStore
 	Update(ctx context.Context, fn func(tx Tx) error) error
 }
 
 // Tx is a write transaction.
 type Tx interface {
+	SCIMTx
 	Provider(ctx context.Context, id int64) (Provider, error)
 	InsertProvider(ctx context.Context, p Provider) (Provider, error)
 	UpdateProvider(ctx context.Context, p Provider) error

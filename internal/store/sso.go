@@ -207,3 +207,66 @@ func (q Queries) UsernameTaken(ctx context.Context, org int64, username string) 
 	err := q.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE org_id = ? AND username = ?`, org, username).Scan(&n)
 	return n > 0, dbErr("store.UsernameTaken", err)
 }
+
+// SCIMTokens lists an organisation's SCIM tokens.
+func (q Queries) SCIMTokens(ctx context.Context, org int64) ([]sso.SCIMToken, error) {
+	const op = "store.SCIMTokens"
+	rows, err := q.query(ctx, `SELECT id, org_id, name, token_hash, created_at, last_used_at FROM scim_tokens
+		WHERE org_id = ? ORDER BY id`, org)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	out := []sso.SCIMToken{}
+	for rows.Next() {
+		t, err := scanSCIMToken(rows)
+		if err != nil {
+			return nil, dbErr(op, err)
+		}
+		out = append(out, t)
+	}
+	return out, dbErr(op, rows.Err())
+}
+
+func scanSCIMToken(s scanner) (sso.SCIMToken, error) {
+	var t sso.SCIMToken
+	var created, used int64
+	if err := s.Scan(&t.ID, &t.Org, &t.Name, &t.TokenHash, &created, &used); err != nil {
+		return sso.SCIMToken{}, err
+	}
+	t.CreatedAt, t.LastUsedAt = fromMS(created), fromMS(used)
+	return t, nil
+}
+
+// SCIMTokenByHash finds a SCIM token by the SHA-256 of its value.
+func (q Queries) SCIMTokenByHash(ctx context.Context, hash []byte) (sso.SCIMToken, error) {
+	t, err := scanSCIMToken(q.queryRow(ctx, `SELECT id, org_id, name, token_hash, created_at, last_used_at
+		FROM scim_tokens WHERE token_hash = ?`, hash))
+	if err != nil {
+		return sso.SCIMToken{}, notFound("store.SCIMTokenByHash", "scim_token_not_found", err)
+	}
+	return t, nil
+}
+
+// InsertSCIMToken stores a new SCIM token.
+func (t *Tx) InsertSCIMToken(ctx context.Context, s sso.SCIMToken) (sso.SCIMToken, error) {
+	err := t.queryRow(ctx, `INSERT INTO scim_tokens (org_id, name, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+		s.Org, s.Name, s.TokenHash, ms(s.CreatedAt)).Scan(&s.ID)
+	return s, dbErr("store.InsertSCIMToken", err)
+}
+
+// DeleteSCIMToken removes a SCIM token; false when the organisation has no
+// such token.
+func (t *Tx) DeleteSCIMToken(ctx context.Context, org, id int64) (bool, error) {
+	res, err := t.exec(ctx, `DELETE FROM scim_tokens WHERE org_id = ? AND id = ?`, org, id)
+	if err != nil {
+		return false, dbErr("store.DeleteSCIMToken", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, dbErr("store.DeleteSCIMToken", err)
+}
+
+// AllUsers lists every user of an organisation by id.
+func (q Queries) AllUsers(ctx context.Context, org int64) ([]account.User, error) {
+	return q.users(ctx, "store.AllUsers", `SELECT `+userCols+` FROM users WHERE org_id = ? ORDER BY id`, org)
+}
