@@ -1469,6 +1469,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sso/scim-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's SCIM tokens
+         * @description Organisation owners and admins. Values are not returned.
+         */
+        get: operations["listSCIMTokens"];
+        put?: never;
+        /**
+         * Create a SCIM token
+         * @description Organisation owners and admins. The answer carries the token's value, shown only this once: give it to the identity provider as its SCIM bearer token (base URL `/scim/v2`).
+         */
+        post: operations["createSCIMToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sso/scim-tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SCIM token id. */
+                id: components["parameters"]["SCIMTokenID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a SCIM token
+         * @description Organisation owners and admins.
+         */
+        delete: operations["deleteSCIMToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search": {
         parameters: {
             query?: never;
@@ -2881,6 +2928,38 @@ export interface components {
             ldap?: components["schemas"]["SSOLDAP"];
             mapping?: components["schemas"]["SSOMapping"];
         };
+        /** @description A SCIM bearer token of the organisation, for its identity provider's provisioning (`/scim/v2`, see docs/sso.md). */
+        SCIMToken: {
+            /**
+             * Format: int64
+             * @description Token id.
+             */
+            id: number;
+            /** @description What it is for, e.g. the identity provider's name. */
+            name: string;
+            /** @description The token itself: only in the answer that created it, never again. */
+            token?: string;
+            /**
+             * Format: date-time
+             * @description When the token was created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Not recorded yet: always null.
+             */
+            last_used_at: string | null;
+        };
+        /** @description The organisation's SCIM tokens (without their values). */
+        SCIMTokenList: {
+            /** @description Tokens, by id. */
+            tokens: components["schemas"]["SCIMToken"][];
+        };
+        /** @description A SCIM token to create. */
+        SCIMTokenRequest: {
+            /** @description 1–200 characters. */
+            name: string;
+        };
         /** @description A login with directory credentials. */
         LDAPLoginRequest: {
             /**
@@ -2944,6 +3023,8 @@ export interface components {
         Around: number;
         /** @description Identity provider id. */
         ProviderID: number;
+        /** @description SCIM token id. */
+        SCIMTokenID: number;
     };
     requestBodies: never;
     headers: {
@@ -5894,6 +5975,97 @@ export interface operations {
             /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `sso_provider_unreachable`, `sso_sync_empty`, `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listSCIMTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tokens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SCIMTokenList"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`. */
+            403: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    createSCIMToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SCIMTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The new token with its value. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SCIMToken"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `token_name_required`, `token_name_invalid_utf8`, `token_name_invalid_characters`, `token_name_too_long`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteSCIMToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SCIM token id. */
+                id: components["parameters"]["SCIMTokenID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `scim_token_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };
     };
