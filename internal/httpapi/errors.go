@@ -209,7 +209,6 @@ var catalog = map[string]text{
 	"token_scope_insufficient":      {"This access token may only read.", "该访问令牌只有读取权限。"},
 	"token_not_found":               {"No such access token.", "找不到该访问令牌。"},
 	"token_name_required":           {"Give the token a name.", "请为令牌命名。"},
-	"token_name_invalid_utf8":       {"The token name is not valid UTF-8.", "令牌名称不是有效的 UTF-8。"},
 	"token_name_invalid_characters": {"The token name contains control characters.", "令牌名称包含控制字符。"},
 	"token_name_too_long":           {"The token name is at most {max} characters.", "令牌名称最多 {max} 个字符。"},
 	"token_scope_invalid":           {"scope must be read or write.", "scope 必须是 read 或 write。"},
@@ -383,10 +382,7 @@ var catalog = map[string]text{
 	"sso_subject_missing":              {"The identity provider did not say who you are.", "身份提供方未提供用户标识。"},
 	"sso_email_missing":                {"The identity provider gave no usable e-mail address.", "身份提供方未提供可用的邮箱地址。"},
 	"scim_token_not_found":             {"No such SCIM token.", "没有该 SCIM 令牌。"},
-	"token_name_required":              {"The token needs a name.", "令牌名称不能为空。"},
-	"token_name_too_long":              {"Token names are at most {max} characters.", "令牌名称最多 {max} 个字符。"},
 	"token_name_invalid_utf8":          {"The token name is not valid UTF-8.", "令牌名称不是有效的 UTF-8。"},
-	"token_name_invalid_characters":    {"Token names cannot contain control characters.", "令牌名称不能包含控制字符。"},
 	"sso_email_taken":                  {"An account with this e-mail already exists and cannot be linked to this provider.", "该邮箱已被其他账号使用，无法关联到此提供方。"},
 	// Files.
 	"file_not_found":           {"File not found.", "未找到该文件。"},

@@ -5996,9 +5996,9 @@ export interface operations {
                     "application/json": components["schemas"]["SCIMTokenList"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
@@ -6028,9 +6028,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `token_name_required`, `token_name_invalid_utf8`, `token_name_invalid_characters`, `token_name_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Too large. Codes: `body_too_large`. */
             413: components["responses"]["Error"];
@@ -6059,9 +6059,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `scim_token_not_found`. */
             404: components["responses"]["Error"];
