@@ -61,6 +61,9 @@ const (
 	// together: what a browser decodes to play it.
 	MaxGIFPixels = 400_000_000
 	ThumbSize    = 400 // a thumbnail fits in ThumbSize × ThumbSize
+	// PendingTTL is how long an upload may wait for a message to attach
+	// it before Sweep deletes it (and frees the quota it takes).
+	PendingTTL = 24 * time.Hour
 )
 
 // SearchFilter is a file-name search as the store runs it; the service
@@ -94,6 +97,9 @@ type Tx interface {
 	// UploadedBytes is the total size of the files a user uploaded.
 	UploadedBytes(ctx context.Context, org, user int64) (int64, error)
 	InsertFile(ctx context.Context, f File) (File, error)
+	// DeleteUnattached deletes up to limit files that no message attached
+	// and that were uploaded before the cutoff, and returns them.
+	DeleteUnattached(ctx context.Context, before time.Time, limit int) ([]File, error)
 }
 
 // Blobs stores file contents: blob.Disk or s3blob.Bucket.

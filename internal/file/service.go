@@ -358,3 +358,62 @@ func (s *Service) search(ctx context.Context, op string, f SearchFilter) (Page, 
 	}
 	return p, nil
 }
+
+// Sweep deletes the files that no message attached within PendingTTL of
+// their upload (a client that uploaded and never sent), rows first and then
+// their blobs, so that a file is never listed without its bytes. It returns
+// how many files it deleted. A blob whose deletion fails is logged by the
+// caller's error and left behind: it is unreachable, never served.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	const op = "file.Sweep"
+	n := 0
+	for {
+		var fs []File
+		err := s.store.Update(ctx, func(tx Tx) error {
+			var err error
+			fs, err = tx.DeleteUnattached(ctx, s.now().Add(-PendingTTL), 500)
+			return err
+		})
+		if err != nil {
+			return n, errs.E(op, errs.Other, "", err)
+		}
+		var berr error
+		for _, f := range fs {
+			for _, k := range []string{f.Key, f.ThumbKey} {
+				if k == "" {
+					continue
+				}
+				if err := s.blobs.Delete(ctx, k); err != nil && berr == nil {
+					berr = errs.E(op, errs.Other, "", err)
+				}
+			}
+		}
+		n += len(fs)
+		if berr != nil {
+			return n, berr
+		}
+		if len(fs) < 500 {
+			return n, nil
+		}
+	}
+}
+
+// Run sweeps unattached uploads hourly until ctx ends.
+func (s *Service) Run(ctx context.Context, log func(deleted int, err error)) error {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := s.Sweep(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if n > 0 || err != nil {
+			log(n, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -44,6 +44,7 @@ type Server struct {
 	db       *store.DB
 	bus      eventBus
 	hub      *realtime.Hub
+	files    *file.Service
 	auth     *auth.Service
 	accounts *account.Service
 	previews *unfurl.Service
@@ -150,7 +151,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	mux.Handle("/healthz", api)
 	mux.Handle("/readyz", api)
 	mux.Handle("/", web)
-	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts, previews: previews, sso: signOn, lock: lock}
+	s := &Server{cfg: cfg, log: log, db: db, bus: b, hub: hub, auth: authSvc, accounts: accounts, previews: previews, sso: signOn,
+		files: files, lock: lock}
 	s.http = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -222,6 +224,15 @@ func (s *Server) Run(ctx context.Context) error {
 	start("bus", s.bus.Run)
 	start("realtime", s.hub.Run)
 	start("prune-events", s.pruneEvents)
+	start("sweep-files", func(ctx context.Context) error {
+		return s.files.Run(ctx, func(n int, err error) {
+			if err != nil {
+				s.log.Warn("sweep unattached files", "deleted", n, "err", err)
+			} else {
+				s.log.Info("deleted unattached files", "count", n)
+			}
+		})
+	})
 	start("ldap-sync", s.sso.Run)
 	if s.cfg.PprofAddr != "" {
 		start("pprof", s.servePprof)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
@@ -90,6 +91,63 @@ func (t *Tx) InsertFile(ctx context.Context, f file.File) (file.File, error) {
 		f.Org, f.Channel, f.Uploader, f.Message, f.Name, strings.ToLower(f.Name), f.ContentType, f.Size, f.SHA256,
 		f.Key, f.ThumbKey, f.Width, f.Height, string(f.Preview), ms(f.CreatedAt)).Scan(&f.ID)
 	return f, dbErr("store.InsertFile", err)
+}
+
+// DeleteUnattached deletes up to limit files no message attached that were
+// uploaded before the cutoff, and returns them (for their blobs).
+func (t *Tx) DeleteUnattached(ctx context.Context, before time.Time, limit int) ([]file.File, error) {
+	const op = "store.DeleteUnattached"
+	rows, err := t.query(ctx, `SELECT `+fileCols+` FROM `+fileFrom+`
+		WHERE f.message_id = 0 AND f.created_at < ? ORDER BY f.id LIMIT ?`, ms(before), limit)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	var fs []file.File
+	for rows.Next() {
+		f, err := scanFile(rows)
+		if err != nil {
+			rows.Close()
+			return nil, dbErr(op, err)
+		}
+		fs = append(fs, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(op, err)
+	}
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(fs))
+	for i, f := range fs {
+		args[i] = f.ID
+	}
+	// Another node may have attached one since the SELECT (PostgreSQL):
+	// only the rows still unattached are deleted, and only theirs returned.
+	rows, err = t.query(ctx, `DELETE FROM files WHERE message_id = 0 AND id IN (`+placeholders(len(args))+`) RETURNING id`, args...)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	deleted := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, dbErr(op, err)
+		}
+		deleted[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, dbErr(op, err)
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if deleted[f.ID] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 // AttachFiles attaches files to a new message: each must be in the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
@@ -144,5 +145,29 @@ func testFile(t *testing.T, s suite) {
 	eq("after deletion", search(file.SearchFilter{User: a.ID, Channel: pub.ID}))
 	if got, err := db.File(ctx, org, f1.ID); err != nil || !got.MessageHidden || got.Message != m.ID {
 		t.Fatalf("file of a deleted message %+v (%v)", got, err)
+	}
+
+	// Unattached uploads older than the cutoff are deleted and returned.
+	var swept []file.File
+	update(t, db, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		swept, err = tx.DeleteUnattached(ctx, at, 10)
+		return err
+	})
+	eq("nothing uploaded before the cutoff", fileIDs(swept))
+	update(t, db, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		swept, err = tx.DeleteUnattached(ctx, at.Add(time.Second), 10)
+		return err
+	})
+	eq("swept", fileIDs(swept), f3.ID)
+	if len(swept) == 1 && swept[0].Key != f3.Key {
+		t.Errorf("swept file without its key: %+v", swept[0])
+	}
+	if _, err := db.File(ctx, org, f3.ID); errs.KindOf(err) != errs.NotFound {
+		t.Errorf("swept file still there: %v", err)
+	}
+	if _, err := db.File(ctx, org, f1.ID); err != nil {
+		t.Errorf("attached file swept: %v", err)
 	}
 }
