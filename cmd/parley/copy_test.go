@@ -8,13 +8,16 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/parley-chat/parley/internal/apiclient"
 	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/store/storetest"
 )
 
@@ -22,7 +25,8 @@ import (
 // PostgreSQL with `parley migrate --from sqlite:DIR --to postgres://...`,
 // starts the server on the copy and checks through the API that users see
 // exactly what they saw before (history with threads, reactions, edits,
-// pins, recalls and deletions; read state; search), that they can log in
+// pins, recalls and deletions; read state; files; search), that a stream
+// resumed from before the history replays the same events, that they can log in
 // (and stay logged in), and that new writes work (identity sequences moved
 // past the copied ids). It also checks the refusals: a source in use by a
 // server, and a target that is no longer empty.
@@ -30,8 +34,19 @@ func TestMigrateToPostgres(t *testing.T) {
 	target := storetest.Postgres(t) // a new, empty database
 	ctx := context.Background()
 	fx := newFixture(t)
+	// u2's stream position before the history below: resuming from it must
+	// replay the same events from the copy as from the original.
+	since := replay(t, fx.srv.URL(), fx.users[2].api.Token, -1)
+	if len(since) != 1 {
+		t.Fatalf("fresh stream: %q", since)
+	}
+	from, _ := strconv.ParseInt(since[0], 10, 64)
 	populate(t, fx)
 	before := snapshot(t, fx.users, fx.rooms)
+	replayBefore := replay(t, fx.srv.URL(), fx.users[2].api.Token, from)
+	if len(replayBefore) < 20 {
+		t.Fatalf("resuming u2's stream replayed %d events, want the whole history written above", len(replayBefore))
+	}
 
 	// The source is in use: refused, nothing written.
 	if code, out := runBinary(t, "migrate", "--from", "sqlite:"+fx.srv.dir, "--to", target.Database); code != 1 ||
@@ -93,6 +108,10 @@ func TestMigrateToPostgres(t *testing.T) {
 		moved = append(moved, &person{idx: u.idx, id: u.id, name: u.name, api: api})
 	}
 	after := snapshot(t, moved, fx.rooms)
+	if replayAfter := replay(t, pg.URL(), moved[2].api.Token, from); !slices.Equal(replayAfter, replayBefore) {
+		t.Errorf("resuming u2's stream after the move replays %d events, before it replayed %d; first difference at %d",
+			len(replayAfter), len(replayBefore), firstDiff(replayAfter, replayBefore))
+	}
 	for _, k := range sortedKeys(before) {
 		if before[k] != after[k] {
 			t.Errorf("%s differs after the move:\nbefore %s\nafter  %s", k, before[k], after[k])
@@ -262,6 +281,51 @@ func snapshot(t *testing.T, users []*person, rooms []*room) map[string]string {
 		}
 	}
 	return out
+}
+
+// replay opens user's stream resuming after since (or fresh when since < 0)
+// and returns the frames it replays before "ready", byte for byte; for a
+// fresh stream, the hello's seq instead.
+func replay(t *testing.T, base, token string, since int64) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+token)
+	c, err := realtime.Dial(ctx, base+"/api/v1/stream", h, since)
+	if err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	defer c.Close()
+	var out []string
+	for {
+		f, err := c.Next(ctx)
+		if err != nil {
+			t.Fatalf("stream since %d: %v", since, err)
+		}
+		switch f.Type {
+		case "hello":
+			if since < 0 {
+				return []string{strconv.FormatInt(f.Seq, 10)}
+			}
+		case "ready":
+			return out
+		case "resync":
+			t.Fatalf("stream since %d: the server asked for a resync", since)
+		case "typing", "presence", "pong":
+		default:
+			out = append(out, string(f.Raw))
+		}
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }
 
 // download returns a file's bytes (as text, for comparing).
