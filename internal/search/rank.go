@@ -75,7 +75,7 @@ func Rank(cands []Candidate, phrases []Phrase) []Candidate {
 			docs[i].score += f * (bm25K1 + 1) / (f + norm)
 		}
 	}
-	slices.SortStableFunc(docs, func(a, b scored) int {
+	slices.SortFunc(docs, func(a, b scored) int {
 		if c := cmp.Compare(b.score, a.score); c != 0 {
 			return c
 		}
@@ -91,29 +91,32 @@ func Rank(cands []Candidate, phrases []Phrase) []Candidate {
 // columns appends to body and uni the terms Index writes in those columns
 // for text, as substrings of the tokens (no string is built per term).
 func columns(text string, body, uni []string) ([]string, []string) {
-	for _, t := range tokenize(text, false) {
+	scan(text, false, func(t Token) {
 		if !t.CJK {
 			body = append(body, Stem(t.Text))
-			continue
+			return
 		}
-		// t.Text is the folded run; its characters' byte offsets.
-		var offs [64]int
-		at := offs[:0]
+		// t.Text is the folded run: cut it at its characters.
+		n := 0
+		prev, prev2 := -1, -1 // byte offsets of the previous two characters
 		for j := range t.Text {
-			at = append(at, j)
+			if prev >= 0 {
+				uni = append(uni, t.Text[prev:j])
+			}
+			if prev2 >= 0 {
+				body = append(body, t.Text[prev2:j])
+			}
+			prev2, prev = prev, j
+			n++
 		}
-		at = append(at, len(t.Text))
-		n := len(at) - 1
+		uni = append(uni, t.Text[prev:])
+		if prev2 >= 0 {
+			body = append(body, t.Text[prev2:])
+		}
 		if n == 1 {
 			body = append(body, t.Text)
 		}
-		for j := 0; j+1 < n; j++ {
-			body = append(body, t.Text[at[j]:at[j+2]])
-		}
-		for j := 0; j < n; j++ {
-			uni = append(uni, t.Text[at[j]:at[j+1]])
-		}
-	}
+	})
 	return body, uni
 }
 

@@ -6,6 +6,7 @@
 package search
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -68,12 +69,16 @@ type Token struct {
 
 // Tokenize splits text into words and CJK runs. Everything else
 // (punctuation, spaces, symbols, emoji) separates tokens.
-func Tokenize(text string) []Token { return tokenize(text, true) }
+func Tokenize(text string) []Token {
+	var toks []Token
+	scan(text, true, func(t Token) { toks = append(toks, t) })
+	return toks
+}
 
-// tokenize is Tokenize; without offsets it leaves Token.Offsets nil, which
-// ranking does not need.
-func tokenize(text string, offsets bool) []Token {
-	toks := make([]Token, 0, 16)
+// scan calls fn with each token of text in order, as Tokenize returns them;
+// without offsets it leaves Token.Offsets nil. Ranking scans thousands of
+// messages per query and keeps nothing of the tokens.
+func scan(text string, offsets bool, fn func(Token)) {
 	// The folded token is built in buf only when folding changed a
 	// character; otherwise its text is a substring of text (most words are
 	// already lower case), which saves an allocation per token: ranking
@@ -91,7 +96,7 @@ func tokenize(text string, offsets bool) []Token {
 			if t.CJK && offsets {
 				t.Offsets = append(offs, end)
 			}
-			toks = append(toks, t)
+			fn(t)
 		}
 		buf, folded = buf[:0], false
 		offs = nil
@@ -127,7 +132,6 @@ func tokenize(text string, offsets bool) []Token {
 		}
 	}
 	flush(len(text))
-	return toks
 }
 
 // Stem reduces an English word to a light stem so that plural forms find the
@@ -218,10 +222,12 @@ func HasLink(text string) bool {
 	if !strings.ContainsAny(text, "hHwWｈＨｗＷ") {
 		return false
 	}
-	var b strings.Builder
+	// Folded into a buffer on the stack for ordinary messages: ranking
+	// asks this of thousands of messages per query.
+	var stack [1024]byte
+	b := stack[:0]
 	for _, r := range text {
-		b.WriteRune(Fold(r))
+		b = utf8.AppendRune(b, Fold(r))
 	}
-	s := b.String()
-	return strings.Contains(s, "http://") || strings.Contains(s, "https://") || strings.Contains(s, "www.")
+	return bytes.Contains(b, []byte("http://")) || bytes.Contains(b, []byte("https://")) || bytes.Contains(b, []byte("www."))
 }
