@@ -929,6 +929,10 @@ op("GET", "/api/v1/channels/{id}/files", "channelFiles", "files", "A channel's f
 op("GET", "/api/v1/files/{id}", "getFile", "files", "A file's metadata",
    "The uploader, until the file is attached; then whoever may read its channel. Files of deleted or recalled messages: organisation admins only.",
    pathparams=["FileID"], ok=ok("200", "The file.", "File"), errors={"404": ["file_not_found"]})
+op("DELETE", "/api/v1/files/{id}", "deleteFile", "files", "Delete an unattached upload",
+   "The uploader, while no message attaches the file (a file removed from the composer before sending). Attached files go with their message: delete or recall it. Uploads never attached are deleted after 24 hours anyway.",
+   pathparams=["FileID"], ok={"204": {"description": "Deleted, with its content and thumbnail."}},
+   errors={"403": ["not_uploader"], "404": ["file_not_found"], "409": ["file_already_attached"]})
 op("GET", "/api/v1/files/{id}/content", "downloadFile", "files", "Download a file",
    "Who may read the file (see getFile). Files with a preview are served with their type and `Content-Disposition: inline` (for <img>, <video>, <audio>, the PDF viewer) unless `download=1`; all others, SVG and HTML included, as `application/octet-stream` attachments. Every answer carries `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy. Range requests are supported (206).",
    pathparams=["FileID"], params=[{"name": "download", "in": "query", "description": "`1`: always as an attachment.", "schema": {"type": "string", "enum": ["1"]}}],

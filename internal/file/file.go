@@ -100,6 +100,8 @@ type Tx interface {
 	// DeleteUnattached deletes up to limit files that no message attached
 	// and that were uploaded before the cutoff, and returns them.
 	DeleteUnattached(ctx context.Context, before time.Time, limit int) ([]File, error)
+	// DeleteFile deletes a file if no message attached it; false otherwise.
+	DeleteFile(ctx context.Context, org, id int64) (bool, error)
 }
 
 // Blobs stores file contents: blob.Disk or s3blob.Bucket.

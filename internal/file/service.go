@@ -359,6 +359,43 @@ func (s *Service) search(ctx context.Context, op string, f SearchFilter) (Page, 
 	return p, nil
 }
 
+// Delete deletes an upload that no message attached yet (a file removed
+// from the composer before sending), by its uploader. Attached files go
+// with their message (delete or recall it). Errors: NotFound
+// (file_not_found), Permission (not_uploader), Conflict
+// (file_already_attached), Unavailable.
+func (s *Service) Delete(ctx context.Context, actor account.Actor, id int64) error {
+	const op = "file.Delete"
+	f, err := s.readable(ctx, op, actor, id)
+	if err != nil {
+		return err
+	}
+	if f.Uploader != actor.User {
+		return errs.New(op, errs.Permission, "not_uploader")
+	}
+	if f.Message != 0 {
+		return errs.New(op, errs.Conflict, "file_already_attached")
+	}
+	var deleted bool
+	if err := s.store.Update(ctx, func(tx Tx) error {
+		deleted, err = tx.DeleteFile(ctx, actor.Org, f.ID)
+		return err
+	}); err != nil {
+		return errs.E(op, errs.Other, "", err)
+	}
+	if !deleted {
+		return errs.New(op, errs.Conflict, "file_already_attached")
+	}
+	for _, k := range []string{f.Key, f.ThumbKey} {
+		if k != "" {
+			if err := s.blobs.Delete(ctx, k); err != nil {
+				return errs.E(op, errs.Other, "", err)
+			}
+		}
+	}
+	return nil
+}
+
 // Sweep deletes the files that no message attached within PendingTTL of
 // their upload (a client that uploaded and never sent), rows first and then
 // their blobs, so that a file is never listed without its bytes. It returns

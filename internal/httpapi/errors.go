@@ -402,6 +402,7 @@ var catalog = map[string]text{
 	"too_many_files":           {"A message can carry at most {max} files.", "一条消息最多附带 {max} 个文件。"},
 	"file_id_invalid":          {"Invalid file id.", "文件 ID 无效。"},
 	"file_id_duplicate":        {"The same file is listed twice.", "同一文件被重复列出。"},
+	"not_uploader":             {"Only the person who uploaded the file can do that.", "只有上传者可以执行此操作。"},
 	"file_already_attached":    {"This file is already attached to a message.", "该文件已附加到其他消息。"},
 	"file_max_bytes_invalid":   {"The file size limit must be between 1 byte and {max} bytes.", "文件大小上限必须在 1 字节到 {max} 字节之间。"},
 	"file_quota_bytes_invalid": {"The file quota must be zero or more bytes.", "文件配额必须大于或等于 0 字节。"},

@@ -155,6 +155,18 @@ func (a *API) getFile(w http.ResponseWriter, r *http.Request, c call) error {
 	return nil
 }
 
+func (a *API) deleteFile(w http.ResponseWriter, r *http.Request, c call) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.Files.Delete(r.Context(), c.actor, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // fileCSP keeps a served file from running anything or reaching anything,
 // should a browser render it despite its type: no scripts, no plugins, a
 // unique origin (sandbox); images, media and styles from the file itself.

@@ -243,3 +243,92 @@ func TestFilesOnS3(t *testing.T) {
 		t.Fatalf("files also written to disk: %v", entries)
 	}
 }
+
+// Deleting a message hides its files from members, lists and search; an
+// organisation admin who can read the channel still downloads them
+// (compliance), and the bytes are kept.
+func TestFileOfDeletedMessage(t *testing.T) {
+	e := newFileEnv(t, "public")
+	ctx := context.Background()
+	f, err := e.alice.Upload(ctx, e.channel, "minutes.txt", []byte("minutes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.alice.PostFiles(ctx, e.channel, "del-1", "see file", []int64{f.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.alice.Do(ctx, "DELETE", fmt.Sprintf("/api/v1/messages/%d", m.ID), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for who, c := range map[string]*apiclient.Client{"author": e.alice, "member": e.bob, "outsider": e.carol} {
+		if _, err := c.Do(ctx, "GET", f.URL, nil, nil); apiclient.CodeOf(err) != "file_not_found" {
+			t.Errorf("%s reads the file of a deleted message: %v", who, err)
+		}
+	}
+	var page httpapi.FilePage
+	if _, err := e.alice.Do(ctx, "GET", "/api/v1/search/files?q=minutes", nil, &page); err != nil || len(page.Files) != 0 {
+		t.Errorf("search finds the file of a deleted message: %+v %v", page, err)
+	}
+	resp, body, err := e.env.Owner.Get(ctx, f.URL, nil)
+	if err != nil || resp.StatusCode != 200 || string(body) != "minutes" {
+		t.Fatalf("admin download: %v %v", resp.Status, err)
+	}
+}
+
+// An upload removed from the composer before sending is deleted with its
+// bytes; attached files are not deleted this way.
+func TestFileDeleteUnattached(t *testing.T) {
+	e := newFileEnv(t, "public")
+	ctx := context.Background()
+	f, err := e.alice.Upload(ctx, e.channel, "draft.jpg", photo(t, 50, 50))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobDir := filepath.Join(e.env.Dir, "files")
+	before := countFiles(t, blobDir)
+	if before != 2 {
+		t.Fatalf("%d blobs after the upload, want the file and its thumbnail", before)
+	}
+	if _, err := e.bob.Do(ctx, "DELETE", fmt.Sprintf("/api/v1/files/%d", f.ID), nil, nil); apiclient.CodeOf(err) != "file_not_found" {
+		t.Fatalf("bob deletes alice's upload: %v", err)
+	}
+	if st, err := e.alice.Do(ctx, "DELETE", fmt.Sprintf("/api/v1/files/%d", f.ID), nil, nil); err != nil || st != 204 {
+		t.Fatalf("delete: %d %v", st, err)
+	}
+	if _, err := e.alice.Do(ctx, "GET", f.URL, nil, nil); apiclient.CodeOf(err) != "file_not_found" {
+		t.Fatalf("deleted file: %v", err)
+	}
+	if _, err := e.alice.PostFiles(ctx, e.channel, "del-att", "", []int64{f.ID}); apiclient.CodeOf(err) != "file_not_found" {
+		t.Fatalf("attach a deleted file: %v", err)
+	}
+	if n := countFiles(t, blobDir); n != 0 {
+		t.Fatalf("%d blobs left", n)
+	}
+	g, err := e.alice.Upload(ctx, e.channel, "sent.txt", []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.alice.PostFiles(ctx, e.channel, "sent", "", []int64{g.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.alice.Do(ctx, "DELETE", fmt.Sprintf("/api/v1/files/%d", g.ID), nil, nil); apiclient.CodeOf(err) != "file_already_attached" {
+		t.Fatalf("delete an attached file: %v", err)
+	}
+}
+
+// countFiles counts the regular files under dir, outside the temporary folder.
+func countFiles(t *testing.T, dir string) int {
+	t.Helper()
+	n := 0
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && d.Name() == ".tmp" {
+			return filepath.SkipDir
+		}
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}

@@ -102,6 +102,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/channels/{id}/files", a.authed(a.uploadFile)},
 
 		{"GET", "/api/v1/files/{id}", a.authed(a.getFile)},
+		{"DELETE", "/api/v1/files/{id}", a.authed(a.deleteFile)},
 		{"GET", "/api/v1/files/{id}/content", a.authed(a.downloadFile)},
 		{"GET", "/api/v1/files/{id}/thumbnail", a.authed(a.fileThumbnail)},
 

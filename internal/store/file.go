@@ -150,6 +150,17 @@ func (t *Tx) DeleteUnattached(ctx context.Context, before time.Time, limit int) 
 	return out, nil
 }
 
+// DeleteFile deletes a file no message attached; false when it is attached
+// (or gone).
+func (t *Tx) DeleteFile(ctx context.Context, org, id int64) (bool, error) {
+	res, err := t.exec(ctx, `DELETE FROM files WHERE org_id = ? AND id = ? AND message_id = 0`, org, id)
+	if err != nil {
+		return false, dbErr("store.DeleteFile", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, dbErr("store.DeleteFile", err)
+}
+
 // AttachFiles attaches files to a new message: each must be in the
 // message's channel, uploaded by its author and not attached yet.
 func (t *Tx) AttachFiles(ctx context.Context, m chat.Message, ids []int64) ([]chat.Attachment, error) {

@@ -1580,7 +1580,11 @@ export interface paths {
         get: operations["getFile"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an unattached upload
+         * @description The uploader, while no message attaches the file (a file removed from the composer before sending). Attached files go with their message: delete or recall it. Uploads never attached are deleted after 24 hours anyway.
+         */
+        delete: operations["deleteFile"];
         options?: never;
         head?: never;
         patch?: never;
@@ -6220,6 +6224,39 @@ export interface operations {
             /** @description Not found, or not visible to the caller. Codes: `file_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description File id. */
+                id: components["parameters"]["FileID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its content and thumbnail. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `not_uploader`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `file_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `file_already_attached`. */
+            409: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };
     };
