@@ -41,7 +41,12 @@ schemas["User"] = obj("A user of the caller's organisation.", {
     "locale": s("Preferred language, or empty for the browser's choice.", enum=["", "zh-CN", "en"]),
     "time_zone": s("IANA time zone name, or empty."),
     "status_text": s("Status line, at most 140 characters."),
+    "title": s("Job title, at most 80 characters."),
+    "employee_no": s("Employee number, unique in the organisation when set."),
+    "phone": s("Phone number; empty when the permission scheme hides phones from the caller."),
+    "manager_id": idf("User id of the manager; 0 for none."),
     "role": s("Role in the organisation.", enum=USER_ROLE),
+    "is_guest": b("The user is a guest (role `guest`): clients mark guests visibly."),
     "active": b("False once an admin has deactivated the user."),
     "created_at": stampf("When the user was created."),
 })
@@ -81,9 +86,10 @@ schemas["Channel"] = obj("A channel, DM or group DM.", {
     "last_seq": i("Sequence of the newest message; history has no holes below it.", format="int64", minimum=0),
     "last_message_at": timef("When the newest message was posted, or null."),
     "member_ids": ids("Member user ids, filled for `dm` and `group` only (empty otherwise)."),
+    "department_id": idf("A department channel's department (its members follow the department's subtree); 0 for none."),
     "membership": dict(ref("Membership"), description="The caller's membership; absent when the caller is not a member, and in the answers of PATCH, archive and unarchive."),
 }, required=["id", "kind", "name", "topic", "purpose", "announcement", "archived", "created_by", "created_at",
-             "member_count", "last_seq", "last_message_at", "member_ids"])
+             "member_count", "last_seq", "last_message_at", "member_ids", "department_id"])
 schemas["Member"] = obj("A member of a channel.", {
     "user_id": idf("User id."),
     "role": s("Role in the channel.", enum=CHAN_ROLE),
@@ -506,6 +512,69 @@ schemas["LDAPLoginRequest"] = obj("A login with directory credentials.", {
     "password": s("Directory password.", minLength=1, maxLength=1024),
     "cookie": {"type": "boolean", "default": False, "description": "Start a cookie session instead of returning a bearer token."},
 }, required=["provider_id", "login", "password"], request=True)
+
+# ---- directory search, profiles, groups, permissions (directory.go)
+schemas["DirectoryResult"] = obj("People and channels matching a query.", {"users": arr("User", "Active users, best matches first."), "channels": arr("Channel", "Channels the caller may read (without `membership`).")})
+schemas["FieldValue"] = obj("A user's value of a custom profile field.", {"field_id": idf("Field id."), "name": s("Field name."), "value": s("Value.")})
+schemas["Profile"] = obj("A user's directory card.", {
+    "user": ref("User"),
+    "departments": arr("Department", "Departments the user belongs to (empty for guests' callers)."),
+    "department_ids": ids("Ids of those departments."),
+    "head_of": ids("Ids of the departments the user heads."),
+    "manager": dict(ref("User"), description="The user's manager; absent when none."),
+    "fields": arr("FieldValue", "Custom profile fields with a value."),
+}, required=["user", "departments", "department_ids", "head_of", "fields"])
+schemas["DirectoryPatch"] = obj("Changes to a user's directory profile; absent fields stay.", {
+    "title": s("Job title, at most 80 characters.", maxLength=80),
+    "employee_no": s("Employee number, at most 40 characters; unique in the organisation.", maxLength=40),
+    "phone": s("Phone number: digits, spaces, '+', '-', '(' and ')', at most 32 characters.", maxLength=32),
+    "manager_id": {"type": "integer", "format": "int64", "minimum": 0, "description": "The manager's user id; 0 for none."},
+    "fields": {"type": "object", "additionalProperties": {"type": "string", "maxLength": 200}, "description": "Custom field values by field id; an empty string clears a value."},
+}, request=True)
+schemas["ProfileField"] = obj("A custom profile field of the organisation.", {
+    "id": idf("Field id."), "name": s("Name, 1–80 characters, unique in the organisation."),
+    "sort_order": i("Position on the card, ascending.", minimum=0, maximum=1 << 30),
+    "admin_only": b("Only admins and department admins may set it; users cannot edit their own."),
+})
+schemas["ProfileFieldList"] = obj("The organisation's custom profile fields.", {"fields": arr("ProfileField", "Fields in order.")})
+schemas["FieldPatch"] = obj("A custom field to create (name required) or change.", {
+    "name": s("Name, 1–80 characters.", minLength=1, maxLength=80),
+    "sort_order": i("Position on the card.", minimum=0, maximum=1 << 30),
+    "admin_only": b("Only admins may set the value."),
+}, request=True)
+WHO = ["everyone", "members", "channel_admins", "admins"]
+PERM_DESC = collections.OrderedDict([
+    ("create_public_channel", "Who may create public channels."), ("create_private_channel", "Who may create private channels."),
+    ("mention_all", "Who may use @all, @channel and @here in channels (`channel_admins`: the channel's owners and admins)."),
+    ("invite_guests", "Who may add guests to channels."), ("edit_messages", "Who may edit their own messages."),
+    ("edit_window_seconds", "How long after sending a message may be edited; 0 for no limit."),
+    ("delete_messages", "Who may delete their own messages (channel admins delete any message regardless)."),
+    ("delete_window_seconds", "How long after sending authors may delete a message; 0 for no limit."),
+    ("recall_messages", "Who may recall their own messages (within the organisation's recall window)."),
+    ("create_bots", "Who may create bot users."), ("see_email", "Who sees other users' e-mail addresses."), ("see_phone", "Who sees other users' phone numbers."),
+])
+def permprops(request):
+    out = collections.OrderedDict()
+    for k, d in PERM_DESC.items():
+        if k.endswith("_seconds"):
+            out[k] = i(d, format="int64", minimum=0, maximum=31536000)
+        else:
+            out[k] = s(d + " Owners and admins always may.", enum=WHO)
+    return out
+schemas["Permissions"] = obj("The organisation's permission scheme; also the payload of `permissions.updated`.", permprops(False))
+schemas["PermissionsPatch"] = obj("Changes to the permission scheme; absent settings stay.", permprops(True), request=True)
+schemas["Group"] = obj("A user group, @mentionable by its handle.", {
+    "id": idf("Group id."), "handle": s("Lower-case handle, as in @handle: 2–40 of a–z, 0–9, '.', '_', '-'; never a username, all, channel or here."),
+    "name": s("Display name, 1–80 characters."), "description": s("Description, at most 140 characters."),
+    "created_by": idf("Creator."), "created_at": stampf("When the group was created."),
+    "member_ids": ids("Members (filled by GET /groups/{id}; empty in lists)."),
+})
+schemas["GroupList"] = obj("The organisation's user groups.", {"groups": arr("Group", "Groups by handle, without members.")})
+schemas["GroupPatch"] = obj("A group to create (handle and name required) or change.", {
+    "handle": s("Handle.", minLength=2, maxLength=40), "name": s("Name.", minLength=1, maxLength=80), "description": s("Description.", maxLength=140),
+}, request=True)
+schemas["DepartmentBinding"] = obj("The department a channel follows.", {"department_id": {"type": "integer", "format": "int64", "minimum": 0, "description": "Department id; 0 unbinds."}}, required=["department_id"], request=True)
+
 params = collections.OrderedDict()
 def pid(name, what, desc):
     return {"name": name, "in": "path", "required": True, "description": desc,
@@ -515,6 +584,8 @@ params["UserID"] = pid("id", "user", "User id.")
 params["MessageID"] = pid("id", "message", "Message id.")
 params["DepartmentID"] = pid("id", "department", "Department id.")
 params["FileID"] = pid("id", "file", "File id.")
+params["FieldID"] = pid("id", "field", "Profile field id.")
+params["GroupID"] = pid("id", "group", "User group id.")
 params["MemberUserID"] = pid("user_id", "user", "User id of the member.")
 params["DeptUserID"] = pid("user_id", "user", "User id.")
 params["Emoji"] = {"name": "emoji", "in": "path", "required": True, "description": "One emoji, URL-encoded.", "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
@@ -720,6 +791,51 @@ for method, opid, summary, desc in (("PUT", "putDepartmentAdmin", "Make a user a
                                       "Takes this subtree away from the user; their role stays for an admin to change. Organisation owners and admins. Idempotent.")):
     op(method, "/api/v1/departments/{id}/admins/{user_id}", opid, "directory", summary, desc, pathparams=["DepartmentID", "DeptUserID"],
        ok={"204": {"description": "Done."}}, errors={"400": ["department_member_role"], "403": ["admin_required"], "404": ["department_not_found", "user_not_found"]})
+op("GET", "/api/v1/directory/search", "searchDirectory", "directory", "Find people and channels",
+   "What the address book and the @ autocomplete use. People match by display name (anywhere), username, e-mail and phone (from the start; e-mail and phone only where the permission scheme shows them to the caller), employee number (exactly) and pinyin: full (`zhangsan`, also a part such as `san`) or initials (`zs`) both find 张三. Channels match by name or pinyin among those the caller may read. Guests find only the members of their channels and their own channels. Any authenticated user.",
+   params=[{"name": "q", "in": "query", "required": True, "description": "Search text, 1–80 characters.", "schema": {"type": "string", "minLength": 1, "maxLength": 80}},
+           {"name": "kind", "in": "query", "description": "What to find.", "schema": {"type": "string", "enum": ["all", "users", "channels"], "default": "all"}},
+           {"name": "limit", "in": "query", "description": "At most this many of each.", "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}}],
+   ok=ok("200", "Matches.", "DirectoryResult"), errors={"400": ["kind_invalid", "limit_invalid", "query_required", "query_invalid_utf8", "query_invalid_characters", "query_too_long"]})
+op("GET", "/api/v1/users/{id}/profile", "getProfile", "directory", "A user's directory card",
+   "Profile, departments, manager and custom fields. Guests see only the members of their channels. E-mail and phone follow the permission scheme.", pathparams=["UserID"],
+   ok=ok("200", "The card.", "Profile"), errors={"404": ["user_not_found"]})
+op("PATCH", "/api/v1/users/{id}/profile", "patchProfile", "directory", "Change a user's directory profile",
+   "Organisation admins, and department admins whose subtree holds the user, may change everything; users may change their own phone and custom fields that are not admin-only. Emits `user.updated`.",
+   pathparams=["UserID"], body="DirectoryPatch", ok=ok("200", "The user.", "User"),
+   errors={"400": text("title", 0) + text("employee_no", 0) + text("phone", 0) + ["phone_invalid", "manager_cycle", "manager_invalid", "id_invalid"] + text("field_value", 0),
+           "403": ["department_admin_required"], "404": ["user_not_found", "manager_not_found", "profile_field_not_found"], "409": ["employee_no_taken"], "413": ["too_many_profile_fields"]})
+op("GET", "/api/v1/profile-fields", "listProfileFields", "directory", "Custom profile fields", "Any authenticated user.", ok=ok("200", "The fields.", "ProfileFieldList"))
+op("POST", "/api/v1/profile-fields", "createProfileField", "directory", "Create a custom profile field", "Organisation owners and admins; at most 50 fields.", body="FieldPatch",
+   ok=ok("201", "The field.", "ProfileField"), errors={"400": ["field_name_required"] + text("field_name", 1)[1:] + ["sort_order_invalid"], "403": ["admin_required"], "409": ["profile_field_taken"], "413": ["too_many_profile_fields"]})
+op("PATCH", "/api/v1/profile-fields/{id}", "patchProfileField", "directory", "Change a custom profile field", "Organisation owners and admins.", pathparams=["FieldID"], body="FieldPatch",
+   ok=ok("200", "The field.", "ProfileField"), errors={"400": text("field_name", 1) + ["sort_order_invalid"], "403": ["admin_required"], "404": ["profile_field_not_found"], "409": ["profile_field_taken"]})
+op("DELETE", "/api/v1/profile-fields/{id}", "deleteProfileField", "directory", "Delete a custom profile field", "Deletes the field and every value of it. Organisation owners and admins.", pathparams=["FieldID"],
+   ok={"204": {"description": "Deleted."}}, errors={"403": ["admin_required"], "404": ["profile_field_not_found"]})
+op("GET", "/api/v1/org/permissions", "getPermissions", "org", "The permission scheme", "Any authenticated user (clients hide what the scheme forbids).", ok=ok("200", "The scheme.", "Permissions"))
+op("PATCH", "/api/v1/org/permissions", "patchPermissions", "org", "Change the permission scheme",
+   "Organisation owners and admins. The services enforce the scheme: channel creation, @all/@channel/@here, inviting guests, editing, deleting and recalling one's own messages (with windows), creating bots, and who sees e-mail and phone. Emits `permissions.updated`.",
+   body="PermissionsPatch", ok=ok("200", "The scheme.", "Permissions"),
+   errors={"400": ["permission_unknown", "permission_level_invalid", "permission_window_invalid"], "403": ["admin_required"]})
+op("GET", "/api/v1/groups", "listGroups", "directory", "User groups", "Any authenticated user except guests.", ok=ok("200", "The groups.", "GroupList"), errors={"403": ["guest_not_allowed"]})
+op("POST", "/api/v1/groups", "createGroup", "directory", "Create a user group",
+   "Organisation admins and department admins. A mention of @handle in a channel notifies the group's members who can read the channel.", body="GroupPatch",
+   ok=ok("201", "The group.", "Group"), errors={"400": ["group_handle_invalid"] + text("group_name", 1) + text("description", 0), "403": ["department_admin_required"], "409": ["group_handle_taken"]})
+op("GET", "/api/v1/groups/{id}", "getGroup", "directory", "A user group", "With its members. Any authenticated user except guests.", pathparams=["GroupID"],
+   ok=ok("200", "The group.", "Group"), errors={"403": ["guest_not_allowed"], "404": ["group_not_found"]})
+op("PATCH", "/api/v1/groups/{id}", "patchGroup", "directory", "Change a user group", "Organisation admins and department admins.", pathparams=["GroupID"], body="GroupPatch",
+   ok=ok("200", "The group.", "Group"), errors={"400": ["group_handle_invalid"] + text("group_name", 1) + text("description", 0), "403": ["department_admin_required"], "404": ["group_not_found"], "409": ["group_handle_taken"]})
+op("DELETE", "/api/v1/groups/{id}", "deleteGroup", "directory", "Delete a user group", "Organisation admins and department admins.", pathparams=["GroupID"],
+   ok={"204": {"description": "Deleted."}}, errors={"403": ["department_admin_required"], "404": ["group_not_found"]})
+op("PUT", "/api/v1/groups/{id}/members/{user_id}", "putGroupMember", "directory", "Add a user to a group", "Organisation admins and department admins; not guests or bots. Idempotent.",
+   pathparams=["GroupID", "DeptUserID"], ok={"204": {"description": "Added."}},
+   errors={"400": ["group_member_role"], "403": ["department_admin_required"], "404": ["group_not_found", "user_not_found"], "413": ["user_group_too_large"]})
+op("DELETE", "/api/v1/groups/{id}/members/{user_id}", "deleteGroupMember", "directory", "Remove a user from a group", "Organisation admins and department admins. Idempotent.",
+   pathparams=["GroupID", "DeptUserID"], ok={"204": {"description": "Removed."}}, errors={"403": ["department_admin_required"], "404": ["group_not_found", "user_not_found"]})
+op("PUT", "/api/v1/channels/{id}/department", "bindDepartment", "channels", "Make a department channel",
+   "Binds the channel to a department (0 unbinds): the users of the department's subtree are added now, and later join and leave the channel as they join and leave the subtree. The caller must administer the channel and manage the department (organisation admins; department admins of a subtree holding it). Not for DMs or archived channels.",
+   pathparams=["ChannelID"], body="DepartmentBinding", ok=ok("200", "The channel (without `membership`).", "Channel"),
+   errors={"400": ["dm_members_fixed"], "403": ["channel_admin_required", "department_admin_required"], "404": ["channel_not_found", "department_not_found"], "409": ["channel_archived"]})
 # --- channels
 op("GET", "/api/v1/channels", "listChannels", "channels", "The caller's channels", "Every channel, DM and group DM the caller is a member of, with their membership and read state. Any authenticated user.",
    ok=ok("200", "The caller's channels (`next_cursor` is empty).", "ChannelList"))

@@ -66,9 +66,14 @@ type User struct {
 	Locale      string // "zh-CN", "en" or "" for the browser's choice
 	TimeZone    string // IANA name or ""
 	StatusText  string
-	Role        Role
-	Active      bool
-	CreatedAt   time.Time
+	// Directory profile.
+	Title      string // job title
+	EmployeeNo string // unique per organisation when set
+	Phone      string
+	Manager    int64 // user id of the manager; 0 for none
+	Role       Role
+	Active     bool
+	CreatedAt  time.Time
 }
 
 // Actor is the authenticated user on whose behalf a service method runs. It

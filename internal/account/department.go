@@ -335,7 +335,16 @@ func (s *Service) MoveDepartment(ctx context.Context, actor Actor, id, parent in
 		if err := tx.UpdateDepartment(ctx, d); err != nil {
 			return err
 		}
-		return s.followDepartments(ctx, tx, actor.Org)
+		// Department channels follow the users of the moved subtree.
+		ms, err := tx.DepartmentMembers(ctx, actor.Org, d, true)
+		if err != nil || len(ms) == 0 {
+			return err
+		}
+		users := make([]int64, len(ms))
+		for i, m := range ms {
+			users[i] = m.User
+		}
+		return s.followDepartments(ctx, tx, actor.Org, users...)
 	})
 	if err != nil {
 		return Department{}, errs.E(op, errs.Other, "", err)
@@ -488,4 +497,16 @@ func (s *Service) followDepartments(ctx context.Context, tx Tx, org int64, users
 		return nil
 	}
 	return s.follow(ctx, tx, org, users)
+}
+
+// ManagesDepartment reports whether the actor may manage department dept
+// (organisation admins; department admins inside their subtrees), for
+// services that act on a department from outside this package (binding a
+// channel to it). A department of another organisation is NotFound.
+func (s *Service) ManagesDepartment(ctx context.Context, actor Actor, dept int64) (bool, error) {
+	d, err := s.store.Department(ctx, actor.Org, dept)
+	if err != nil {
+		return false, errs.E("account.ManagesDepartment", errs.Other, "", err)
+	}
+	return managesDepartment(ctx, s.store, actor, d)
 }

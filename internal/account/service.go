@@ -2,7 +2,9 @@ package account
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/internal/audit"
@@ -44,6 +46,27 @@ type Reader interface {
 	DepartmentAdmins(ctx context.Context, org, dept int64) ([]int64, error)
 	// AdminScopes lists the departments whose subtrees the user administers.
 	AdminScopes(ctx context.Context, org, user int64) ([]Department, error)
+	// HeadedDepartments lists the ids of the departments the user heads.
+	HeadedDepartments(ctx context.Context, org, user int64) ([]int64, error)
+
+	// SearchUsers finds active users by name, username, e-mail, phone,
+	// employee number or pinyin (query lower-cased); only among the ids
+	// given when only is non-nil.
+	SearchUsers(ctx context.Context, org int64, query string, only []int64, limit int) ([]User, error)
+	// ChannelPeers lists the users sharing a channel or DM with user.
+	ChannelPeers(ctx context.Context, org, user int64) ([]int64, error)
+
+	ProfileFields(ctx context.Context, org int64) ([]ProfileField, error)
+	// ProfileValues returns a user's custom field values by field id.
+	ProfileValues(ctx context.Context, org, user int64) (map[int64]string, error)
+	// PermissionValues returns the organisation's stored scheme settings.
+	PermissionValues(ctx context.Context, org int64) (map[string]string, error)
+	UsersByUsername(ctx context.Context, org int64, usernames []string) ([]User, error)
+
+	Groups(ctx context.Context, org int64) ([]Group, error)
+	// Group returns NotFound "group_not_found".
+	Group(ctx context.Context, org, id int64) (Group, error)
+	GroupMembers(ctx context.Context, org, id int64) ([]int64, error)
 }
 
 // Tx is a write transaction.
@@ -70,6 +93,22 @@ type Tx interface {
 	RemoveDepartmentMember(ctx context.Context, org, dept, user int64) (bool, error)
 	AddDepartmentAdmin(ctx context.Context, org, dept, user int64) error
 	RemoveDepartmentAdmin(ctx context.Context, org, dept, user int64) (bool, error)
+	// InsertGroup returns Conflict "group_handle_taken" for a duplicate.
+	InsertGroup(ctx context.Context, g Group) (Group, error)
+	UpdateGroup(ctx context.Context, g Group) error
+	DeleteGroup(ctx context.Context, org, id int64) error
+	AddGroupMember(ctx context.Context, org, group, user int64) error
+	RemoveGroupMember(ctx context.Context, org, group, user int64) (bool, error)
+	// SetPermissionValues stores the scheme settings.
+	SetPermissionValues(ctx context.Context, org int64, values map[string]string) error
+	// InsertProfileField returns Conflict "profile_field_taken" for a
+	// duplicate name.
+	InsertProfileField(ctx context.Context, f ProfileField) (ProfileField, error)
+	UpdateProfileField(ctx context.Context, f ProfileField) error
+	// DeleteProfileField deletes the field and its values; false when absent.
+	DeleteProfileField(ctx context.Context, org, id int64) (bool, error)
+	// SetProfileValue stores a user's value of a field; "" deletes it.
+	SetProfileValue(ctx context.Context, org, user, field int64, value string) error
 	// DeleteSessions revokes every session and token of the user.
 	DeleteSessions(ctx context.Context, org, user int64) error
 	// Emit allocates the organisation's next event sequence, renders the frame
@@ -233,7 +272,15 @@ func (s *Service) newUser(ctx context.Context, op string, org int64, in NewUserI
 // owner may create another owner.
 func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUserInput) (User, error) {
 	const op = "account.CreateUser"
-	if !actor.IsAdmin() || (in.Role == RoleOwner && actor.Role != RoleOwner) {
+	if in.Role == RoleBot && !actor.IsAdmin() {
+		sc, err := LoadScheme(ctx, s.store, actor.Org)
+		if err != nil {
+			return User{}, errs.E(op, errs.Other, "", err)
+		}
+		if !sc.CreateBots.Allows(actor, false) {
+			return User{}, errs.New(op, errs.Permission, "bot_create_not_allowed")
+		}
+	} else if !actor.IsAdmin() || (in.Role == RoleOwner && actor.Role != RoleOwner) {
 		return User{}, errs.New(op, errs.Permission, "admin_required")
 	}
 	u, hash, err := s.newUser(ctx, op, actor.Org, in)
@@ -268,27 +315,64 @@ func (s *Service) audit(ctx context.Context, tx Tx, actor Actor, action audit.Ac
 	return tx.InsertAudit(ctx, audit.Stamp(ctx, s.now(), e))
 }
 
+// emitUser announces a user change to the organisation (not to guests). The
+// frame is shared by every recipient, so it carries what a plain member may
+// see under the scheme; admins read hidden fields through the API.
 func (s *Service) emitUser(ctx context.Context, tx Tx, u User) error {
+	sc, err := LoadScheme(ctx, tx, u.Org)
+	if err != nil {
+		return err
+	}
+	u = sc.Redact(Actor{Org: u.Org, Role: RoleMember}, u)
 	return tx.Emit(ctx, event.Event{Org: u.Org, All: true, NoGuests: true, User: u.ID, Type: "user.updated"}, func(seq int64) ([]byte, error) {
 		return s.enc.EncodeEvent("user.updated", seq, u)
 	})
 }
 
-// User returns a user of the actor's organisation.
+// User returns a user of the actor's organisation, as the actor may see
+// them: guests see only the members of their channels, and e-mail and phone
+// follow the scheme.
 func (s *Service) User(ctx context.Context, actor Actor, id int64) (User, error) {
-	u, err := s.store.User(ctx, actor.Org, id)
+	const op = "account.User"
+	u, err := s.visibleUser(ctx, op, actor, id)
 	if err != nil {
-		return User{}, errs.E("account.User", errs.Other, "", err)
+		return User{}, err
 	}
-	return u, nil
+	return s.redact(ctx, op, actor, u)
+}
+
+func (s *Service) redact(ctx context.Context, op string, actor Actor, us ...User) (User, error) {
+	sc, err := LoadScheme(ctx, s.store, actor.Org)
+	if err != nil {
+		return User{}, errs.E(op, errs.Other, "", err)
+	}
+	for i := range us {
+		us[i] = sc.Redact(actor, us[i])
+	}
+	if len(us) == 0 {
+		return User{}, nil
+	}
+	return us[0], nil
 }
 
 // Users returns the users with the given ids in the actor's organisation,
-// skipping unknown ids.
+// skipping unknown ids (and, for guests, users outside their channels).
 func (s *Service) Users(ctx context.Context, actor Actor, ids []int64) ([]User, error) {
+	const op = "account.Users"
+	only, err := s.visibleUsers(ctx, s.store, actor)
+	if err != nil {
+		return nil, errs.E(op, errs.Other, "", err)
+	}
+	if only != nil {
+		only = append(only, actor.User)
+		ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return !slices.Contains(only, id) })
+	}
 	us, err := s.store.Users(ctx, actor.Org, ids)
 	if err != nil {
-		return nil, errs.E("account.Users", errs.Other, "", err)
+		return nil, errs.E(op, errs.Other, "", err)
+	}
+	if _, err := s.redact(ctx, op, actor, us...); err != nil {
+		return nil, err
 	}
 	return us, nil
 }
@@ -301,9 +385,31 @@ func (s *Service) ListUsers(ctx context.Context, actor Actor, query string, afte
 	if err != nil {
 		return nil, err
 	}
-	us, err := s.store.ListUsers(ctx, actor.Org, q, afterID, limit)
+	only, err := s.visibleUsers(ctx, s.store, actor)
 	if err != nil {
 		return nil, errs.E(op, errs.Other, "", err)
+	}
+	var us []User
+	if only != nil {
+		// A guest pages through their channel peers only.
+		only = append(only, actor.User)
+		all, err := s.store.Users(ctx, actor.Org, only)
+		if err != nil {
+			return nil, errs.E(op, errs.Other, "", err)
+		}
+		lq := strings.ToLower(q)
+		us = []User{}
+		for _, u := range all {
+			if u.ID > afterID && len(us) < limit && (strings.HasPrefix(u.Username, lq) ||
+				strings.HasPrefix(strings.ToLower(u.DisplayName), lq) || strings.HasPrefix(u.Email, lq)) {
+				us = append(us, u)
+			}
+		}
+	} else if us, err = s.store.ListUsers(ctx, actor.Org, q, afterID, limit); err != nil {
+		return nil, errs.E(op, errs.Other, "", err)
+	}
+	if _, err := s.redact(ctx, op, actor, us...); err != nil {
+		return nil, err
 	}
 	return us, nil
 }

@@ -105,6 +105,14 @@ func (s *Service) CreateChannel(ctx context.Context, actor account.Actor, in New
 	now := s.now()
 	var view ChannelView
 	err = s.update(ctx, op, func(tx Tx) error {
+		sc, err := account.LoadScheme(ctx, tx, actor.Org)
+		if err != nil {
+			return err
+		}
+		if (in.Kind == KindPublic && !sc.CreatePublicChannel.Allows(actor, false)) ||
+			(in.Kind == KindPrivate && !sc.CreatePrivateChannel.Allows(actor, false)) {
+			return errs.New(op, errs.Permission, "channel_create_not_allowed")
+		}
 		ch, err := tx.InsertChannel(ctx, Channel{Org: actor.Org, Kind: in.Kind, Name: name, Topic: topic,
 			Purpose: purpose, Announcement: in.Announcement, CreatedBy: actor.User, CreatedAt: now})
 		if err != nil {
@@ -143,6 +151,7 @@ func (s *Service) addMembers(ctx context.Context, tx Tx, op string, actor accoun
 	}
 	added := 0
 	seen := map[int64]bool{}
+	var sc *account.Scheme // loaded when a guest is added
 	for _, uid := range users {
 		if seen[uid] || uid == 0 {
 			continue
@@ -157,6 +166,22 @@ func (s *Service) addMembers(ctx context.Context, tx Tx, op string, actor accoun
 		}
 		if u.Role == account.RoleGuest && ch.Kind == KindPublic {
 			return 0, errs.New(op, errs.Permission, "guest_public_channel")
+		}
+		if u.Role == account.RoleGuest && uid != actor.User {
+			if sc == nil {
+				loaded, err := account.LoadScheme(ctx, tx, actor.Org)
+				if err != nil {
+					return 0, err
+				}
+				sc = &loaded
+			}
+			var chAdmin bool
+			if m, err := tx.Member(ctx, ch.ID, actor.User); err == nil {
+				chAdmin = m.IsChannelAdmin()
+			}
+			if !sc.InviteGuests.Allows(actor, chAdmin) {
+				return 0, errs.New(op, errs.Permission, "guest_invite_not_allowed")
+			}
 		}
 		ok, err := tx.AddMember(ctx, Member{Channel: ch.ID, User: uid, Org: actor.Org, Role: role, JoinedAt: s.now()})
 		if err != nil {

@@ -68,6 +68,7 @@ type Channel struct {
 	MemberCount   int
 	LastSeq       int64 // sequence of the newest message; history has no holes below it
 	LastMessageAt time.Time
+	Department    int64   // a department channel: its members follow this department's subtree; 0 for none
 	DMKey         string  // sorted member ids of a DM or group DM, unique per organisation
 	MemberIDs     []int64 // filled for DMs and group DMs
 }
@@ -232,6 +233,20 @@ type Reader interface {
 	Edits(ctx context.Context, message int64) ([]Edit, error)
 	// PendingPreviews returns queued messages, oldest first.
 	PendingPreviews(ctx context.Context, limit int) ([]Message, error)
+	// PermissionValues returns the organisation's permission settings
+	// (account.LoadScheme reads them).
+	PermissionValues(ctx context.Context, org int64) (map[string]string, error)
+	// GroupMemberIDs returns the active members of the user groups with the
+	// given (lower-case) handles.
+	GroupMemberIDs(ctx context.Context, org int64, handles []string) ([]int64, error)
+	// SearchChannels finds channels (not DMs) by name or pinyin among the
+	// user's and, with public, the organisation's public ones.
+	SearchChannels(ctx context.Context, org, user int64, query string, public bool, limit int) ([]Channel, error)
+	// DepartmentChannels lists the channels bound to a department.
+	DepartmentChannels(ctx context.Context, org int64) ([]Channel, error)
+	// SubtreeMemberIDs lists the active users of a department and its
+	// subtree.
+	SubtreeMemberIDs(ctx context.Context, org, dept int64) ([]int64, error)
 }
 
 // Tx is a write transaction.

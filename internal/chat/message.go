@@ -107,6 +107,9 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 		if !m.CanPost(ch) {
 			return errs.New(op, errs.Permission, "channel_read_only")
 		}
+		if err := s.checkMentionAll(ctx, tx, op, actor, ch, ments); err != nil {
+			return err
+		}
 		var root Message
 		if in.Root != 0 {
 			if root, err = tx.Message(ctx, actor.Org, in.Root); err != nil || root.Channel != ch.ID {
@@ -200,6 +203,26 @@ func cleanFileIDs(op string, ids []int64) ([]int64, error) {
 
 // resolveMentions turns parsed @names into member user ids and @here into the
 // members online now.
+// checkMentionAll refuses @all, @channel and @here in a channel (not a DM)
+// from users the scheme does not allow to notify everyone.
+func (s *Service) checkMentionAll(ctx context.Context, tx Tx, op string, actor account.Actor, ch Channel, ments mentions) error {
+	if !(ments.channel || ments.here) || ch.Kind.IsDirect() {
+		return nil
+	}
+	sc, err := account.LoadScheme(ctx, tx, actor.Org)
+	if err != nil {
+		return err
+	}
+	var admin bool
+	if m, err := tx.Member(ctx, ch.ID, actor.User); err == nil {
+		admin = m.IsChannelAdmin()
+	}
+	if !sc.MentionAll.Allows(actor, admin) {
+		return errs.New(op, errs.Permission, "mention_all_not_allowed")
+	}
+	return nil
+}
+
 func (s *Service) resolveMentions(ctx context.Context, tx Tx, ch Channel, msg *Message, ments mentions) error {
 	msg.MentionChannel = ments.channel
 	msg.MentionHere = ments.here
@@ -212,17 +235,41 @@ func (s *Service) resolveMentions(ctx context.Context, tx Tx, ch Channel, msg *M
 		if err != nil {
 			return err
 		}
+		var candidates []int64
+		found := map[string]bool{}
 		for _, u := range us {
-			if u.ID == msg.Author || !u.Active {
-				continue
+			found[u.Username] = true
+			if u.ID != msg.Author && u.Active {
+				candidates = append(candidates, u.ID)
 			}
-			if _, err := tx.Member(ctx, ch.ID, u.ID); err != nil {
+		}
+		// Names that are not usernames may be user groups: a group mention
+		// expands to its members.
+		var groups []string
+		for _, n := range ments.users {
+			if !found[n] {
+				groups = append(groups, n)
+			}
+		}
+		if len(groups) > 0 {
+			gm, err := tx.GroupMemberIDs(ctx, ch.Org, groups)
+			if err != nil {
+				return err
+			}
+			for _, id := range gm {
+				if id != msg.Author {
+					candidates = append(candidates, id)
+				}
+			}
+		}
+		for _, id := range dedupe(candidates) {
+			if _, err := tx.Member(ctx, ch.ID, id); err != nil {
 				if errs.Is(err, errs.NotFound) {
 					continue // not notified: they cannot read the channel
 				}
 				return err
 			}
-			ids = append(ids, u.ID)
+			ids = append(ids, id)
 		}
 	}
 	if ments.here && s.presence != nil {
@@ -370,6 +417,19 @@ func (s *Service) Edit(ctx context.Context, actor account.Actor, id int64, text 
 		if msg.Text == text {
 			return nil
 		}
+		sc, err := account.LoadScheme(ctx, tx, actor.Org)
+		if err != nil {
+			return err
+		}
+		if !sc.EditMessages.Allows(actor, false) {
+			return errs.New(op, errs.Permission, "edit_not_allowed")
+		}
+		if sc.EditWindow > 0 && !actor.IsAdmin() && s.now().Sub(msg.CreatedAt) > sc.EditWindow {
+			return errs.New(op, errs.Conflict, "edit_window_passed").With("seconds", int64(sc.EditWindow.Seconds()))
+		}
+		if err := s.checkMentionAll(ctx, tx, op, actor, ch, parseMentions(text)); err != nil {
+			return err
+		}
 		now := s.now()
 		if err := tx.InsertEdit(ctx, msg.Org, msg.ID, Edit{Text: msg.Text, EditedAt: now}); err != nil {
 			return err
@@ -428,11 +488,26 @@ func (s *Service) Delete(ctx context.Context, actor account.Actor, id int64) err
 		if err != nil {
 			return err
 		}
-		if msg.Author != actor.User && !canAdmin(actor, ch, m) {
+		moderator := canAdmin(actor, ch, m)
+		if msg.Author != actor.User && !moderator {
 			return errs.New(op, errs.Permission, "not_author")
 		}
 		if msg.Hidden() {
 			return nil
+		}
+		if !moderator {
+			// Authors deleting their own messages follow the scheme;
+			// channel admins moderate regardless.
+			sc, err := account.LoadScheme(ctx, tx, actor.Org)
+			if err != nil {
+				return err
+			}
+			if !sc.DeleteMessages.Allows(actor, false) {
+				return errs.New(op, errs.Permission, "delete_not_allowed")
+			}
+			if sc.DeleteWindow > 0 && s.now().Sub(msg.CreatedAt) > sc.DeleteWindow {
+				return errs.New(op, errs.Conflict, "delete_window_passed").With("seconds", int64(sc.DeleteWindow.Seconds()))
+			}
 		}
 		msg.DeletedAt = s.now()
 		msg.Pinned = false
@@ -457,6 +532,13 @@ func (s *Service) Recall(ctx context.Context, actor account.Actor, id int64) (Me
 		if !actor.IsAdmin() {
 			if msg.Author != actor.User {
 				return errs.New(op, errs.Permission, "not_author")
+			}
+			sc, err := account.LoadScheme(ctx, tx, actor.Org)
+			if err != nil {
+				return err
+			}
+			if !sc.RecallMessages.Allows(actor, false) {
+				return errs.New(op, errs.Permission, "recall_not_allowed")
 			}
 			org, err := tx.Org(ctx, actor.Org)
 			if err != nil {

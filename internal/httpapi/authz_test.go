@@ -62,7 +62,7 @@ func readPolicy(t *testing.T) []policyRow {
 // world is the fixture one policy cell runs against: fresh objects, so that
 // one principal's allowed change does not affect another's result.
 type world struct {
-	channel, message, member2, department, file int64
+	channel, message, member2, department, file, field, group int64
 }
 
 // uploadBody is a multipart request body.
@@ -155,6 +155,20 @@ func (e *authzEnv) newWorld(t *testing.T, variant, pattern string) world {
 		}
 		return world{department: d.ID, member2: e.ids["member2"]}
 	}
+	if strings.HasPrefix(pattern, "/api/v1/profile-fields/") {
+		var f httpapi.ProfileField
+		if _, err := e.env.Owner.Do(ctx, "POST", "/api/v1/profile-fields", map[string]any{"name": fmt.Sprintf("authz-f%d", e.n.Add(1))}, &f); err != nil {
+			t.Fatalf("create field: %v", err)
+		}
+		return world{field: f.ID, member2: e.ids["member2"]}
+	}
+	if strings.HasPrefix(pattern, "/api/v1/groups/") {
+		var g httpapi.Group
+		if _, err := e.env.Owner.Do(ctx, "POST", "/api/v1/groups", map[string]any{"handle": fmt.Sprintf("authz-g%d", e.n.Add(1)), "name": "G"}, &g); err != nil {
+			t.Fatalf("create group: %v", err)
+		}
+		return world{group: g.ID, member2: e.ids["member2"]}
+	}
 	kind := "private"
 	if variant == "public" {
 		kind = "public"
@@ -184,13 +198,19 @@ func (e *authzEnv) newWorld(t *testing.T, variant, pattern string) world {
 func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (string, any) {
 	n := e.n.Add(1)
 	path := pattern
-	if strings.HasPrefix(pattern, "/api/v1/users/{id}/") {
+	if strings.HasSuffix(pattern, "/deactivate") || strings.HasSuffix(pattern, "/reactivate") {
 		// Deactivation targets a fresh user so shared fixtures stay active.
 		_, id := e.env.User("member")
 		path = strings.Replace(path, "{id}", strconv.FormatInt(id, 10), 1)
 	}
 	if strings.HasPrefix(pattern, "/api/v1/users/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.member2, 10), 1)
+	}
+	if strings.HasPrefix(pattern, "/api/v1/profile-fields/{id}") {
+		path = strings.Replace(path, "{id}", strconv.FormatInt(w.field, 10), 1)
+	}
+	if strings.HasPrefix(pattern, "/api/v1/groups/{id}") {
+		path = strings.Replace(path, "{id}", strconv.FormatInt(w.group, 10), 1)
 	}
 	if strings.HasPrefix(pattern, "/api/v1/departments/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.department, 10), 1)
@@ -263,6 +283,18 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 		return path, ldapProvider(fmt.Sprintf("dir-%d", n))
 	case "PATCH /api/v1/sso/providers/{id}":
 		return path, map[string]any{"name": "renamed"}
+	case "GET /api/v1/directory/search":
+		return path + "?q=member", nil
+	case "PATCH /api/v1/users/{id}/profile":
+		return path, map[string]any{"title": fmt.Sprintf("title %d", n), "phone": "+86 10 1234"}
+	case "POST /api/v1/profile-fields", "PATCH /api/v1/profile-fields/{id}":
+		return path, map[string]any{"name": fmt.Sprintf("field-%d", n)}
+	case "PATCH /api/v1/org/permissions":
+		return path, map[string]any{"mention_all": "everyone"}
+	case "POST /api/v1/groups", "PATCH /api/v1/groups/{id}":
+		return path, map[string]any{"handle": fmt.Sprintf("grp-%d", n), "name": "Group"}
+	case "PUT /api/v1/channels/{id}/department":
+		return path, map[string]any{"department_id": e.deptIn}
 	case "GET /api/v1/search":
 		return path + "?q=hello", nil
 	case "GET /api/v1/search/files":

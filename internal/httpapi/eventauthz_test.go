@@ -137,6 +137,7 @@ func TestEventAuthorization(t *testing.T) {
 	must2(alice.Post(ctx, dm.ID, "e7", "just us"))
 	// Organisation-wide events, and a revoked session.
 	do(t, alice, "PATCH", "/api/v1/users/me", map[string]any{"status_text": "busy"}, nil)
+	do(t, env.Owner, "PATCH", "/api/v1/org/permissions", map[string]any{"see_phone": "admins"}, nil)
 	do(t, env.Owner, "POST", fmt.Sprintf("/api/v1/users/%d/deactivate", ids["victim"]), map[string]any{}, nil)
 	// The markers: the last event each stream waits for.
 	do(t, env.Owner, "PATCH", "/api/v1/org", map[string]any{"name": "Acme marker"}, nil)

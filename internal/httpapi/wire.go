@@ -63,15 +63,21 @@ type User struct {
 	Locale      string    `json:"locale"`
 	TimeZone    string    `json:"time_zone"`
 	StatusText  string    `json:"status_text"`
+	Title       string    `json:"title"`
+	EmployeeNo  string    `json:"employee_no"`
+	Phone       string    `json:"phone"`
+	ManagerID   int64     `json:"manager_id"`
 	Role        string    `json:"role"`
+	IsGuest     bool      `json:"is_guest"`
 	Active      bool      `json:"active"`
 	CreatedAt   Timestamp `json:"created_at"`
 }
 
 func wireUser(u account.User) User {
 	return User{ID: u.ID, Email: u.Email, Username: u.Username, DisplayName: u.DisplayName, AvatarURL: u.AvatarURL,
-		Locale: u.Locale, TimeZone: u.TimeZone, StatusText: u.StatusText, Role: string(u.Role), Active: u.Active,
-		CreatedAt: Timestamp(u.CreatedAt)}
+		Locale: u.Locale, TimeZone: u.TimeZone, StatusText: u.StatusText, Title: u.Title, EmployeeNo: u.EmployeeNo,
+		Phone: u.Phone, ManagerID: u.Manager, Role: string(u.Role), IsGuest: u.Role == account.RoleGuest,
+		Active: u.Active, CreatedAt: Timestamp(u.CreatedAt)}
 }
 
 // SessionRevoked is the payload of session.revoked (never sent to clients:
@@ -136,13 +142,15 @@ type Channel struct {
 	LastSeq       int64       `json:"last_seq"`
 	LastMessageAt Time        `json:"last_message_at"`
 	MemberIDs     []int64     `json:"member_ids"`
+	DepartmentID  int64       `json:"department_id"`
 	Membership    *Membership `json:"membership,omitempty"`
 }
 
 func wireChannel(c chat.Channel, m *chat.Member) Channel {
 	w := Channel{ID: c.ID, Kind: string(c.Kind), Name: c.Name, Topic: c.Topic, Purpose: c.Purpose,
 		Announcement: c.Announcement, Archived: c.Archived, CreatedBy: c.CreatedBy, CreatedAt: Timestamp(c.CreatedAt),
-		MemberCount: c.MemberCount, LastSeq: c.LastSeq, LastMessageAt: Time(c.LastMessageAt), MemberIDs: c.MemberIDs}
+		MemberCount: c.MemberCount, LastSeq: c.LastSeq, LastMessageAt: Time(c.LastMessageAt), MemberIDs: c.MemberIDs,
+		DepartmentID: c.Department}
 	if w.MemberIDs == nil {
 		w.MemberIDs = []int64{}
 	}
@@ -287,6 +295,8 @@ func wirePayload(p any) (any, error) {
 		return ReadState{ChannelID: v.Channel, Membership: wireMembership(v)}, nil
 	case chat.MemberChange:
 		return MemberChange{ChannelID: v.Channel, UserID: v.User, Role: string(v.Role), By: v.By}, nil
+	case account.Scheme:
+		return wirePermissions(v), nil
 	case chat.Receipt:
 		return Receipt{ChannelID: v.Channel, UserID: v.User, LastReadSeq: v.LastReadSeq}, nil
 	case auth.Revocation:

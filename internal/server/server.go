@@ -131,6 +131,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	authSvc := auth.NewService(store.Auth{DB: db}, enc, now, log.With("component", "auth"))
 	accounts := account.NewService(store.Accounts{DB: db}, enc, authSvc, now)
 	chats := chat.NewService(store.Chats{DB: db}, enc, hub, now)
+	// Department channels follow the tree in the transaction that changed
+	// it: the store's one transaction type serves both services.
+	accounts.SetDepartmentFollower(func(ctx context.Context, tx account.Tx, org int64, users []int64) error {
+		return chats.FollowDepartments(ctx, tx.(*store.Tx), org, users)
+	})
+	if err := db.BackfillNameKeys(ctx); err != nil {
+		log.Warn("backfill pinyin search keys", "err", err)
+	}
 	searches := search.NewService(db)
 	audits := audit.NewService(store.Audits{DB: db}, now)
 	var fetcher *unfurl.Client // nil: --link-previews=false, queued messages get none

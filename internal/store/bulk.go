@@ -75,12 +75,14 @@ func (db *DB) BulkLoad(ctx context.Context, in BulkInput) (BulkResult, error) {
 	var res BulkResult
 	res.Users = make([]int64, len(in.Users))
 	for i, u := range in.Users {
+		full, initials := account.NameKeys(u.User.DisplayName)
 		err := b.row(func(tx bulkTx) error {
 			return tx.QueryRowContext(ctx, `
-				INSERT INTO users (org_id, email, username, display_name, role, password_hash, active, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, TRUE, ?) RETURNING id`,
+				INSERT INTO users (org_id, email, username, display_name, role, password_hash, active, created_at,
+					name_pinyin, name_initials)
+				VALUES (?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?) RETURNING id`,
 				in.Org, u.User.Email, u.User.Username, u.User.DisplayName, string(u.User.Role), u.PasswordHash,
-				ms(u.User.CreatedAt)).Scan(&res.Users[i])
+				ms(u.User.CreatedAt), full, initials).Scan(&res.Users[i])
 		})
 		if err != nil {
 			return res, b.fail(op, "user", err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/chat"
 )
 
@@ -13,7 +14,7 @@ import (
 func channelColsOf(a string) string {
 	return a + `id, ` + a + `org_id, ` + a + `kind, ` + a + `name, COALESCE(` + a + `dm_key, ''), ` + a + `topic, ` +
 		a + `purpose, ` + a + `announcement, ` + a + `archived, ` + a + `created_by, ` + a + `created_at, ` +
-		a + `msg_seq, ` + a + `last_message_at, ` + a + `member_count`
+		a + `msg_seq, ` + a + `last_message_at, ` + a + `member_count, ` + a + `department_id`
 }
 
 var channelCols = channelColsOf("")
@@ -23,7 +24,7 @@ func scanChannel(s scanner, extra ...any) (chat.Channel, error) {
 	var kind string
 	var created, last int64
 	dest := append([]any{&c.ID, &c.Org, &kind, &c.Name, &c.DMKey, &c.Topic, &c.Purpose, &c.Announcement,
-		&c.Archived, &c.CreatedBy, &created, &c.LastSeq, &last, &c.MemberCount}, extra...)
+		&c.Archived, &c.CreatedBy, &created, &c.LastSeq, &last, &c.MemberCount, &c.Department}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return chat.Channel{}, err
 	}
@@ -206,12 +207,13 @@ func (t *Tx) InsertChannel(ctx context.Context, c chat.Channel) (chat.Channel, e
 	if !c.Kind.IsDirect() {
 		nameKey = strings.ToLower(c.Name)
 	}
+	full, initials := account.NameKeys(c.Name)
 	err := t.queryRow(ctx, `
 		INSERT INTO channels (org_id, kind, name, name_key, dm_key, topic, purpose, announcement, archived,
-			created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			created_by, created_at, department_id, name_pinyin, name_initials)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.Org, string(c.Kind), c.Name, nullable(nameKey), nullable(c.DMKey), c.Topic, c.Purpose,
-		c.Announcement, c.Archived, c.CreatedBy, ms(c.CreatedAt)).Scan(&c.ID)
+		c.Announcement, c.Archived, c.CreatedBy, ms(c.CreatedAt), c.Department, full, initials).Scan(&c.ID)
 	return c, dbErr("store.InsertChannel", err)
 }
 
@@ -221,10 +223,13 @@ func (t *Tx) UpdateChannel(ctx context.Context, c chat.Channel) error {
 	if !c.Kind.IsDirect() {
 		nameKey = strings.ToLower(c.Name)
 	}
+	full, initials := account.NameKeys(c.Name)
 	_, err := t.exec(ctx, `
-		UPDATE channels SET name = ?, name_key = ?, topic = ?, purpose = ?, announcement = ?, archived = ?
+		UPDATE channels SET name = ?, name_key = ?, topic = ?, purpose = ?, announcement = ?, archived = ?,
+			department_id = ?, name_pinyin = ?, name_initials = ?
 		WHERE org_id = ? AND id = ?`,
-		c.Name, nullable(nameKey), c.Topic, c.Purpose, c.Announcement, c.Archived, c.Org, c.ID)
+		c.Name, nullable(nameKey), c.Topic, c.Purpose, c.Announcement, c.Archived, c.Department, full, initials,
+		c.Org, c.ID)
 	return dbErr("store.UpdateChannel", err)
 }
 

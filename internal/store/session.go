@@ -64,7 +64,7 @@ func (q Queries) SessionUser(ctx context.Context, hash []byte) (auth.Session, ac
 	var created, expires, used int64
 	u, err := scanUser(q.queryRow(ctx, `
 		SELECT u.id, u.org_id, u.email, u.username, u.display_name, u.avatar_url, u.locale, u.time_zone,
-			u.status_text, u.role, u.active, u.created_at, `+sessionCols+`
+			u.status_text, u.title, u.employee_no, u.phone, u.manager_id, u.role, u.active, u.created_at, `+sessionCols+`
 		FROM sessions s JOIN users u ON u.id = s.user_id AND u.org_id = s.org_id
 		WHERE s.token_hash = ?`, hash), sessionDest(&s, &created, &expires, &used)...)
 	if err != nil {

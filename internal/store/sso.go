@@ -152,7 +152,7 @@ func (t *Tx) DeleteExpiredLogins(ctx context.Context, before time.Time) error {
 func (q Queries) IdentityUser(ctx context.Context, provider int64, subject string) (account.User, error) {
 	u, err := scanUser(q.queryRow(ctx, `
 		SELECT u.id, u.org_id, u.email, u.username, u.display_name, u.avatar_url, u.locale, u.time_zone,
-			u.status_text, u.role, u.active, u.created_at
+			u.status_text, u.title, u.employee_no, u.phone, u.manager_id, u.role, u.active, u.created_at
 		FROM sso_identities i JOIN users u ON u.id = i.user_id AND u.org_id = i.org_id
 		WHERE i.provider_id = ? AND i.subject = ?`, provider, subject))
 	if err != nil {
@@ -174,7 +174,7 @@ func (q Queries) LinkedUsers(ctx context.Context, provider int64) ([]sso.LinkedU
 	const op = "store.LinkedUsers"
 	rows, err := q.query(ctx, `
 		SELECT u.id, u.org_id, u.email, u.username, u.display_name, u.avatar_url, u.locale, u.time_zone,
-			u.status_text, u.role, u.active, u.created_at, i.subject
+			u.status_text, u.title, u.employee_no, u.phone, u.manager_id, u.role, u.active, u.created_at, i.subject
 		FROM sso_identities i JOIN users u ON u.id = i.user_id AND u.org_id = i.org_id
 		WHERE i.provider_id = ? ORDER BY u.id`, provider)
 	if err != nil {

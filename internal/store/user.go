@@ -8,7 +8,7 @@ import (
 )
 
 const userCols = `id, org_id, email, username, display_name, avatar_url, locale, time_zone,
-	status_text, role, active, created_at`
+	status_text, title, employee_no, phone, manager_id, role, active, created_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -17,7 +17,7 @@ func scanUser(s scanner, extra ...any) (account.User, error) {
 	var role string
 	var created int64
 	dest := append([]any{&u.ID, &u.Org, &u.Email, &u.Username, &u.DisplayName, &u.AvatarURL, &u.Locale,
-		&u.TimeZone, &u.StatusText, &role, &u.Active, &created}, extra...)
+		&u.TimeZone, &u.StatusText, &u.Title, &u.EmployeeNo, &u.Phone, &u.Manager, &role, &u.Active, &created}, extra...)
 	if err := s.Scan(dest...); err != nil {
 		return account.User{}, err
 	}
@@ -124,24 +124,32 @@ func (q Queries) UserByLogin(ctx context.Context, login string) (account.User, s
 	return found[0], hash, nil
 }
 
-// InsertUser creates a user.
+// InsertUser creates a user, with the pinyin search keys of its display
+// name.
 func (t *Tx) InsertUser(ctx context.Context, u account.User, passwordHash string) (account.User, error) {
+	full, initials := account.NameKeys(u.DisplayName)
 	err := t.queryRow(ctx, `
 		INSERT INTO users (org_id, email, username, display_name, avatar_url, locale, time_zone,
-			status_text, role, password_hash, active, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			status_text, title, employee_no, phone, manager_id, role, password_hash, active, created_at,
+			name_pinyin, name_initials)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		u.Org, u.Email, u.Username, u.DisplayName, u.AvatarURL, u.Locale, u.TimeZone, u.StatusText,
-		string(u.Role), passwordHash, u.Active, ms(u.CreatedAt)).Scan(&u.ID)
+		u.Title, u.EmployeeNo, u.Phone, u.Manager, string(u.Role), passwordHash, u.Active, ms(u.CreatedAt),
+		full, initials).Scan(&u.ID)
 	return u, dbErr("store.InsertUser", err)
 }
 
-// UpdateUser saves a user's profile, role and active flag.
+// UpdateUser saves a user's profile, role and active flag, and the pinyin
+// search keys of the display name.
 func (t *Tx) UpdateUser(ctx context.Context, u account.User) error {
+	full, initials := account.NameKeys(u.DisplayName)
 	_, err := t.exec(ctx, `
 		UPDATE users SET display_name = ?, avatar_url = ?, locale = ?, time_zone = ?, status_text = ?,
-			role = ?, active = ?
+			title = ?, employee_no = ?, phone = ?, manager_id = ?, role = ?, active = ?,
+			name_pinyin = ?, name_initials = ?
 		WHERE org_id = ? AND id = ?`,
-		u.DisplayName, u.AvatarURL, u.Locale, u.TimeZone, u.StatusText, string(u.Role), u.Active, u.Org, u.ID)
+		u.DisplayName, u.AvatarURL, u.Locale, u.TimeZone, u.StatusText, u.Title, u.EmployeeNo, u.Phone, u.Manager,
+		string(u.Role), u.Active, full, initials, u.Org, u.ID)
 	return dbErr("store.UpdateUser", err)
 }
 

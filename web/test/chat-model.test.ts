@@ -12,7 +12,7 @@ function channel(id: number, over: Partial<Channel> = {}): Channel {
   return {
     id, kind: 'public', name: 'c' + id, topic: '', purpose: '', announcement: false, archived: false,
     created_by: ME, created_at: '2026-01-01T00:00:00.000Z', member_count: 2, last_seq: 10,
-    last_message_at: null,
+    last_message_at: null, department_id: 0,
     membership: { role: 'member', last_read_seq: 10, unread_count: 0, mention_count: 0, muted: false, starred: false, star_order: 0 },
     ...over,
   };

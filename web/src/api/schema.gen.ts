@@ -745,6 +745,235 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/directory/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find people and channels
+         * @description What the address book and the @ autocomplete use. People match by display name (anywhere), username, e-mail and phone (from the start; e-mail and phone only where the permission scheme shows them to the caller), employee number (exactly) and pinyin: full (`zhangsan`, also a part such as `san`) or initials (`zs`) both find 张三. Channels match by name or pinyin among those the caller may read. Guests find only the members of their channels and their own channels. Any authenticated user.
+         */
+        get: operations["searchDirectory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A user's directory card
+         * @description Profile, departments, manager and custom fields. Guests see only the members of their channels. E-mail and phone follow the permission scheme.
+         */
+        get: operations["getProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's directory profile
+         * @description Organisation admins, and department admins whose subtree holds the user, may change everything; users may change their own phone and custom fields that are not admin-only. Emits `user.updated`.
+         */
+        patch: operations["patchProfile"];
+        trace?: never;
+    };
+    "/api/v1/profile-fields": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Custom profile fields
+         * @description Any authenticated user.
+         */
+        get: operations["listProfileFields"];
+        put?: never;
+        /**
+         * Create a custom profile field
+         * @description Organisation owners and admins; at most 50 fields.
+         */
+        post: operations["createProfileField"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/profile-fields/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Profile field id. */
+                id: components["parameters"]["FieldID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a custom profile field
+         * @description Deletes the field and every value of it. Organisation owners and admins.
+         */
+        delete: operations["deleteProfileField"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a custom profile field
+         * @description Organisation owners and admins.
+         */
+        patch: operations["patchProfileField"];
+        trace?: never;
+    };
+    "/api/v1/org/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The permission scheme
+         * @description Any authenticated user (clients hide what the scheme forbids).
+         */
+        get: operations["getPermissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the permission scheme
+         * @description Organisation owners and admins. The services enforce the scheme: channel creation, @all/@channel/@here, inviting guests, editing, deleting and recalling one's own messages (with windows), creating bots, and who sees e-mail and phone. Emits `permissions.updated`.
+         */
+        patch: operations["patchPermissions"];
+        trace?: never;
+    };
+    "/api/v1/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User groups
+         * @description Any authenticated user except guests.
+         */
+        get: operations["listGroups"];
+        put?: never;
+        /**
+         * Create a user group
+         * @description Organisation admins and department admins. A mention of @handle in a channel notifies the group's members who can read the channel.
+         */
+        post: operations["createGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User group id. */
+                id: components["parameters"]["GroupID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A user group
+         * @description With its members. Any authenticated user except guests.
+         */
+        get: operations["getGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a user group
+         * @description Organisation admins and department admins.
+         */
+        delete: operations["deleteGroup"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a user group
+         * @description Organisation admins and department admins.
+         */
+        patch: operations["patchGroup"];
+        trace?: never;
+    };
+    "/api/v1/groups/{id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User group id. */
+                id: components["parameters"]["GroupID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add a user to a group
+         * @description Organisation admins and department admins; not guests or bots. Idempotent.
+         */
+        put: operations["putGroupMember"];
+        post?: never;
+        /**
+         * Remove a user from a group
+         * @description Organisation admins and department admins. Idempotent.
+         */
+        delete: operations["deleteGroupMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/department": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: components["parameters"]["ChannelID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Make a department channel
+         * @description Binds the channel to a department (0 unbinds): the users of the department's subtree are added now, and later join and leave the channel as they join and leave the subtree. The caller must administer the channel and manage the department (organisation admins; department admins of a subtree holding it). Not for DMs or archived channels.
+         */
+        put: operations["bindDepartment"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/channels": {
         parameters: {
             query?: never;
@@ -1707,11 +1936,24 @@ export interface components {
             time_zone: string;
             /** @description Status line, at most 140 characters. */
             status_text: string;
+            /** @description Job title, at most 80 characters. */
+            title: string;
+            /** @description Employee number, unique in the organisation when set. */
+            employee_no: string;
+            /** @description Phone number; empty when the permission scheme hides phones from the caller. */
+            phone: string;
+            /**
+             * Format: int64
+             * @description User id of the manager; 0 for none.
+             */
+            manager_id: number;
             /**
              * @description Role in the organisation.
              * @enum {string}
              */
             role: "owner" | "admin" | "dept_admin" | "member" | "guest" | "bot";
+            /** @description The user is a guest (role `guest`): clients mark guests visibly. */
+            is_guest: boolean;
             /** @description False once an admin has deactivated the user. */
             active: boolean;
             /**
@@ -1851,6 +2093,11 @@ export interface components {
             last_message_at: string | null;
             /** @description Member user ids, filled for `dm` and `group` only (empty otherwise). */
             member_ids: number[];
+            /**
+             * Format: int64
+             * @description A department channel's department (its members follow the department's subtree); 0 for none.
+             */
+            department_id: number;
             /** @description The caller's membership; absent when the caller is not a member, and in the answers of PATCH, archive and unarchive. */
             membership?: components["schemas"]["Membership"];
         };
@@ -2981,6 +3228,259 @@ export interface components {
              */
             cookie: boolean;
         };
+        /** @description People and channels matching a query. */
+        DirectoryResult: {
+            /** @description Active users, best matches first. */
+            users: components["schemas"]["User"][];
+            /** @description Channels the caller may read (without `membership`). */
+            channels: components["schemas"]["Channel"][];
+        };
+        /** @description A user's value of a custom profile field. */
+        FieldValue: {
+            /**
+             * Format: int64
+             * @description Field id.
+             */
+            field_id: number;
+            /** @description Field name. */
+            name: string;
+            /** @description Value. */
+            value: string;
+        };
+        /** @description A user's directory card. */
+        Profile: {
+            user: components["schemas"]["User"];
+            /** @description Departments the user belongs to (empty for guests' callers). */
+            departments: components["schemas"]["Department"][];
+            /** @description Ids of those departments. */
+            department_ids: number[];
+            /** @description Ids of the departments the user heads. */
+            head_of: number[];
+            /** @description The user's manager; absent when none. */
+            manager?: components["schemas"]["User"];
+            /** @description Custom profile fields with a value. */
+            fields: components["schemas"]["FieldValue"][];
+        };
+        /** @description Changes to a user's directory profile; absent fields stay. */
+        DirectoryPatch: {
+            /** @description Job title, at most 80 characters. */
+            title?: string;
+            /** @description Employee number, at most 40 characters; unique in the organisation. */
+            employee_no?: string;
+            /** @description Phone number: digits, spaces, '+', '-', '(' and ')', at most 32 characters. */
+            phone?: string;
+            /**
+             * Format: int64
+             * @description The manager's user id; 0 for none.
+             */
+            manager_id?: number;
+            /** @description Custom field values by field id; an empty string clears a value. */
+            fields?: {
+                [key: string]: string;
+            };
+        };
+        /** @description A custom profile field of the organisation. */
+        ProfileField: {
+            /**
+             * Format: int64
+             * @description Field id.
+             */
+            id: number;
+            /** @description Name, 1–80 characters, unique in the organisation. */
+            name: string;
+            /** @description Position on the card, ascending. */
+            sort_order: number;
+            /** @description Only admins and department admins may set it; users cannot edit their own. */
+            admin_only: boolean;
+        };
+        /** @description The organisation's custom profile fields. */
+        ProfileFieldList: {
+            /** @description Fields in order. */
+            fields: components["schemas"]["ProfileField"][];
+        };
+        /** @description A custom field to create (name required) or change. */
+        FieldPatch: {
+            /** @description Name, 1–80 characters. */
+            name?: string;
+            /** @description Position on the card. */
+            sort_order?: number;
+            /** @description Only admins may set the value. */
+            admin_only?: boolean;
+        };
+        /** @description The organisation's permission scheme; also the payload of `permissions.updated`. */
+        Permissions: {
+            /**
+             * @description Who may create public channels. Owners and admins always may.
+             * @enum {string}
+             */
+            create_public_channel: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may create private channels. Owners and admins always may.
+             * @enum {string}
+             */
+            create_private_channel: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may use @all, @channel and @here in channels (`channel_admins`: the channel's owners and admins). Owners and admins always may.
+             * @enum {string}
+             */
+            mention_all: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may add guests to channels. Owners and admins always may.
+             * @enum {string}
+             */
+            invite_guests: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may edit their own messages. Owners and admins always may.
+             * @enum {string}
+             */
+            edit_messages: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * Format: int64
+             * @description How long after sending a message may be edited; 0 for no limit.
+             */
+            edit_window_seconds: number;
+            /**
+             * @description Who may delete their own messages (channel admins delete any message regardless). Owners and admins always may.
+             * @enum {string}
+             */
+            delete_messages: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * Format: int64
+             * @description How long after sending authors may delete a message; 0 for no limit.
+             */
+            delete_window_seconds: number;
+            /**
+             * @description Who may recall their own messages (within the organisation's recall window). Owners and admins always may.
+             * @enum {string}
+             */
+            recall_messages: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may create bot users. Owners and admins always may.
+             * @enum {string}
+             */
+            create_bots: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who sees other users' e-mail addresses. Owners and admins always may.
+             * @enum {string}
+             */
+            see_email: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who sees other users' phone numbers. Owners and admins always may.
+             * @enum {string}
+             */
+            see_phone: "everyone" | "members" | "channel_admins" | "admins";
+        };
+        /** @description Changes to the permission scheme; absent settings stay. */
+        PermissionsPatch: {
+            /**
+             * @description Who may create public channels. Owners and admins always may.
+             * @enum {string}
+             */
+            create_public_channel?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may create private channels. Owners and admins always may.
+             * @enum {string}
+             */
+            create_private_channel?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may use @all, @channel and @here in channels (`channel_admins`: the channel's owners and admins). Owners and admins always may.
+             * @enum {string}
+             */
+            mention_all?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may add guests to channels. Owners and admins always may.
+             * @enum {string}
+             */
+            invite_guests?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may edit their own messages. Owners and admins always may.
+             * @enum {string}
+             */
+            edit_messages?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * Format: int64
+             * @description How long after sending a message may be edited; 0 for no limit.
+             */
+            edit_window_seconds?: number;
+            /**
+             * @description Who may delete their own messages (channel admins delete any message regardless). Owners and admins always may.
+             * @enum {string}
+             */
+            delete_messages?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * Format: int64
+             * @description How long after sending authors may delete a message; 0 for no limit.
+             */
+            delete_window_seconds?: number;
+            /**
+             * @description Who may recall their own messages (within the organisation's recall window). Owners and admins always may.
+             * @enum {string}
+             */
+            recall_messages?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who may create bot users. Owners and admins always may.
+             * @enum {string}
+             */
+            create_bots?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who sees other users' e-mail addresses. Owners and admins always may.
+             * @enum {string}
+             */
+            see_email?: "everyone" | "members" | "channel_admins" | "admins";
+            /**
+             * @description Who sees other users' phone numbers. Owners and admins always may.
+             * @enum {string}
+             */
+            see_phone?: "everyone" | "members" | "channel_admins" | "admins";
+        };
+        /** @description A user group, @mentionable by its handle. */
+        Group: {
+            /**
+             * Format: int64
+             * @description Group id.
+             */
+            id: number;
+            /** @description Lower-case handle, as in @handle: 2–40 of a–z, 0–9, '.', '_', '-'; never a username, all, channel or here. */
+            handle: string;
+            /** @description Display name, 1–80 characters. */
+            name: string;
+            /** @description Description, at most 140 characters. */
+            description: string;
+            /**
+             * Format: int64
+             * @description Creator.
+             */
+            created_by: number;
+            /**
+             * Format: date-time
+             * @description When the group was created.
+             */
+            created_at: string;
+            /** @description Members (filled by GET /groups/{id}; empty in lists). */
+            member_ids: number[];
+        };
+        /** @description The organisation's user groups. */
+        GroupList: {
+            /** @description Groups by handle, without members. */
+            groups: components["schemas"]["Group"][];
+        };
+        /** @description A group to create (handle and name required) or change. */
+        GroupPatch: {
+            /** @description Handle. */
+            handle?: string;
+            /** @description Name. */
+            name?: string;
+            /** @description Description. */
+            description?: string;
+        };
+        /** @description The department a channel follows. */
+        DepartmentBinding: {
+            /**
+             * Format: int64
+             * @description Department id; 0 unbinds.
+             */
+            department_id: number;
+        };
     };
     responses: {
         /** @description An error. `error.code` is stable and machine-readable; `error.message` is localised. */
@@ -3005,6 +3505,10 @@ export interface components {
         DepartmentID: number;
         /** @description File id. */
         FileID: number;
+        /** @description Profile field id. */
+        FieldID: number;
+        /** @description User group id. */
+        GroupID: number;
         /** @description User id of the member. */
         MemberUserID: number;
         /** @description User id. */
@@ -4479,6 +4983,577 @@ export interface operations {
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `department_not_found`, `user_not_found`. */
             404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    searchDirectory: {
+        parameters: {
+            query: {
+                /** @description Search text, 1–80 characters. */
+                q: string;
+                /** @description What to find. */
+                kind?: "all" | "users" | "channels";
+                /** @description At most this many of each. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matches. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectoryResult"];
+                };
+            };
+            /** @description Invalid request. Codes: `kind_invalid`, `limit_invalid`, `query_required`, `query_invalid_utf8`, `query_invalid_characters`, `query_too_long`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    getProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The card. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    patchProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DirectoryPatch"];
+            };
+        };
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `title_invalid_utf8`, `title_invalid_characters`, `title_too_long`, `employee_no_invalid_utf8`, `employee_no_invalid_characters`, `employee_no_too_long`, `phone_invalid_utf8`, `phone_invalid_characters`, `phone_too_long`, `phone_invalid`, `manager_cycle`, `manager_invalid`, `id_invalid`, `field_value_invalid_utf8`, `field_value_invalid_characters`, `field_value_too_long`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `user_not_found`, `manager_not_found`, `profile_field_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `employee_no_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`, `too_many_profile_fields`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listProfileFields: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The fields. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileFieldList"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    createProfileField: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FieldPatch"];
+            };
+        };
+        responses: {
+            /** @description The field. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileField"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `field_name_required`, `field_name_invalid_utf8`, `field_name_invalid_characters`, `field_name_too_long`, `sort_order_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `profile_field_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`, `too_many_profile_fields`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteProfileField: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Profile field id. */
+                id: components["parameters"]["FieldID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `profile_field_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    patchProfileField: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Profile field id. */
+                id: components["parameters"]["FieldID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FieldPatch"];
+            };
+        };
+        responses: {
+            /** @description The field. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileField"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `field_name_required`, `field_name_invalid_utf8`, `field_name_invalid_characters`, `field_name_too_long`, `sort_order_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `profile_field_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `profile_field_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    getPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scheme. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Permissions"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    patchPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PermissionsPatch"];
+            };
+        };
+        responses: {
+            /** @description The scheme. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Permissions"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `permission_unknown`, `permission_level_invalid`, `permission_window_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupList"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            403: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    createGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupPatch"];
+            };
+        };
+        responses: {
+            /** @description The group. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `group_handle_invalid`, `group_name_required`, `group_name_invalid_utf8`, `group_name_invalid_characters`, `group_name_too_long`, `description_invalid_utf8`, `description_invalid_characters`, `description_too_long`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `group_handle_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User group id. */
+                id: components["parameters"]["GroupID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `group_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User group id. */
+                id: components["parameters"]["GroupID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `group_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    patchGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User group id. */
+                id: components["parameters"]["GroupID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GroupPatch"];
+            };
+        };
+        responses: {
+            /** @description The group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `group_handle_invalid`, `group_name_required`, `group_name_invalid_utf8`, `group_name_invalid_characters`, `group_name_too_long`, `description_invalid_utf8`, `description_invalid_characters`, `description_too_long`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `group_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `group_handle_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    putGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User group id. */
+                id: components["parameters"]["GroupID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Added. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `group_member_role`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `group_not_found`, `user_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Too large. Codes: `user_group_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteGroupMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User group id. */
+                id: components["parameters"]["GroupID"];
+                /** @description User id. */
+                user_id: components["parameters"]["DeptUserID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `group_not_found`, `user_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    bindDepartment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel id. */
+                id: components["parameters"]["ChannelID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentBinding"];
+            };
+        };
+        responses: {
+            /** @description The channel (without `membership`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `dm_members_fixed`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `channel_admin_required`, `department_admin_required`, `csrf_failed`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `channel_not_found`, `department_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `channel_archived`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };
