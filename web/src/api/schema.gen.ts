@@ -5014,8 +5014,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `kind_invalid`, `limit_invalid`, `query_required`, `query_invalid_utf8`, `query_invalid_characters`, `query_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };
@@ -5043,8 +5045,10 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
@@ -5078,9 +5082,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `title_invalid_utf8`, `title_invalid_characters`, `title_too_long`, `employee_no_invalid_utf8`, `employee_no_invalid_characters`, `employee_no_too_long`, `phone_invalid_utf8`, `phone_invalid_characters`, `phone_too_long`, `phone_invalid`, `manager_cycle`, `manager_invalid`, `id_invalid`, `field_value_invalid_utf8`, `field_value_invalid_characters`, `field_value_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`, `manager_not_found`, `profile_field_not_found`. */
             404: components["responses"]["Error"];
@@ -5110,8 +5114,10 @@ export interface operations {
                     "application/json": components["schemas"]["ProfileFieldList"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };
@@ -5140,9 +5146,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `field_name_required`, `field_name_invalid_utf8`, `field_name_invalid_characters`, `field_name_too_long`, `sort_order_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Conflicts with the current state. Codes: `profile_field_taken`. */
             409: components["responses"]["Error"];
@@ -5173,9 +5179,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `profile_field_not_found`. */
             404: components["responses"]["Error"];
@@ -5210,9 +5216,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `field_name_required`, `field_name_invalid_utf8`, `field_name_invalid_characters`, `field_name_too_long`, `sort_order_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `profile_field_not_found`. */
             404: components["responses"]["Error"];
@@ -5242,8 +5248,10 @@ export interface operations {
                     "application/json": components["schemas"]["Permissions"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
         };
@@ -5272,9 +5280,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `permission_unknown`, `permission_level_invalid`, `permission_window_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Too large. Codes: `body_too_large`. */
             413: components["responses"]["Error"];
@@ -5300,9 +5308,9 @@ export interface operations {
                     "application/json": components["schemas"]["GroupList"];
                 };
             };
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            /** @description Not allowed. Codes: `guest_not_allowed`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];
@@ -5332,9 +5340,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `group_handle_invalid`, `group_name_required`, `group_name_invalid_utf8`, `group_name_invalid_characters`, `group_name_too_long`, `description_invalid_utf8`, `description_invalid_characters`, `description_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Conflicts with the current state. Codes: `group_handle_taken`. */
             409: components["responses"]["Error"];
@@ -5367,9 +5375,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `guest_not_allowed`. */
+            /** @description Not allowed. Codes: `guest_not_allowed`, `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `group_not_found`. */
             404: components["responses"]["Error"];
@@ -5398,9 +5406,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `group_not_found`. */
             404: components["responses"]["Error"];
@@ -5435,9 +5443,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `group_handle_invalid`, `group_name_required`, `group_name_invalid_utf8`, `group_name_invalid_characters`, `group_name_too_long`, `description_invalid_utf8`, `description_invalid_characters`, `description_too_long`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `group_not_found`. */
             404: components["responses"]["Error"];
@@ -5472,9 +5480,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `group_member_role`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `group_not_found`, `user_not_found`. */
             404: components["responses"]["Error"];
@@ -5507,9 +5515,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `group_not_found`, `user_not_found`. */
             404: components["responses"]["Error"];
@@ -5544,9 +5552,9 @@ export interface operations {
             };
             /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `dm_members_fixed`. */
             400: components["responses"]["Error"];
-            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `user_deactivated`. */
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
-            /** @description Not allowed. Codes: `channel_admin_required`, `department_admin_required`, `csrf_failed`. */
+            /** @description Not allowed. Codes: `channel_admin_required`, `department_admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `channel_not_found`, `department_not_found`. */
             404: components["responses"]["Error"];
