@@ -93,3 +93,18 @@ func (db *DB) CachePreview(ctx context.Context, org int64, c unfurl.Cached) erro
 		return dbErr("store.CachePreview", err)
 	})
 }
+
+// PruneCachedPreviews deletes the cached fetches made before a time, in
+// every organisation, and reports how many.
+func (db *DB) PruneCachedPreviews(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.update(ctx, func(t *Tx) error {
+		res, err := t.exec(ctx, `DELETE FROM link_previews WHERE fetched_at < ?`, ms(before))
+		if err != nil {
+			return dbErr("store.PruneCachedPreviews", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}

@@ -200,6 +200,17 @@ func TestPreviewCacheAndEdits(t *testing.T) {
 	if n := w.hits("/article"); n != 2 {
 		t.Fatalf("a stale cache entry was not refreshed (%d fetches)", n)
 	}
+	// Pruning drops what is past the cache's lifetime (the dead link,
+	// fetched 25 hours ago) and keeps the fresh entry.
+	if err := w.previews.Prune(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.CachedPreview(ctx, m1.Org, w.site.srv.URL+"/missing"); err == nil {
+		t.Fatal("a stale cache entry survived pruning")
+	}
+	if _, err := w.db.CachedPreview(ctx, m1.Org, link); err != nil {
+		t.Fatalf("the fresh entry was pruned: %v", err)
+	}
 
 	// An edit to another link replaces the preview; an edit without links
 	// clears it.

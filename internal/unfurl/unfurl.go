@@ -33,6 +33,8 @@ type Cached struct {
 type Store interface {
 	CachedPreview(ctx context.Context, org int64, url string) (Cached, error)
 	CachePreview(ctx context.Context, org int64, c Cached) error
+	// PruneCachedPreviews deletes what was fetched before a time.
+	PruneCachedPreviews(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Messages is the chat side: the queue of messages waiting for previews,
@@ -98,15 +100,23 @@ func NewService(c *Client, msgs Messages, st Store, cfg Config, now func() time.
 
 // Run works through the queue until ctx ends: a batch at a time, each
 // message on one of Workers goroutines, then a look at the queue every
-// Poll while it is empty (or after a database error).
+// Poll while it is empty (or after a database error). Hourly it prunes the
+// cache.
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	var pruned time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-t.C:
+		}
+		if now := s.now(); now.Sub(pruned) >= time.Hour {
+			pruned = now
+			if err := s.Prune(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("link preview cache", "err", err)
+			}
 		}
 		n, err := s.RunOnce(ctx)
 		switch {
@@ -121,6 +131,17 @@ func (s *Service) Run(ctx context.Context) error {
 			t.Reset(0)
 		}
 	}
+}
+
+// Prune deletes cached fetches older than the cache's lifetime: they would
+// be fetched again anyway, and without pruning every URL ever posted would
+// stay in the database.
+func (s *Service) Prune(ctx context.Context) error {
+	n, err := s.store.PruneCachedPreviews(ctx, s.now().Add(-max(s.cfg.CacheTTL, s.cfg.FailTTL)))
+	if n > 0 {
+		s.log.Info("pruned link preview cache", "count", n)
+	}
+	return err
 }
 
 // RunOnce processes one batch of queued messages and reports how many it

@@ -109,6 +109,19 @@ func testLinkPreviews(t *testing.T, s suite) {
 	if got, err := db.CachedPreview(ctx, o.ID, c.URL); err != nil || got != failed {
 		t.Fatalf("re-cached %+v (%v), want %+v", got, err, failed)
 	}
+	fresh := unfurl.Cached{URL: "https://fresh.example/", OK: true, Title: "F", FetchedAt: at.Add(2 * time.Hour)}
+	if err := db.CachePreview(ctx, other, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.PruneCachedPreviews(ctx, at.Add(90*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want 1", n, err)
+	}
+	if _, err := db.CachedPreview(ctx, o.ID, c.URL); errs.KindOf(err) != errs.NotFound {
+		t.Fatalf("pruned entry still cached: %v", err)
+	}
+	if got, err := db.CachedPreview(ctx, other, fresh.URL); err != nil || got != fresh {
+		t.Fatalf("a newer entry was pruned: %+v (%v)", got, err)
+	}
 }
 
 func idsOf(ms []chat.Message) []int64 {
