@@ -445,6 +445,13 @@ schemas["SSOLDAP"] = obj("Settings of an LDAP or Active Directory server.", {
     "sync_interval_seconds": i("How often the directory is synced, 60–604800 seconds; 0 turns the scheduled sync off.", format="int64", minimum=0, maximum=604800),
     "departments": b("The sync maintains departments from the organisational units below `base_dn` (created when missing; membership of the provider's users follows the directory)."),
 })
+schemas["SSOSAML"] = obj("Settings of a SAML 2.0 identity provider.", {
+    "idp_metadata": s("The identity provider's metadata XML (entity id, single sign-on URL, signing certificate), at most 512 KiB."),
+    "email_attr": s("Attribute (Name or FriendlyName) holding the e-mail; empty tries `email`, `mail` and the usual URNs, then a NameID that is an address."),
+    "name_attr": s("Attribute holding the display name; empty tries `displayName`, `cn`."),
+    "groups_attr": s("Attribute listing the groups; empty tries `groups`, `memberOf`."),
+    "metadata_url": s("This service provider's metadata URL, to give to the identity provider (in answers only)."),
+}, required=["idp_metadata", "email_attr", "name_attr", "groups_attr"])
 schemas["SSOMapRule"] = obj("Maps one IdP group (name or DN) or LDAP organisational unit to a role.", {
     "group": s("Group name, group DN or OU name, compared case-insensitively."),
     "role": s("Role given to members of the group.", enum=MAP_ROLE),
@@ -455,14 +462,15 @@ schemas["SSOMapping"] = obj("How IdP groups become roles. A user matching severa
 })
 schemas["SSOProvider"] = obj("An identity provider of the caller's organisation. The secret is never returned.", {
     "id": idf("Provider id."),
-    "kind": s("Protocol.", enum=["oidc", "ldap"]),
+    "kind": s("Protocol.", enum=["oidc", "ldap", "saml"]),
     "name": s("Name shown on the login page, 1–200 characters."),
     "enabled": b("Disabled providers cannot be used to sign in and are not synced."),
     "has_secret": b("Whether a client secret (OIDC) or bind password (LDAP) is set."),
     "oidc": dict(ref("SSOOIDC"), description="OIDC settings (kind `oidc`)."),
     "ldap": dict(ref("SSOLDAP"), description="LDAP settings (kind `ldap`)."),
+    "saml": dict(ref("SSOSAML"), description="SAML settings (kind `saml`)."),
     "mapping": ref("SSOMapping"),
-    "redirect_uri": s("The redirect (callback) URI to register at the OIDC provider."),
+    "redirect_uri": s("The redirect URI to register at the OIDC provider, or the SAML assertion consumer service URL."),
     "synced_at": timef("When the last LDAP sync finished, or null."),
     "created_at": stampf("When the provider was created."),
     "updated_at": stampf("When the provider was last changed."),
@@ -471,7 +479,7 @@ schemas["SSOProviderList"] = obj("The organisation's identity providers.", {"pro
 schemas["SSOOption"] = obj("A provider people can sign in with.", {
     "id": idf("Provider id."),
     "org_id": idf("Organisation of the provider."),
-    "kind": s("Protocol: `oidc` starts at `start_url`; `ldap` posts to /api/v1/auth/ldap/login.", enum=["oidc", "ldap"]),
+    "kind": s("Protocol: `oidc` and `saml` start at `start_url`; `ldap` posts to /api/v1/auth/ldap/login.", enum=["oidc", "ldap", "saml"]),
     "name": s("Name to show on the button."),
     "start_url": s("Where the browser goes to start an OIDC sign-in."),
 }, required=["id", "org_id", "kind", "name"])
@@ -489,12 +497,13 @@ schemas["SSOSyncResult"] = obj("What a directory sync changed.", {
     "departments": i("Departments created from organisational units.", minimum=0),
 })
 schemas["SSOProviderRequest"] = obj("A provider to create, or the fields to change (absent fields stay; `oidc`, `ldap` and `mapping` replace the whole object).", {
-    "kind": s("Protocol; required to create, and cannot change.", enum=["oidc", "ldap"]),
+    "kind": s("Protocol; required to create, and cannot change.", enum=["oidc", "ldap", "saml"]),
     "name": s("1–200 characters; required to create.", minLength=1, maxLength=200),
     "enabled": b("Default true."),
     "secret": s("OIDC client secret or LDAP bind password; write-only. Empty clears it.", maxLength=4096),
     "oidc": ref("SSOOIDC"),
     "ldap": ref("SSOLDAP"),
+    "saml": ref("SSOSAML"),
     "mapping": ref("SSOMapping"),
 }, request=True)
 schemas["SCIMToken"] = obj("A SCIM bearer token of the organisation, for its identity provider's provisioning (`/scim/v2`, see docs/sso.md).", {
@@ -951,7 +960,8 @@ op("GET", "/api/v1/messages/{id}/receipts", "receipts", "messages", "Read receip
 # --- single sign-on
 PROVIDER_400 = ["sso_kind_invalid", "sso_kind_unsupported", "sso_kind_immutable"] + text("provider_name", 1) + [
     "sso_secret_too_long", "sso_role_invalid", "sso_too_many_rules", "sso_rule_invalid", "sso_issuer_invalid", "sso_client_id_invalid",
-    "sso_scope_invalid", "sso_ldap_url_invalid", "sso_ldap_dn_invalid", "sso_ldap_filter_invalid", "sso_ldap_attribute_invalid", "sso_sync_interval_invalid"]
+    "sso_scope_invalid", "sso_ldap_url_invalid", "sso_ldap_dn_invalid", "sso_ldap_filter_invalid", "sso_ldap_attribute_invalid", "sso_sync_interval_invalid",
+    "sso_saml_metadata_invalid", "sso_saml_attribute_invalid"]
 PROVIDER_ID = pid("id", "provider", "Identity provider id.")
 params["ProviderID"] = PROVIDER_ID
 op("GET", "/api/v1/auth/sso/providers", "ssoLoginOptions", "sso", "Providers to sign in with",
@@ -977,6 +987,20 @@ op("POST", "/api/v1/auth/ldap/login", "ldapLogin", "sso", "Log in with directory
    auth=False, body="LDAPLoginRequest", ok=ok("200", "Logged in.", "LoginResponse", SETCOOKIE),
    errors={"400": ["credentials_required", "sso_email_missing"], "401": ["invalid_credentials", "user_deactivated"], "404": ["sso_provider_not_found"],
            "409": ["sso_email_taken", "username_taken"], "503": ["sso_provider_unreachable"]})
+op("GET", "/api/v1/auth/saml/{id}/metadata", "samlMetadata", "sso", "SAML service provider metadata",
+   "This server's SAML 2.0 service provider metadata for the provider (entity id = this URL, assertion consumer service, HTTP-POST binding), to give to the identity provider. No authentication.",
+   auth=False, pathparams=["ProviderID"], ok={"200": {"description": "The metadata.", "content": {"application/samlmetadata+xml": {"schema": {"type": "string"}}}}},
+   errors={"400": ["sso_saml_metadata_invalid"], "404": ["sso_provider_not_found"]})
+op("GET", "/api/v1/auth/saml/{id}/start", "samlStart", "sso", "Start a SAML sign-in",
+   "Redirects the browser to the identity provider with an AuthnRequest (HTTP-Redirect binding); the request id is remembered under the RelayState, usable once within 10 minutes. No authentication.",
+   auth=False, pathparams=["ProviderID"], ok={"302": {"description": "To the identity provider.", "headers": {"Location": {"description": "The single sign-on URL with SAMLRequest and RelayState.", "schema": {"type": "string"}}}}},
+   errors={"400": ["sso_saml_metadata_invalid"], "404": ["sso_provider_not_found"]})
+op("POST", "/api/v1/auth/saml/{id}/acs", "samlACS", "sso", "SAML assertion consumer service",
+   "The identity provider's HTTP-POST (form fields `SAMLResponse`, `RelayState`; `application/x-www-form-urlencoded`, at most 512 KiB). The response must answer our pending request (RelayState and InResponseTo), be signed by the provider over the assertion read (defeating signature wrapping), be addressed to us and current, and its assertion id must be new (replay). Then as the OIDC callback: the user is provisioned on first sign-in, a cookie session starts, browsers are redirected to `/` (or `/?sso_error=CODE`), other clients get JSON. Nothing is created on a refusal. No authentication.",
+   auth=False, pathparams=["ProviderID"],
+   ok=dict(ok("200", "Signed in (JSON clients).", "LoginResponse", SETCOOKIE), **{"303": {"description": "Browsers: to the web client."}}),
+   errors={"400": ["sso_callback_invalid", "sso_email_missing", "sso_saml_metadata_invalid"], "401": ["sso_state_mismatch", "sso_assertion_invalid", "sso_assertion_replayed", "sso_subject_missing", "user_deactivated"],
+           "404": ["sso_provider_not_found"], "409": ["sso_email_taken", "username_taken"]})
 op("GET", "/api/v1/sso/providers", "listSSOProviders", "sso", "The organisation's identity providers", "Organisation owners and admins.",
    ok=ok("200", "The providers.", "SSOProviderList"), errors={"403": ["admin_required"]})
 op("POST", "/api/v1/sso/providers", "createSSOProvider", "sso", "Add an identity provider", "Organisation owners and admins.", body="SSOProviderRequest",

@@ -222,7 +222,8 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 		}
 		path = strings.Replace(path, "{id}", strconv.FormatInt(tok.ID, 10), 1)
 	}
-	if strings.HasPrefix(pattern, "/api/v1/sso/providers/{id}") || strings.HasPrefix(pattern, "/api/v1/auth/sso/{id}") {
+	if strings.HasPrefix(pattern, "/api/v1/sso/providers/{id}") || strings.HasPrefix(pattern, "/api/v1/auth/sso/{id}") ||
+		strings.HasPrefix(pattern, "/api/v1/auth/saml/{id}") {
 		body := ldapProvider(fmt.Sprintf("fixture-%d", n))
 		if pattern == "/api/v1/sso/providers/{id}/sync" {
 			body = map[string]any{"kind": "oidc", "name": fmt.Sprintf("fixture-%d", n),

@@ -395,7 +395,7 @@ var catalog = map[string]text{
 
 	// Single sign-on and provisioning (internal/sso).
 	"sso_provider_not_found":           {"No such sign-on provider.", "没有该单点登录提供方。"},
-	"sso_kind_invalid":                 {"The provider kind must be oidc or ldap.", "提供方类型必须是 oidc 或 ldap。"},
+	"sso_kind_invalid":                 {"The provider kind must be oidc, saml or ldap.", "提供方类型必须是 oidc、saml 或 ldap。"},
 	"sso_kind_unsupported":             {"This provider kind is not supported yet.", "暂不支持该提供方类型。"},
 	"sso_kind_immutable":               {"A provider's kind cannot be changed; create a new provider.", "提供方类型不能修改，请新建提供方。"},
 	"sso_kind_mismatch":                {"This action does not apply to this kind of provider.", "该操作不适用于此类提供方。"},
@@ -429,6 +429,10 @@ var catalog = map[string]text{
 	"sso_userinfo_failed":              {"Could not read your profile from the identity provider.", "无法从身份提供方读取用户资料。"},
 	"sso_subject_missing":              {"The identity provider did not say who you are.", "身份提供方未提供用户标识。"},
 	"sso_email_missing":                {"The identity provider gave no usable e-mail address.", "身份提供方未提供可用的邮箱地址。"},
+	"sso_saml_metadata_invalid":        {"The identity provider's SAML metadata is missing or not valid.", "身份提供方的 SAML 元数据缺失或无效。"},
+	"sso_saml_attribute_invalid":       {"SAML attribute names are at most 256 characters.", "SAML 属性名最多 256 个字符。"},
+	"sso_assertion_invalid":            {"The identity provider's SAML response is not valid for this server.", "身份提供方的 SAML 响应对本服务器无效。"},
+	"sso_assertion_replayed":           {"This SAML response was already used.", "该 SAML 响应已被使用过。"},
 	"scim_token_not_found":             {"No such SCIM token.", "没有该 SCIM 令牌。"},
 	"token_name_invalid_utf8":          {"The token name is not valid UTF-8.", "令牌名称不是有效的 UTF-8。"},
 	"sso_email_taken":                  {"An account with this e-mail already exists and cannot be linked to this provider.", "该邮箱已被其他账号使用，无法关联到此提供方。"},

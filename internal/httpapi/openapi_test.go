@@ -285,6 +285,7 @@ var openAPISchemaTypes = map[string]struct {
 	"AuditPage":       {reflect.TypeFor[AuditPage](), false},
 	"SSOOIDC":         {reflect.TypeFor[SSOOIDC](), false},
 	"SSOLDAP":         {reflect.TypeFor[SSOLDAP](), false},
+	"SSOSAML":         {reflect.TypeFor[SSOSAML](), false},
 	"SSOMapRule":      {reflect.TypeFor[SSOMapRule](), false},
 	"SSOMapping":      {reflect.TypeFor[SSOMapping](), false},
 	"SSOProvider":     {reflect.TypeFor[SSOProvider](), false},

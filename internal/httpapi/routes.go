@@ -26,6 +26,9 @@ func (a *API) routes() []route {
 		{"GET", "/api/v1/auth/sso/{id}/start", a.public(a.ssoStart)},
 		{"GET", "/api/v1/auth/sso/{id}/callback", a.public(a.ssoCallback)},
 		{"POST", "/api/v1/auth/ldap/login", a.public(a.ldapLogin)},
+		{"GET", "/api/v1/auth/saml/{id}/metadata", a.public(a.samlMetadata)},
+		{"GET", "/api/v1/auth/saml/{id}/start", a.public(a.samlStart)},
+		{"POST", "/api/v1/auth/saml/{id}/acs", a.public(a.samlACS)},
 
 		{"GET", "/api/v1/sso/providers", a.authed(a.listSSOProviders)},
 		{"POST", "/api/v1/sso/providers", a.authed(a.createSSOProvider)},

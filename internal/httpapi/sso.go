@@ -23,6 +23,7 @@ type SSOProvider struct {
 	HasSecret   bool       `json:"has_secret"`
 	OIDC        *SSOOIDC   `json:"oidc,omitempty"`
 	LDAP        *SSOLDAP   `json:"ldap,omitempty"`
+	SAML        *SSOSAML   `json:"saml,omitempty"`
 	Mapping     SSOMapping `json:"mapping"`
 	RedirectURI string     `json:"redirect_uri,omitempty"`
 	SyncedAt    Time       `json:"synced_at"`
@@ -51,6 +52,15 @@ type SSOLDAP struct {
 	GroupAttr           string `json:"group_attr"`
 	SyncIntervalSeconds int64  `json:"sync_interval_seconds"`
 	Departments         bool   `json:"departments"`
+}
+
+// SSOSAML are the settings of a SAML 2.0 identity provider.
+type SSOSAML struct {
+	IDPMetadata string `json:"idp_metadata"`
+	EmailAttr   string `json:"email_attr"`
+	NameAttr    string `json:"name_attr"`
+	GroupsAttr  string `json:"groups_attr"`
+	MetadataURL string `json:"metadata_url,omitempty"`
 }
 
 // SSOMapping maps IdP groups and LDAP units to roles.
@@ -108,6 +118,7 @@ type ssoProviderRequest struct {
 	Secret  *string     `json:"secret"`
 	OIDC    *SSOOIDC    `json:"oidc"`
 	LDAP    *SSOLDAP    `json:"ldap"`
+	SAML    *SSOSAML    `json:"saml"`
 	Mapping *SSOMapping `json:"mapping"`
 }
 
@@ -149,6 +160,12 @@ func (a *API) wireProvider(r *http.Request, p sso.Provider) SSOProvider {
 		o := p.Settings.OIDC
 		w.OIDC = &SSOOIDC{Issuer: o.Issuer, ClientID: o.ClientID, Scopes: append([]string{}, o.Scopes...), GroupsClaim: o.GroupsClaim}
 		w.RedirectURI = a.ssoCallbackURL(r, p.ID)
+	case sso.KindSAML:
+		sm := p.Settings.SAML
+		prefix := a.baseURL(r) + "/api/v1/auth/saml/" + strconv.FormatInt(p.ID, 10)
+		w.SAML = &SSOSAML{IDPMetadata: sm.IDPMetadata, EmailAttr: sm.EmailAttr, NameAttr: sm.NameAttr,
+			GroupsAttr: sm.GroupsAttr, MetadataURL: prefix + "/metadata"}
+		w.RedirectURI = prefix + "/acs"
 	case sso.KindLDAP:
 		l := p.Settings.LDAP
 		w.LDAP = &SSOLDAP{URL: l.URL, StartTLS: l.StartTLS, BindDN: l.BindDN, BaseDN: l.BaseDN, UserFilter: l.UserFilter,
@@ -162,7 +179,7 @@ func (a *API) wireProvider(r *http.Request, p sso.Provider) SSOProvider {
 // whole (the admin page sends the full form), the secret only when changed.
 func providerInput(req ssoProviderRequest, current sso.Settings, kind sso.Kind) (sso.ProviderInput, error) {
 	in := sso.ProviderInput{Kind: sso.Kind(req.Kind), Name: req.Name, Enabled: req.Enabled, Secret: req.Secret}
-	if req.OIDC == nil && req.LDAP == nil && req.Mapping == nil {
+	if req.OIDC == nil && req.LDAP == nil && req.SAML == nil && req.Mapping == nil {
 		return in, nil
 	}
 	set := current
@@ -178,6 +195,10 @@ func providerInput(req ssoProviderRequest, current sso.Settings, kind sso.Kind) 
 		set.LDAP = sso.LDAPSettings{URL: l.URL, StartTLS: l.StartTLS, BindDN: l.BindDN, BaseDN: l.BaseDN,
 			UserFilter: l.UserFilter, LoginAttr: l.LoginAttr, EmailAttr: l.EmailAttr, NameAttr: l.NameAttr,
 			GroupAttr: l.GroupAttr, SyncInterval: time.Duration(l.SyncIntervalSeconds) * time.Second, Departments: l.Departments}
+	}
+	if req.SAML != nil {
+		set.SAML = sso.SAMLSettings{IDPMetadata: req.SAML.IDPMetadata, EmailAttr: req.SAML.EmailAttr,
+			NameAttr: req.SAML.NameAttr, GroupsAttr: req.SAML.GroupsAttr}
 	}
 	if req.Mapping != nil {
 		set.Mapping = sso.Mapping{DefaultRole: account.Role(req.Mapping.DefaultRole)}
@@ -313,8 +334,11 @@ func (a *API) ssoLoginOptions(w http.ResponseWriter, r *http.Request) error {
 	out := SSOOptionList{Providers: []SSOOption{}}
 	for _, o := range opts {
 		wo := SSOOption{ID: o.ID, OrgID: o.Org, Kind: string(o.Kind), Name: o.Name}
-		if o.Kind == sso.KindOIDC {
+		switch o.Kind {
+		case sso.KindOIDC:
 			wo.StartURL = "/api/v1/auth/sso/" + strconv.FormatInt(o.ID, 10) + "/start"
+		case sso.KindSAML:
+			wo.StartURL = "/api/v1/auth/saml/" + strconv.FormatInt(o.ID, 10) + "/start"
 		}
 		out.Providers = append(out.Providers, wo)
 	}
@@ -357,6 +381,13 @@ func (a *API) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		HttpOnly: true, Secure: a.SecureCookies, SameSite: http.SameSiteLaxMode})
 	u, err := a.SSO.FinishOIDC(r.Context(), sso.Callback{Provider: id, State: q.Get("state"), BoundState: bound,
 		Code: q.Get("code"), Error: q.Get("error"), RedirectURI: a.ssoCallbackURL(r, id)})
+	return a.finishSSO(w, r, u, err)
+}
+
+// finishSSO opens a cookie session after an SSO sign-in and answers:
+// browsers (which ask for text/html on a navigation) are sent to the web
+// client, with ?sso_error=CODE on failure; other clients get JSON.
+func (a *API) finishSSO(w http.ResponseWriter, r *http.Request, u account.User, err error) error {
 	if err == nil {
 		var tok string
 		var sess auth.Session
@@ -373,7 +404,7 @@ func (a *API) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		code := errs.CodeOf(err)
 		if errs.KindOf(err) == errs.Other || errs.KindOf(err) == errs.Internal {
 			code = "internal"
-			a.Log.Error("sso callback", "err", err)
+			a.Log.Error("sso sign-in", "err", err)
 		}
 		http.Redirect(w, r, "/?sso_error="+code, http.StatusSeeOther)
 		return nil
@@ -474,4 +505,48 @@ func (a *API) deleteSCIMToken(w http.ResponseWriter, r *http.Request, c call) er
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (a *API) samlMetadata(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	md, err := a.SSO.SAMLMetadata(r.Context(), id, a.baseURL(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	w.Write(md)
+	return nil
+}
+
+func (a *API) samlStart(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := a.SSO.BeginSAML(r.Context(), id, a.baseURL(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, u, http.StatusFound)
+	return nil
+}
+
+// samlACS is the assertion consumer service: the identity provider's
+// browser POST (HTTP-POST binding, form-encoded). Answers as ssoCallback.
+func (a *API) samlACS(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 512<<10)
+	if err := r.ParseForm(); err != nil {
+		return errs.E("httpapi.samlACS", errs.Invalid, "sso_callback_invalid", err)
+	}
+	u, err := a.SSO.FinishSAML(r.Context(), sso.SAMLPost{Provider: id, SAMLResponse: r.PostForm.Get("SAMLResponse"),
+		RelayState: r.PostForm.Get("RelayState"), Base: a.baseURL(r)})
+	return a.finishSSO(w, r, u, err)
 }

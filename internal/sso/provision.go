@@ -12,6 +12,12 @@ import (
 	"github.com/parley-chat/parley/internal/event"
 )
 
+// signedIn is the audit entry of a sign-in through a provider.
+func signedIn(u account.User, p Provider) audit.Entry {
+	return audit.Entry{Org: u.Org, Actor: u.ID, Action: AuditSignedIn, TargetType: audit.TargetUser, TargetID: u.ID,
+		Details: map[string]string{"method": string(p.Kind), "provider": strconv.FormatInt(p.ID, 10)}}
+}
+
 // roleFor maps an identity's groups and units to a role: the most powerful
 // role among the matching rules, else the mapping's default.
 func (m Mapping) roleFor(id Identity) account.Role {
@@ -75,9 +81,7 @@ func (s *Service) provision(ctx context.Context, op string, p Provider, id Ident
 		if u, _, err = s.provisionTx(ctx, tx, op, p, id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, audit.Entry{Org: u.Org, Actor: u.ID, Action: AuditSignedIn,
-			TargetType: audit.TargetUser, TargetID: u.ID, Details: map[string]string{"method": string(p.Kind),
-				"provider": strconv.FormatInt(p.ID, 10)}})
+		return s.audit(ctx, tx, signedIn(u, p))
 	})
 	if err != nil {
 		return account.User{}, errs.E(op, errs.Other, "", err)

@@ -59,6 +59,7 @@ type Provider struct {
 type Settings struct {
 	OIDC    OIDCSettings
 	LDAP    LDAPSettings
+	SAML    SAMLSettings
 	Mapping Mapping
 }
 
@@ -162,6 +163,9 @@ type Tx interface {
 	// it never existed or was taken already.
 	TakePendingLogin(ctx context.Context, stateHash []byte) (PendingLogin, error)
 	DeleteExpiredLogins(ctx context.Context, before time.Time) error
+	// InsertAssertion remembers an accepted SAML assertion id until
+	// expires (and forgets expired ones); Conflict when it is known.
+	InsertAssertion(ctx context.Context, provider int64, id string, expires, now time.Time) error
 
 	// IdentityUser returns the user linked to a subject at a provider.
 	IdentityUser(ctx context.Context, provider int64, subject string) (account.User, error)
@@ -538,7 +542,16 @@ func cleanSettings(op string, kind Kind, in Settings) (Settings, error) {
 		}
 		out.LDAP = l
 	case KindSAML:
-		return Settings{}, errs.New(op, errs.Invalid, "sso_kind_unsupported")
+		sm := in.SAML
+		if _, err := parseIDPMetadata(op, sm.IDPMetadata); err != nil {
+			return Settings{}, err
+		}
+		for _, a := range []string{sm.EmailAttr, sm.NameAttr, sm.GroupsAttr} {
+			if len(a) > 256 {
+				return Settings{}, errs.New(op, errs.Invalid, "sso_saml_attribute_invalid")
+			}
+		}
+		out.SAML = sm
 	}
 	return out, nil
 }

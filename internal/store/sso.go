@@ -270,3 +270,15 @@ func (t *Tx) DeleteSCIMToken(ctx context.Context, org, id int64) (bool, error) {
 func (q Queries) AllUsers(ctx context.Context, org int64) ([]account.User, error) {
 	return q.users(ctx, "store.AllUsers", `SELECT `+userCols+` FROM users WHERE org_id = ? ORDER BY id`, org)
 }
+
+// InsertAssertion remembers an accepted SAML assertion id; a second insert
+// of the same id is a Conflict (a replay). Expired ids are forgotten first.
+func (t *Tx) InsertAssertion(ctx context.Context, provider int64, id string, expires, now time.Time) error {
+	const op = "store.InsertAssertion"
+	if _, err := t.exec(ctx, `DELETE FROM sso_assertions WHERE expires_at < ?`, ms(now)); err != nil {
+		return dbErr(op, err)
+	}
+	_, err := t.exec(ctx, `INSERT INTO sso_assertions (provider_id, assertion_id, expires_at) VALUES (?, ?, ?)`,
+		provider, id, ms(expires))
+	return dbErr(op, err)
+}
