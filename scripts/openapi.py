@@ -1014,7 +1014,7 @@ op("DELETE", "/api/v1/sso/providers/{id}", "deleteSSOProvider", "sso", "Remove a
    "Organisation owners and admins. The users it provisioned stay (they can be given a password or another provider).", pathparams=["ProviderID"],
    ok={"204": {"description": "Removed."}}, errors={"403": ["admin_required"], "404": ["sso_provider_not_found"]})
 op("POST", "/api/v1/sso/providers/{id}/test", "testSSOProvider", "sso", "Test the connection",
-   "Fetches the OIDC discovery document, or binds to the LDAP server with the service account and counts user entries. An unreachable provider is `ok: false` with the reason. Organisation owners and admins.",
+   "Fetches the OIDC discovery document, binds to the LDAP server with the service account and counts user entries, or checks the SAML metadata names a sign-on endpoint. An unreachable provider is `ok: false` with the reason. Organisation owners and admins.",
    pathparams=["ProviderID"], ok=ok("200", "The result.", "SSOTestResult"), errors={"400": ["sso_kind_unsupported"], "403": ["admin_required"], "404": ["sso_provider_not_found"]})
 op("POST", "/api/v1/sso/providers/{id}/sync", "syncSSOProvider", "sso", "Sync the LDAP directory now",
    "Provisions new directory users, updates known ones and deactivates the users this provider provisioned who are gone from the directory (revoking their sessions). A search that finds nobody deactivates nobody (`sso_sync_empty`). Organisation owners and admins.",

@@ -364,6 +364,18 @@ func (s *Service) TestConnection(ctx context.Context, actor account.Actor, id in
 			n = len(res.Entries)
 		}
 		return TestResult{OK: true, Detail: fmt.Sprintf("%d user entries found", n)}, nil
+	case KindSAML:
+		// Nothing to reach ahead of a sign-in: check that the metadata
+		// names an entity and a redirect sign-on endpoint.
+		sp, err := samlSP(op, p, "http://parley.invalid")
+		if err != nil {
+			return TestResult{Detail: "identity provider metadata is not valid"}, nil
+		}
+		loc := sp.GetSSOBindingLocation("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect")
+		if loc == "" {
+			return TestResult{Detail: "the metadata has no HTTP-Redirect single sign-on endpoint"}, nil
+		}
+		return TestResult{OK: true, Detail: "identity provider " + sp.IDPMetadata.EntityID + ", sign-on at " + loc}, nil
 	}
 	return TestResult{}, errs.New(op, errs.Invalid, "sso_kind_unsupported")
 }

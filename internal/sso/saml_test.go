@@ -111,6 +111,10 @@ func startSAML(t *testing.T) *samlEnv {
 		t.Fatalf("sp metadata: %s", raw)
 	}
 	spp.md = &spMD
+	var tr httpapi.SSOTestResult
+	if _, err := env.Owner.Do(context.Background(), "POST", fmt.Sprintf("/api/v1/sso/providers/%d/test", p.ID), map[string]any{}, &tr); err != nil || !tr.OK || !strings.Contains(tr.Detail, base+"/sso") {
+		t.Fatalf("test connection: %v %+v", err, tr)
+	}
 	return &samlEnv{env: env, provider: p, client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}

@@ -1597,6 +1597,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/saml/{id}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * SAML service provider metadata
+         * @description This server's SAML 2.0 service provider metadata for the provider (entity id = this URL, assertion consumer service, HTTP-POST binding), to give to the identity provider. No authentication.
+         */
+        get: operations["samlMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/saml/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Start a SAML sign-in
+         * @description Redirects the browser to the identity provider with an AuthnRequest (HTTP-Redirect binding); the request id is remembered under the RelayState, usable once within 10 minutes. No authentication.
+         */
+        get: operations["samlStart"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/saml/{id}/acs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * SAML assertion consumer service
+         * @description The identity provider's HTTP-POST (form fields `SAMLResponse`, `RelayState`; `application/x-www-form-urlencoded`, at most 512 KiB). The response must answer our pending request (RelayState and InResponseTo), be signed by the provider over the assertion read (defeating signature wrapping), be addressed to us and current, and its assertion id must be new (replay). Then as the OIDC callback: the user is provisioned on first sign-in, a cookie session starts, browsers are redirected to `/` (or `/?sso_error=CODE`), other clients get JSON. Nothing is created on a refusal. No authentication.
+         */
+        post: operations["samlACS"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sso/providers": {
         parameters: {
             query?: never;
@@ -1666,7 +1735,7 @@ export interface paths {
         put?: never;
         /**
          * Test the connection
-         * @description Fetches the OIDC discovery document, or binds to the LDAP server with the service account and counts user entries. An unreachable provider is `ok: false` with the reason. Organisation owners and admins.
+         * @description Fetches the OIDC discovery document, binds to the LDAP server with the service account and counts user entries, or checks the SAML metadata names a sign-on endpoint. An unreachable provider is `ok: false` with the reason. Organisation owners and admins.
          */
         post: operations["testSSOProvider"];
         delete?: never;
@@ -3047,6 +3116,19 @@ export interface components {
             /** @description The sync maintains departments from the organisational units below `base_dn` (created when missing; membership of the provider's users follows the directory). */
             departments: boolean;
         };
+        /** @description Settings of a SAML 2.0 identity provider. */
+        SSOSAML: {
+            /** @description The identity provider's metadata XML (entity id, single sign-on URL, signing certificate), at most 512 KiB. */
+            idp_metadata: string;
+            /** @description Attribute (Name or FriendlyName) holding the e-mail; empty tries `email`, `mail` and the usual URNs, then a NameID that is an address. */
+            email_attr: string;
+            /** @description Attribute holding the display name; empty tries `displayName`, `cn`. */
+            name_attr: string;
+            /** @description Attribute listing the groups; empty tries `groups`, `memberOf`. */
+            groups_attr: string;
+            /** @description This service provider's metadata URL, to give to the identity provider (in answers only). */
+            metadata_url?: string;
+        };
         /** @description Maps one IdP group (name or DN) or LDAP organisational unit to a role. */
         SSOMapRule: {
             /** @description Group name, group DN or OU name, compared case-insensitively. */
@@ -3078,7 +3160,7 @@ export interface components {
              * @description Protocol.
              * @enum {string}
              */
-            kind: "oidc" | "ldap";
+            kind: "oidc" | "ldap" | "saml";
             /** @description Name shown on the login page, 1–200 characters. */
             name: string;
             /** @description Disabled providers cannot be used to sign in and are not synced. */
@@ -3089,8 +3171,10 @@ export interface components {
             oidc?: components["schemas"]["SSOOIDC"];
             /** @description LDAP settings (kind `ldap`). */
             ldap?: components["schemas"]["SSOLDAP"];
+            /** @description SAML settings (kind `saml`). */
+            saml?: components["schemas"]["SSOSAML"];
             mapping: components["schemas"]["SSOMapping"];
-            /** @description The redirect (callback) URI to register at the OIDC provider. */
+            /** @description The redirect URI to register at the OIDC provider, or the SAML assertion consumer service URL. */
             redirect_uri?: string;
             /**
              * Format: date-time
@@ -3126,10 +3210,10 @@ export interface components {
              */
             org_id: number;
             /**
-             * @description Protocol: `oidc` starts at `start_url`; `ldap` posts to /api/v1/auth/ldap/login.
+             * @description Protocol: `oidc` and `saml` start at `start_url`; `ldap` posts to /api/v1/auth/ldap/login.
              * @enum {string}
              */
-            kind: "oidc" | "ldap";
+            kind: "oidc" | "ldap" | "saml";
             /** @description Name to show on the button. */
             name: string;
             /** @description Where the browser goes to start an OIDC sign-in. */
@@ -3168,7 +3252,7 @@ export interface components {
              * @description Protocol; required to create, and cannot change.
              * @enum {string}
              */
-            kind?: "oidc" | "ldap";
+            kind?: "oidc" | "ldap" | "saml";
             /** @description 1–200 characters; required to create. */
             name?: string;
             /** @description Default true. */
@@ -3177,6 +3261,7 @@ export interface components {
             secret?: string;
             oidc?: components["schemas"]["SSOOIDC"];
             ldap?: components["schemas"]["SSOLDAP"];
+            saml?: components["schemas"]["SSOSAML"];
             mapping?: components["schemas"]["SSOMapping"];
         };
         /** @description A SCIM bearer token of the organisation, for its identity provider's provisioning (`/scim/v2`, see docs/sso.md). */
@@ -6836,6 +6921,106 @@ export interface operations {
             503: components["responses"]["Error"];
         };
     };
+    samlMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/samlmetadata+xml": string;
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `sso_saml_metadata_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    samlStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the identity provider. */
+            302: {
+                headers: {
+                    /** @description The single sign-on URL with SAMLRequest and RelayState. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `sso_saml_metadata_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    samlACS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Identity provider id. */
+                id: components["parameters"]["ProviderID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in (JSON clients). */
+            200: {
+                headers: {
+                    /** @description With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Browsers: to the web client. */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `sso_callback_invalid`, `sso_email_missing`, `sso_saml_metadata_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `sso_state_mismatch`, `sso_assertion_invalid`, `sso_assertion_replayed`, `sso_subject_missing`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `sso_provider_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `sso_email_taken`, `username_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
     listSSOProviders: {
         parameters: {
             query?: never;
@@ -6884,7 +7069,7 @@ export interface operations {
                     "application/json": components["schemas"]["SSOProvider"];
                 };
             };
-            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`. */
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`, `sso_saml_metadata_invalid`, `sso_saml_attribute_invalid`. */
             400: components["responses"]["Error"];
             /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
@@ -6985,7 +7170,7 @@ export interface operations {
                     "application/json": components["schemas"]["SSOProvider"];
                 };
             };
-            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`. */
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`, `sso_saml_metadata_invalid`, `sso_saml_attribute_invalid`. */
             400: components["responses"]["Error"];
             /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
