@@ -305,6 +305,7 @@ schemas["NewTokenRequest"] = obj("A personal access token to create.", {
     "scope": {"type": "string", "enum": ["read", "write"], "default": "write", "description": "`read`: GET requests only."},
     "expires_in_days": i("Lifetime in days, 1–366.", minimum=1, maximum=366),
 }, required=["name", "expires_in_days"], request=True)
+schemas["RoleRequest"] = obj("A new organisation role.", {"role": s("The role.", enum=["owner", "admin", "member", "guest"])}, required=["role"], request=True)
 schemas["Empty"] = obj("An empty object.", {}, request=True)
 schemas["OrgPatch"] = obj("Organisation settings to change; absent fields stay.", {
     "name": s("Organisation name, 1–80 characters.", minLength=1, maxLength=80),
@@ -738,6 +739,10 @@ for verb, act in (("deactivate", "Deactivate"), ("reactivate", "Reactivate")):
 op("POST", "/api/v1/users/{id}/2fa/reset", "resetTwoFactor", "users", "Reset a user's two-factor authentication",
    "Removes the user's TOTP secret and recovery codes (for someone who lost their phone and codes). Organisation owners and admins; only the owner may reset the owner. Recorded in the audit trail.",
    pathparams=["UserID"], ok={"204": {"description": "Reset."}}, errors={"403": ["admin_required", "owner_required"], "404": ["user_not_found"]})
+op("PUT", "/api/v1/users/{id}/role", "setUserRole", "users", "Change a user's role",
+   "To `admin`, `member` or `guest` (or `owner`, by the owner). Organisation owners and admins; only the owner may change the owner's role; nobody changes their own. Department admins are appointed on departments. Demotion to guest ends the user's sessions. Emits `user.updated`; recorded in the audit trail.",
+   pathparams=["UserID"], body="RoleRequest", ok=ok("200", "The user.", "User"),
+   errors={"400": ["role_invalid", "role_not_assignable", "cannot_change_own_role"], "403": ["admin_required", "owner_required"], "404": ["user_not_found"]})
 op("GET", "/api/v1/presence", "presence", "users", "Presence of users",
    "Any authenticated user. Users the hub does not know under the caller's organisation are `offline`, so presence does not cross organisations.",
    params=[{"name": "user_ids", "in": "query", "description": "Comma-separated user ids, at most 500.", "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"}}],

@@ -566,6 +566,65 @@ func (s *Service) UpdateProfile(ctx context.Context, actor Actor, p ProfilePatch
 	return u, nil
 }
 
+// SetRole changes a user's organisation role (admins only): to admin,
+// member or guest, or to owner by the owner. Only the owner may change the
+// owner's role; nobody changes their own. Department admins are appointed
+// on departments, not here (Invalid "role_not_assignable"). Demotion to
+// guest ends the user's sessions, so that nothing opened with a member's
+// view stays open.
+func (s *Service) SetRole(ctx context.Context, actor Actor, id int64, role Role) (User, error) {
+	const op = "account.SetRole"
+	if !actor.IsAdmin() {
+		return User{}, errs.New(op, errs.Permission, "admin_required")
+	}
+	switch role {
+	case RoleOwner, RoleAdmin, RoleMember, RoleGuest:
+	case RoleDeptAdmin, RoleBot:
+		return User{}, errs.New(op, errs.Invalid, "role_not_assignable")
+	default:
+		return User{}, errs.New(op, errs.Invalid, "role_invalid")
+	}
+	if id == actor.User {
+		return User{}, errs.New(op, errs.Invalid, "cannot_change_own_role")
+	}
+	var u User
+	err := s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if u, err = tx.User(ctx, actor.Org, id); err != nil {
+			return err
+		}
+		if (u.Role == RoleOwner || role == RoleOwner) && actor.Role != RoleOwner {
+			return errs.New(op, errs.Permission, "owner_required")
+		}
+		if u.Role == role {
+			return nil
+		}
+		old := u.Role
+		u.Role = role
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, actor, audit.RoleChanged, u.ID, map[string]string{"role": string(old) + " → " + string(role)}); err != nil {
+			return err
+		}
+		if role == RoleGuest {
+			if err := tx.DeleteSessions(ctx, u.Org, u.ID); err != nil {
+				return err
+			}
+			if err := tx.Emit(ctx, event.Event{Org: u.Org, User: u.ID, Revoke: true, Type: "session.revoked"}, func(seq int64) ([]byte, error) {
+				return s.enc.EncodeEvent("session.revoked", seq, nil)
+			}); err != nil {
+				return err
+			}
+		}
+		return s.emitUser(ctx, tx, u)
+	})
+	if err != nil {
+		return User{}, errs.E(op, errs.Other, "", err)
+	}
+	return u, nil
+}
+
 // SetActive deactivates or reactivates a user (admins only). Deactivation
 // revokes every session and token and closes the user's streams; history and
 // authorship stay.

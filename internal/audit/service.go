@@ -93,7 +93,7 @@ func (s *Service) Query(ctx context.Context, v Viewer, f Filter) ([]Entry, error
 	if f.Actor < 0 || f.TargetID < 0 || f.Before < 0 {
 		return nil, errs.New(op, errs.Invalid, "id_invalid")
 	}
-	if len(f.Action) > MaxActionLen || strings.ContainsAny(string(f.Action), "%_\\ ") {
+	if len(f.Action) > MaxActionLen || strings.ContainsAny(string(f.Action), "%\\ ") {
 		return nil, errs.New(op, errs.Invalid, "audit_action_invalid")
 	}
 	if len(f.TargetType) > MaxActionLen {

@@ -251,6 +251,8 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 		return path, map[string]any{"receipt_max_members": 500}
 	case "PATCH /api/v1/users/me":
 		return path, map[string]any{"status_text": "busy"}
+	case "PUT /api/v1/users/{id}/role":
+		return path, map[string]any{"role": "admin"}
 	case "POST /api/v1/auth/login/2fa":
 		return path, map[string]any{"challenge": "pc_unknown", "code": "123456"}
 	case "PATCH /api/v1/org/security-policy":

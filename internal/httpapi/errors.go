@@ -198,6 +198,8 @@ var catalog = map[string]text{
 	"two_factor_code_used":          {"That code was already used; wait for the next one.", "该验证码已使用过，请等待下一个验证码。"},
 	"two_factor_already_enabled":    {"Two-factor authentication is already on.", "两步验证已开启。"},
 	"two_factor_not_started":        {"Start the set-up first to get a secret for your app.", "请先开始设置，获取用于应用的密钥。"},
+	"role_not_assignable":           {"Department admins are appointed on their department; bots cannot be assigned.", "部门管理员请在部门中设置；不能指定为机器人。"},
+	"cannot_change_own_role":        {"You cannot change your own role.", "不能修改自己的角色。"},
 	"policy_not_found":              {"The organisation uses the default policy.", "组织使用默认策略。"},
 	"totp_not_found":                {"Two-factor authentication is not set up.", "尚未设置两步验证。"},
 	"two_factor_not_enabled":        {"Two-factor authentication is not on.", "两步验证未开启。"},

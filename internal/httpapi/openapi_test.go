@@ -280,6 +280,7 @@ var openAPISchemaTypes = map[string]struct {
 	"PasswordConfirm":     {reflect.TypeFor[passwordConfirm](), true},
 	"NewTokenRequest":     {reflect.TypeFor[newTokenRequest](), true},
 	"Empty":               {reflect.TypeFor[struct{}](), true},
+	"RoleRequest":         {reflect.TypeFor[roleRequest](), true},
 	// audit.go
 	"AuditEntry":      {reflect.TypeFor[AuditEntry](), false},
 	"AuditPage":       {reflect.TypeFor[AuditPage](), false},

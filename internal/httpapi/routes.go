@@ -65,6 +65,7 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/users/{id}/deactivate", a.authed(a.deactivateUser)},
 		{"POST", "/api/v1/users/{id}/reactivate", a.authed(a.reactivateUser)},
 		{"POST", "/api/v1/users/{id}/2fa/reset", a.authed(a.resetTwoFactor)},
+		{"PUT", "/api/v1/users/{id}/role", a.authed(a.setUserRole)},
 		{"GET", "/api/v1/presence", a.authed(a.presence)},
 
 		{"GET", "/api/v1/audit", a.authed(a.listAudit)},

@@ -210,3 +210,35 @@ func TestTwoFactorOverHTTP(t *testing.T) {
 		t.Fatalf("2fa audit %q", auditActions(page))
 	}
 }
+
+// TestRoleChange: admins assign roles within the rules; demotion to guest
+// ends the user's sessions; every change is in the audit trail.
+func TestRoleChange(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	admin, adminID := env.User("admin")
+	m, mID := env.User("member")
+	var u httpapi.User
+	do(t, admin, "PUT", fmt.Sprintf("/api/v1/users/%d/role", mID), map[string]any{"role": "admin"}, &u)
+	if u.Role != "admin" {
+		t.Fatalf("role %q", u.Role)
+	}
+	do(t, m, "PATCH", "/api/v1/org", map[string]any{"receipt_max_members": 100}, nil) // now an admin
+	for role, code := range map[string]string{"dept_admin": "role_not_assignable", "bot": "role_not_assignable", "boss": "role_invalid"} {
+		_, err := admin.Do(ctx, "PUT", fmt.Sprintf("/api/v1/users/%d/role", mID), map[string]any{"role": role}, nil)
+		wantCode(t, err, 400, code)
+	}
+	_, err := admin.Do(ctx, "PUT", fmt.Sprintf("/api/v1/users/%d/role", adminID), map[string]any{"role": "member"}, nil)
+	wantCode(t, err, 400, "cannot_change_own_role")
+	_, err = admin.Do(ctx, "PUT", fmt.Sprintf("/api/v1/users/%d/role", mID), map[string]any{"role": "owner"}, nil)
+	wantCode(t, err, 403, "owner_required")
+	do(t, admin, "PUT", fmt.Sprintf("/api/v1/users/%d/role", mID), map[string]any{"role": "guest"}, &u)
+	_, err = m.Do(ctx, "GET", "/api/v1/users/me", nil, nil)
+	wantCode(t, err, 401, "unauthenticated")
+	var page httpapi.AuditPage
+	do(t, env.Owner, "GET", fmt.Sprintf("/api/v1/audit?action=user.role_change&target_id=%d", mID), nil, &page)
+	if len(page.Entries) != 2 || page.Entries[0].Details["role"] != "admin → guest" || page.Entries[1].Details["role"] != "member → admin" ||
+		page.Entries[0].ActorID != adminID {
+		t.Fatalf("role audit %+v", page.Entries)
+	}
+}

@@ -238,3 +238,24 @@ func idList(s string, max int) ([]int64, error) {
 	}
 	return ids, nil
 }
+
+type roleRequest struct {
+	Role string `json:"role"`
+}
+
+func (a *API) setUserRole(w http.ResponseWriter, r *http.Request, c call) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var req roleRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	u, err := a.Accounts.SetRole(r.Context(), c.actor, id, account.Role(req.Role))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, wireUser(u))
+	return nil
+}

@@ -42,9 +42,10 @@ func (q Queries) AuditEntries(ctx context.Context, org int64, f audit.Filter) ([
 		args = append(args, f.Actor)
 	}
 	if a := string(f.Action); strings.HasSuffix(a, ".") {
-		// A family: the service refused LIKE metacharacters in the name.
-		where = append(where, "action LIKE ?")
-		args = append(args, a+"%")
+		// A family ("auth."): a prefix match, '_' escaped (the service
+		// refuses '%' and '\').
+		where = append(where, `action LIKE ? ESCAPE '\'`)
+		args = append(args, strings.ReplaceAll(a, "_", `\_`)+"%")
 	} else if a != "" {
 		where = append(where, "action = ?")
 		args = append(args, a)

@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { effect } from '@preact/signals';
 import './styles/tokens.css';
 import './styles/app.css';
+import './styles/admin.css';
 import { locale } from './i18n';
 import * as chatStore from './state/chat';
 import { startConnection, stopConnection, sendPresence } from './state/connection';

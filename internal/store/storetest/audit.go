@@ -71,6 +71,8 @@ func testAudit(t *testing.T, s suite) {
 		{"actor", audit.Filter{Actor: 7}, "user.deactivate auth.login"},
 		{"action", audit.Filter{Action: audit.LoginFailed}, "auth.login_failed"},
 		{"family", audit.Filter{Action: "auth."}, "auth.logout auth.login_failed auth.login"},
+		{"action with an underscore", audit.Filter{Action: audit.LoginFailed}, "auth.login_failed"},
+		{"family with an underscore", audit.Filter{Action: "auth.login_"}, ""},
 		{"target", audit.Filter{TargetType: audit.TargetUser, TargetID: 9}, "user.deactivate"},
 		{"target type", audit.Filter{TargetType: audit.TargetUser}, "user.deactivate auth.login"},
 		{"outcome", audit.Filter{Outcome: audit.Failure}, "auth.login_failed"},

@@ -546,6 +546,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change a user's role
+         * @description To `admin`, `member` or `guest` (or `owner`, by the owner). Organisation owners and admins; only the owner may change the owner's role; nobody changes their own. Department admins are appointed on departments. Demotion to guest ends the user's sessions. Emits `user.updated`; recorded in the audit trail.
+         */
+        put: operations["setUserRole"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/presence": {
         parameters: {
             query?: never;
@@ -2716,6 +2739,14 @@ export interface components {
             /** @description Lifetime in days, 1–366. */
             expires_in_days: number;
         };
+        /** @description A new organisation role. */
+        RoleRequest: {
+            /**
+             * @description The role.
+             * @enum {string}
+             */
+            role: "owner" | "admin" | "member" | "guest";
+        };
         /** @description An empty object. */
         Empty: Record<string, never>;
         /** @description Organisation settings to change; absent fields stay. */
@@ -4600,6 +4631,45 @@ export interface operations {
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
             404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    setUserRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                id: components["parameters"]["UserID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleRequest"];
+            };
+        };
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `role_invalid`, `role_not_assignable`, `cannot_change_own_role`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `owner_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `user_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };

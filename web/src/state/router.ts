@@ -5,11 +5,16 @@ export type Route =
   | { name: 'home' }
   | { name: 'login' }
   | { name: 'setup'; token: string }
-  | { name: 'channel'; channelId: number; seq: number | null };
+  | { name: 'channel'; channelId: number; seq: number | null }
+  | { name: 'security' }
+  | { name: 'admin'; section: string };
 
 export function parseRoute(pathname: string, search: string): Route {
   if (pathname === '/login') return { name: 'login' };
   if (pathname === '/setup') return { name: 'setup', token: new URLSearchParams(search).get('token') ?? '' };
+  if (pathname === '/settings/security') return { name: 'security' };
+  const a = /^\/admin(?:\/([a-z-]+))?\/?$/.exec(pathname);
+  if (a) return { name: 'admin', section: a[1] ?? '' };
   const m = /^\/c\/(\d+)(?:\/m\/(\d+))?\/?$/.exec(pathname);
   if (m) return { name: 'channel', channelId: Number(m[1]), seq: m[2] ? Number(m[2]) : null };
   return { name: 'home' };

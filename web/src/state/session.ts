@@ -1,7 +1,8 @@
 // The session domain: who is signed in, the organisation, and the app's phase.
 import { signal } from '@preact/signals';
 import { api, ApiError, setApiLanguage, setUnauthenticatedHandler } from '../api/client';
-import type { Org, User } from '../api/types';
+import { isChallenge, securityApi } from '../api/security';
+import type { LoginResponse, Org, User } from '../api/types';
 import { locale, setLocale } from '../i18n';
 
 export type Phase = 'loading' | 'anonymous' | 'ready';
@@ -9,6 +10,11 @@ export type Phase = 'loading' | 'anonymous' | 'ready';
 export const phase = signal<Phase>('loading');
 export const me = signal<User | null>(null);
 export const org = signal<Org | null>(null);
+/**
+ * The organisation requires two-factor authentication and this user has
+ * none: the session may only set it up (the app shows the enrolment page).
+ */
+export const mustEnrol = signal(false);
 /** The last attempt to load the session could not reach the server (offline start). */
 export const unreachable = signal(false);
 
@@ -27,7 +33,9 @@ export async function boot(): Promise<void> {
   try {
     const u = await api.me();
     unreachable.value = false;
-    await signedIn(u);
+    // A session that must enrol in 2FA can read only its own account.
+    const tf = await securityApi.twoFactor().catch(() => null);
+    await signedIn(u, !!tf && tf.required && !tf.enabled);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       unreachable.value = false;
@@ -40,24 +48,47 @@ export async function boot(): Promise<void> {
   }
 }
 
-export async function signedIn(u: User): Promise<void> {
+export async function signedIn(u: User, enrol = false): Promise<void> {
   me.value = u;
   if ((u.locale === 'en' || u.locale === 'zh-CN') && !localStorage.getItem('parley.locale')) setLocale(u.locale);
-  api.org().then((o) => (org.value = o), () => {});
-  await onSignedIn(u);
+  mustEnrol.value = enrol;
+  if (!enrol) {
+    api.org().then((o) => (org.value = o), () => {});
+    await onSignedIn(u);
+  }
   phase.value = 'ready';
+}
+
+/** Called once a session that had to enrol in 2FA has done so. */
+export async function enrolled(): Promise<void> {
+  if (me.value) await signedIn(me.value, false);
+}
+
+async function afterLogin(r: LoginResponse): Promise<void> {
+  await signedIn(r.user ?? (await api.me()), r.two_factor_enrolment_required);
 }
 
 export function signedOut(): void {
   if (phase.value === 'anonymous') return;
   me.value = null;
+  mustEnrol.value = false;
   phase.value = 'anonymous';
   onSignedOut();
 }
 
-export async function login(loginName: string, password: string): Promise<void> {
-  const r = await api.login(loginName, password);
-  await signedIn(r.user ?? (await api.me()));
+/**
+ * Logs in with a password. Returns the challenge when the user has 2FA: the
+ * caller then asks for a code and calls loginSecondFactor.
+ */
+export async function login(loginName: string, password: string): Promise<string | null> {
+  const r = await securityApi.login(loginName, password);
+  if (isChallenge(r)) return r.challenge;
+  await afterLogin(r);
+  return null;
+}
+
+export async function loginSecondFactor(challenge: string, code: { code?: string; recovery_code?: string }): Promise<void> {
+  await afterLogin(await securityApi.loginSecondFactor(challenge, code));
 }
 
 export async function logout(): Promise<void> {

@@ -6,15 +6,17 @@ import { conn, online } from '../state/connection';
 import * as chatStore from '../state/chat';
 import { askBanner, dismissAsk, requestPermission } from '../state/notify';
 import { channelPath, navigate, route } from '../state/router';
-import { me, phase, unreachable } from '../state/session';
+import { me, mustEnrol, phase, unreachable } from '../state/session';
 import { applyUpdate, updateReady } from '../state/update';
 import { confirmation, dialog, flash, panel, sidebarOpen } from '../state/view';
+import { AdminConsole } from './admin/Admin';
 import { Login, Setup } from './Auth';
 import { ChannelView } from './ChannelView';
 import { ConfirmDialog } from './common';
 import { Dialogs } from './Dialogs';
 import { focusSearch, isEditable } from './Search';
 import { SidePanel } from './Panels';
+import { EnrolRequired, SecurityPage } from './Security';
 import { neighbourChannel, Sidebar, sidebarOrder } from './Sidebar';
 
 export function App() {
@@ -32,6 +34,7 @@ export function App() {
     );
   }
   if (ph === 'anonymous' || !me.value) return <Login />;
+  if (mustEnrol.value) return <EnrolRequired />;
   return <Chat meId={me.value.id} />;
 }
 
@@ -90,7 +93,7 @@ function Chat({ meId }: { meId: number }) {
       )}
       <Sidebar meId={meId} />
       {sidebarOpen.value && <div class="scrim only-mobile" onClick={() => (sidebarOpen.value = false)} />}
-      {channelId !== null ? (
+      {r.name === 'security' ? <SecurityPage /> : r.name === 'admin' ? <AdminConsole section={r.section} /> : channelId !== null ? (
         <ChannelView channelId={channelId} seq={r.name === 'channel' ? r.seq : null} meId={meId} />
       ) : (
         <main class="main empty-state" id="main"><p>{t('channel.select')}</p></main>

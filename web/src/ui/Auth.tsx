@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import { locale, t, type Locale } from '../i18n';
-import { changeLocale, login, signedIn } from '../state/session';
+import { changeLocale, login, loginSecondFactor, signedIn } from '../state/session';
 import { navigate } from '../state/router';
 
 function LangSwitch() {
@@ -14,14 +14,12 @@ function LangSwitch() {
   );
 }
 
-export function Login() {
-  const [name, setName] = useState('');
-  const [pw, setPw] = useState('');
+/** The second step of a login: a code from the authenticator app, or a recovery code. */
+function SecondFactor({ challenge, onRestart }: { challenge: string; onRestart(): void }) {
+  const [code, setCode] = useState('');
+  const [recovery, setRecovery] = useState(false);
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    api.setupNeeded().then((r) => r.needed && setErr(t('setup.no_token')), () => {});
-  }, []);
   return (
     <main class="auth" id="main">
       <form class="auth-card form" onSubmit={async (e) => {
@@ -29,7 +27,50 @@ export function Login() {
         setBusy(true);
         setErr('');
         try {
-          await login(name.trim(), pw);
+          await loginSecondFactor(challenge, recovery ? { recovery_code: code } : { code });
+          navigate(location.pathname === '/login' ? '/' : location.pathname, true);
+        } catch (x) {
+          if (x instanceof ApiError && x.code === 'challenge_invalid') onRestart();
+          setErr(x instanceof Error ? x.message : String(x));
+        } finally {
+          setBusy(false);
+        }
+      }}>
+        <h1>{t('login.two_factor')}</h1>
+        <p class="muted">{recovery ? t('login.recovery_hint') : t('login.code_hint')}</p>
+        <label>{recovery ? t('login.recovery_code') : t('login.code')}
+          <input class="input code-input" name="code" autoFocus required autoComplete="one-time-code" inputMode={recovery ? 'text' : 'numeric'}
+            maxLength={recovery ? 40 : 7} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+        </label>
+        {err && <p class="error-text" role="alert">{err}</p>}
+        <button class="btn btn-primary" type="submit" disabled={busy}>{t('login.verify')}</button>
+        <button class="link-btn" type="button" onClick={() => { setRecovery(!recovery); setCode(''); setErr(''); }}>
+          {recovery ? t('login.use_code') : t('login.use_recovery')}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+export function Login() {
+  const [name, setName] = useState('');
+  const [pw, setPw] = useState('');
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [challenge, setChallenge] = useState<string | null>(null);
+  useEffect(() => {
+    api.setupNeeded().then((r) => r.needed && setErr(t('setup.no_token')), () => {});
+  }, []);
+  if (challenge) return <SecondFactor challenge={challenge} onRestart={() => { setChallenge(null); setPw(''); setErr(t('login.expired')); }} />;
+  return (
+    <main class="auth" id="main">
+      <form class="auth-card form" onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setErr('');
+        try {
+          const ch = await login(name.trim(), pw);
+          if (ch) { setChallenge(ch); return; }
           navigate(location.pathname === '/login' ? '/' : location.pathname, true);
         } catch (x) {
           setErr(x instanceof ApiError && x.status === 401 ? t('login.failed') : x instanceof Error ? x.message : String(x));

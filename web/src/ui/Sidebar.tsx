@@ -64,6 +64,10 @@ export function Sidebar({ meId }: { meId: ID }) {
         <div class="sidebar-me">
           <Avatar userId={u.id} size={28} />
           <span class="me-name" data-uc="">{u.display_name || u.username}</span>
+          <a class="link-btn" href="/settings/security" onClick={(e) => { e.preventDefault(); navigate('/settings/security'); }}>{t('security.link')}</a>
+          {(u.role === 'owner' || u.role === 'admin') && (
+            <a class="link-btn" href="/admin/users" onClick={(e) => { e.preventDefault(); navigate('/admin/users'); }}>{t('admin.link')}</a>
+          )}
           <button class="link-btn" onClick={() => void logout()}>{t('login.logout')}</button>
         </div>
       )}
