@@ -184,7 +184,18 @@ func thumbnail(contentType string, r io.ReadSeeker) (data []byte, thumbType stri
 			w, h = max(1, w*ThumbSize/h), ThumbSize
 		}
 	}
-	dst := image.NewNRGBA(image.Rect(0, 0, w, h))
+	// RGBA (not NRGBA): x/image/draw has fast paths from every decoded
+	// type to it. A filtered scale costs in proportion to the source, so a
+	// large image is first reduced cheaply (nearest pixels, to four times
+	// the thumbnail, where its aliasing is invisible after the second
+	// step) and then filtered: 12 MP in a tenth of the time of one
+	// BiLinear pass (BenchmarkThumbnail).
+	if b.Dx() > 4*w && b.Dy() > 4*h {
+		mid := image.NewRGBA(image.Rect(0, 0, 4*w, 4*h))
+		draw.ApproxBiLinear.Scale(mid, mid.Bounds(), src, b, draw.Src, nil)
+		src, b = mid, mid.Bounds()
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.BiLinear.Scale(dst, dst.Bounds(), src, b, draw.Src, nil)
 	var buf bytes.Buffer
 	if opaque(dst) {
@@ -198,7 +209,7 @@ func thumbnail(contentType string, r io.ReadSeeker) (data []byte, thumbType stri
 	return buf.Bytes(), thumbType, true
 }
 
-func opaque(m *image.NRGBA) bool {
+func opaque(m *image.RGBA) bool {
 	for i := 3; i < len(m.Pix); i += 4 {
 		if m.Pix[i] != 0xff {
 			return false
