@@ -51,4 +51,3 @@ func BenchmarkRefusePixelBomb(b *testing.B) {
 		}
 	}
 }
-
