@@ -15,6 +15,7 @@ import (
 	"github.com/parley-chat/parley/internal/event"
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/store"
+	"github.com/parley-chat/parley/internal/store/storetest"
 )
 
 // fixture is a real store in a temporary directory with an organisation,
@@ -33,7 +34,10 @@ func newFixture(tb testing.TB, nUsers, nChannels int) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	f := &fixture{}
-	db, err := store.Open(ctx, tb.TempDir(), true, store.Options{Publish: func(evs []event.Event) { f.events.Add(int64(len(evs))) }})
+	// SQLite, or PostgreSQL with PARLEY_TEST_ENGINE=postgres (scripts/test-postgres.sh).
+	tg := storetest.FromEnv(tb)
+	db, err := store.Open(ctx, tg.Dir, true, store.Options{Database: tg.Database,
+		Publish: func(evs []event.Event) { f.events.Add(int64(len(evs))) }})
 	if err != nil {
 		tb.Fatal(err)
 	}
