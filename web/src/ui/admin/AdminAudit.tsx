@@ -10,7 +10,7 @@ import { errorText } from '../Security';
 /** The actions the server records today; others show as their raw name. */
 export const AUDIT_ACTIONS = ['auth.', 'auth.login', 'auth.login_failed', 'auth.logout', 'session.revoke', 'token.create', 'token.revoke',
   'user.create', 'user.deactivate', 'user.reactivate', 'user.role_change', 'user.password_change', 'org.update', 'org.security_policy',
-  '2fa.', '2fa.enable', '2fa.disable', '2fa.reset', '2fa.recovery_codes'];
+  '2fa.', '2fa.enable', '2fa.disable', '2fa.reset', '2fa.recovery_codes', 'sso.', 'scim.'];
 
 /** A datetime-local value (local time) as RFC 3339, or ''. */
 export function localToRFC3339(v: string): string {
@@ -67,7 +67,7 @@ export function AdminAudit() {
         <label>{t('audit.target_type')}
           <select class="input" value={f.target_type ?? ''} onChange={set('target_type')}>
             <option value="">{t('audit.any')}</option>
-            {['user', 'session', 'token', 'org'].map((x) => <option key={x} value={x}>{x}</option>)}
+            {['user', 'session', 'token', 'org', 'sso_provider', 'scim_token'].map((x) => <option key={x} value={x}>{x}</option>)}
           </select>
         </label>
         <label>{t('audit.target_id')}<input class="input" inputMode="numeric" pattern="[0-9]*" value={f.target_id ?? ''} onInput={set('target_id')} /></label>
