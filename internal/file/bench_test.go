@@ -31,7 +31,7 @@ func BenchmarkThumbnail(b *testing.B) {
 	data := buf.Bytes()
 	b.ResetTimer()
 	for range b.N {
-		if _, _, ok := thumbnail("image/jpeg", bytes.NewReader(data)); !ok {
+		if _, _, ok := thumbnail("image/jpeg", bytes.NewReader(data), 1); !ok {
 			b.Fatal("no thumbnail")
 		}
 	}

@@ -19,7 +19,8 @@ import (
 
 // imageInfo is what upload learns from an image's header.
 type imageInfo struct {
-	Width, Height int
+	Width, Height int // as shown: turned by the EXIF orientation
+	Orientation   int // EXIF orientation of a JPEG, 1 (as stored) otherwise
 }
 
 // checkImage reads an image's dimensions from its header (image.DecodeConfig
@@ -65,7 +66,16 @@ func checkImage(op, contentType string, r io.ReadSeeker) (imageInfo, error) {
 			return imageInfo{}, errs.New(op, errs.TooLarge, "image_too_large").With("max", MaxImagePixels/1_000_000)
 		}
 	}
-	return imageInfo{Width: cfg.Width, Height: cfg.Height}, nil
+	info := imageInfo{Width: cfg.Width, Height: cfg.Height, Orientation: 1}
+	if contentType == "image/jpeg" {
+		if _, err := r.Seek(0, io.SeekStart); err != nil {
+			return imageInfo{}, errs.E(op, errs.Unavailable, "", err)
+		}
+		if info.Orientation = jpegOrientation(r); info.Orientation >= 5 {
+			info.Width, info.Height = info.Height, info.Width
+		}
+	}
+	return info, nil
 }
 
 var errGIF = errors.New("malformed GIF")
@@ -149,11 +159,12 @@ func gifFrames(r *bufio.Reader) (frames int, pixels int64, err error) {
 }
 
 // thumbnail decodes an image already checked by checkImage (the first frame
-// of an animation) and returns a copy fitting in ThumbSize × ThumbSize, as
+// of an animation) and returns a copy fitting in ThumbSize × ThumbSize,
+// turned as its EXIF orientation says, as
 // JPEG for opaque images and PNG for those with transparency, with its
 // content type. An image that does not decode has no thumbnail (ok false):
 // the upload still succeeds, as a browser may show what Go cannot decode.
-func thumbnail(contentType string, r io.ReadSeeker) (data []byte, thumbType string, ok bool) {
+func thumbnail(contentType string, r io.ReadSeeker, orientation int) (data []byte, thumbType string, ok bool) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		return nil, "", false
 	}
@@ -197,6 +208,7 @@ func thumbnail(contentType string, r io.ReadSeeker) (data []byte, thumbType stri
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.BiLinear.Scale(dst, dst.Bounds(), src, b, draw.Src, nil)
+	dst = orient(dst, orientation)
 	var buf bytes.Buffer
 	if opaque(dst) {
 		err, thumbType = jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 82}), "image/jpeg"

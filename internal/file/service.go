@@ -125,7 +125,7 @@ func (s *Service) Upload(ctx context.Context, actor account.Actor, channelID int
 			return File{}, errs.E(op, errs.Unavailable, "", ctx.Err())
 		}
 		var ok bool
-		thumb, thumbType, ok = thumbnail(ct, spool)
+		thumb, thumbType, ok = thumbnail(ct, spool, info.Orientation)
 		<-s.decode
 		if !ok {
 			thumb = nil
