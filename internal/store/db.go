@@ -1,6 +1,6 @@
 // Package store owns all SQL: the schema and its migrations for SQLite and
 // PostgreSQL, one file of hand-written queries per aggregate (written once;
-// the engines' differences are hooks in dialect.go), and the single writer
+// the engines' differences are hooks in dialect.go), and the commit loops
 // that commits concurrent writes together (group commit) so that an
 // acknowledged write is durable without capping throughput at the disk's
 // fsync rate.
@@ -35,7 +35,8 @@ type Options struct {
 }
 
 // DB is the store on SQLite or PostgreSQL: a pool of read connections and
-// one writer connection owned by the commit loop.
+// writer connections owned by the commit loops (one on SQLite, several on
+// PostgreSQL; see dialect.writers).
 type DB struct {
 	Queries // reads through the pool
 
@@ -68,7 +69,7 @@ const FileName = "parley.db"
 
 // Open opens the database named by opts.Database (by default the SQLite
 // file in dir, creating it if needed), applies pending migrations when
-// migrate is true, and starts the commit loop.
+// migrate is true, and starts the commit loops.
 func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, error) {
 	engine, err := engineOf(opts.Database)
 	if err != nil {
