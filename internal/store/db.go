@@ -1,7 +1,7 @@
 // Package store owns all SQL: the schema and its migrations for SQLite and
 // PostgreSQL, one file of hand-written queries per aggregate (written once;
 // the engines' differences are hooks in dialect.go), and the commit loops
-// that commits concurrent writes together (group commit) so that an
+// that commit concurrent writes together (group commit) so that an
 // acknowledged write is durable without capping throughput at the disk's
 // fsync rate.
 package store
