@@ -35,6 +35,12 @@ export function Sidebar({ meId }: { meId: ID }) {
         <Icon name="search" size={16} /> <span>{t('sidebar.switcher')}</span> <kbd>Ctrl K</kbd>
       </button>
       <SearchBox />
+      <div class="side-links">
+        <button class="link-btn" onClick={() => navigate('/people')}>{t('dir.open')}</button>
+        {(u?.role === 'owner' || u?.role === 'admin' || u?.role === 'dept_admin') && (
+          <button class="link-btn" onClick={() => navigate('/admin/directory')}>{t('admin.directory')}</button>
+        )}
+      </div>
       <div class="sidebar-scroll">
         {sections.map(([key, label]) =>
           key === 'starred' && sb.starred.length === 0 ? null : (

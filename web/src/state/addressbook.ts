@@ -1,0 +1,55 @@
+// The address book (通讯录): the department tree, people and channels found
+// by name or pinyin, profile cards, and the directory admin settings. Only
+// the public API is used.
+import { request } from '../api/client';
+import type { components } from '../api/schema.gen';
+
+type S = components['schemas'];
+export type Department = S['Department'];
+export type DepartmentDetail = S['DepartmentDetail'];
+export type DirectoryResult = S['DirectoryResult'];
+export type Profile = S['Profile'];
+export type Group = S['Group'];
+export type Permissions = S['Permissions'];
+export type Who = Permissions['mention_all'];
+
+const enc = encodeURIComponent;
+
+export const directoryApi = {
+  departments: () => request<{ departments: Department[] }>('GET', '/departments'),
+  department: (id: number) => request<DepartmentDetail>('GET', `/departments/${id}`),
+  subtreeMembers: (id: number) =>
+    request<{ members: S['DepartmentMember'][] }>('GET', `/departments/${id}/members?subtree=true`),
+  createDepartment: (name: string, parentId: number) =>
+    request<Department>('POST', '/departments', { name, parent_id: parentId }),
+  renameDepartment: (id: number, name: string) => request<Department>('PATCH', `/departments/${id}`, { name }),
+  deleteDepartment: (id: number) => request<void>('DELETE', `/departments/${id}`),
+  moveDepartment: (id: number, parentId: number) =>
+    request<Department>('POST', `/departments/${id}/move`, { parent_id: parentId }),
+  search: (q: string, kind: 'all' | 'users' | 'channels' = 'all') =>
+    request<DirectoryResult>('GET', `/directory/search?q=${enc(q)}&kind=${kind}`),
+  profile: (id: number) => request<Profile>('GET', `/users/${id}/profile`),
+  groups: () => request<{ groups: Group[] }>('GET', '/groups'),
+  createGroup: (handle: string, name: string) => request<Group>('POST', '/groups', { handle, name }),
+  deleteGroup: (id: number) => request<void>('DELETE', `/groups/${id}`),
+  permissions: () => request<Permissions>('GET', '/org/permissions'),
+  savePermissions: (p: Partial<Permissions>) => request<Permissions>('PATCH', '/org/permissions', p),
+};
+
+/** Children of each department id (0 for the top level), in the server's order. */
+export function childrenOf(list: Department[]): Map<number, Department[]> {
+  const out = new Map<number, Department[]>();
+  for (const d of list) {
+    const arr = out.get(d.parent_id) ?? [];
+    arr.push(d);
+    out.set(d.parent_id, arr);
+  }
+  return out;
+}
+
+/** The permission settings that take a level, in the order the console shows them. */
+export const WHO_SETTINGS = [
+  'create_public_channel', 'create_private_channel', 'mention_all', 'invite_guests', 'edit_messages',
+  'delete_messages', 'recall_messages', 'create_bots', 'see_email', 'see_phone',
+] as const;
+export const WHO_LEVELS: Who[] = ['everyone', 'members', 'channel_admins', 'admins'];

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { childrenOf, type Department } from '../src/state/addressbook';
+
+const d = (id: number, parent: number, name: string): Department =>
+  ({ id, parent_id: parent, name, sort_order: 0, created_at: '2026-01-01T00:00:00.000Z' });
+
+describe('childrenOf', () => {
+  it('groups departments under their parents, keeping order', () => {
+    const m = childrenOf([d(1, 0, 'Eng'), d(2, 0, 'Sales'), d(3, 1, 'Backend'), d(4, 1, 'Frontend')]);
+    expect(m.get(0)?.map((x) => x.name)).toEqual(['Eng', 'Sales']);
+    expect(m.get(1)?.map((x) => x.id)).toEqual([3, 4]);
+    expect(m.get(3)).toBeUndefined();
+  });
+});
