@@ -4,6 +4,8 @@ import { api, ApiError } from '../api/client';
 import { locale, t, type Locale } from '../i18n';
 import { changeLocale, login, loginSecondFactor, signedIn } from '../state/session';
 import { navigate } from '../state/router';
+import { ssoApi } from '../api/sso';
+import { SSOLogin } from './SSOLogin';
 
 function LangSwitch() {
   return (
@@ -58,6 +60,7 @@ export function Login() {
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
   const [challenge, setChallenge] = useState<string | null>(null);
+  const [ldap, setLdap] = useState(0); // an LDAP provider id, or 0 for a Parley password
   useEffect(() => {
     api.setupNeeded().then((r) => r.needed && setErr(t('setup.no_token')), () => {});
   }, []);
@@ -69,6 +72,12 @@ export function Login() {
         setBusy(true);
         setErr('');
         try {
+          if (ldap) {
+            const r = await ssoApi.ldapLogin(ldap, name.trim(), pw);
+            await signedIn(r.user ?? (await api.me()));
+            navigate(location.pathname === '/login' ? '/' : location.pathname, true);
+            return;
+          }
           const ch = await login(name.trim(), pw);
           if (ch) { setChallenge(ch); return; }
           navigate(location.pathname === '/login' ? '/' : location.pathname, true);
@@ -83,6 +92,7 @@ export function Login() {
         <label>{t('login.password')}<input class="input" name="password" type="password" autoComplete="current-password" required value={pw} onInput={(e) => setPw(e.currentTarget.value)} /></label>
         {err && <p class="error-text" role="alert">{err}</p>}
         <button class="btn btn-primary" type="submit" disabled={busy}>{t('login.submit')}</button>
+        <SSOLogin ldap={ldap} onLdap={setLdap} />
         <LangSwitch />
       </form>
     </main>

@@ -7,6 +7,7 @@ import { navigate } from '../../state/router';
 import { me } from '../../state/session';
 import { AdminAudit } from './AdminAudit';
 import { AdminPolicy } from './AdminPolicy';
+import { AdminSSO } from './AdminSSO';
 import { AdminUsers } from './AdminUsers';
 
 export interface AdminSection {
@@ -19,6 +20,7 @@ export const adminSections: AdminSection[] = [
   { id: 'users', label: 'admin.users', page: AdminUsers },
   { id: 'security', label: 'admin.security', page: AdminPolicy },
   { id: 'audit', label: 'admin.audit', page: AdminAudit },
+  { id: 'sso', label: 'sso.admin.title', page: AdminSSO },
 ];
 
 /** Whether the signed-in user may open the console. */
