@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 )
 
@@ -222,8 +223,11 @@ func (s *Service) CreateDepartment(ctx context.Context, actor Actor, in NewDepar
 			return errs.New(op, errs.TooLarge, "too_many_departments").With("max", MaxDepartments)
 		}
 		d = Department{Org: actor.Org, Parent: in.Parent, Path: parent.Path, Name: name, Order: in.Order, CreatedAt: s.now()}
-		d, err = tx.InsertDepartment(ctx, d)
-		return err
+		if d, err = tx.InsertDepartment(ctx, d); err != nil {
+			return err
+		}
+		return s.auditOn(ctx, tx, actor, DepartmentCreated, TargetDepartment, d.ID,
+			map[string]string{"name": d.Name, "parent": itoa(d.Parent)})
 	})
 	if err != nil {
 		return Department{}, errs.E(op, errs.Other, "", err)
@@ -246,6 +250,7 @@ func (s *Service) UpdateDepartment(ctx context.Context, actor Actor, id int64, p
 		if d, err = s.managedDepartment(ctx, tx, op, actor, id); err != nil {
 			return err
 		}
+		old := d
 		if p.Name != nil {
 			if d.Name, err = cleanDepartmentName(op, *p.Name); err != nil {
 				return err
@@ -257,7 +262,16 @@ func (s *Service) UpdateDepartment(ctx context.Context, actor Actor, id int64, p
 			}
 			d.Order = *p.Order
 		}
-		return tx.UpdateDepartment(ctx, d)
+		if err := tx.UpdateDepartment(ctx, d); err != nil {
+			return err
+		}
+		ch := map[string]string{}
+		changed(ch, "name", old.Name, d.Name)
+		changed(ch, "order", strconv.Itoa(old.Order), strconv.Itoa(d.Order))
+		if len(ch) == 0 {
+			return nil
+		}
+		return s.auditOn(ctx, tx, actor, DepartmentUpdated, TargetDepartment, d.ID, ch)
 	})
 	if err != nil {
 		return Department{}, errs.E(op, errs.Other, "", err)
@@ -331,8 +345,13 @@ func (s *Service) MoveDepartment(ctx context.Context, actor Actor, id, parent in
 		if err := tx.MoveSubtree(ctx, actor.Org, d.Path, newPath); err != nil {
 			return err
 		}
+		oldParent := d.Parent
 		d.Parent, d.Path, d.Order = parent, newPath, order
 		if err := tx.UpdateDepartment(ctx, d); err != nil {
+			return err
+		}
+		if err := s.auditOn(ctx, tx, actor, DepartmentMoved, TargetDepartment, d.ID,
+			map[string]string{"name": d.Name, "parent": itoa(oldParent) + " → " + itoa(parent)}); err != nil {
 			return err
 		}
 		// Department channels follow the users of the moved subtree.
@@ -384,7 +403,10 @@ func (s *Service) DeleteDepartment(ctx context.Context, actor Actor, id int64) e
 		if len(ms) > 0 {
 			return errs.New(op, errs.Conflict, "department_not_empty")
 		}
-		return tx.DeleteDepartment(ctx, actor.Org, d.ID)
+		if err := tx.DeleteDepartment(ctx, actor.Org, d.ID); err != nil {
+			return err
+		}
+		return s.auditOn(ctx, tx, actor, DepartmentDeleted, TargetDepartment, d.ID, map[string]string{"name": d.Name})
 	})
 	if err != nil {
 		return errs.E(op, errs.Other, "", err)
@@ -415,6 +437,10 @@ func (s *Service) SetDepartmentMember(ctx context.Context, actor Actor, m Depart
 		if err := tx.PutDepartmentMember(ctx, m); err != nil {
 			return err
 		}
+		if err := s.auditOn(ctx, tx, actor, DepartmentMemberSet, TargetDepartment, d.ID, map[string]string{"user": itoa(u.ID),
+			"head": strconv.FormatBool(m.Head), "order": strconv.Itoa(m.Order)}); err != nil {
+			return err
+		}
 		return s.followDepartments(ctx, tx, actor.Org, u.ID)
 	})
 	if err != nil {
@@ -437,6 +463,9 @@ func (s *Service) RemoveDepartmentMember(ctx context.Context, actor Actor, dept,
 		}
 		if !ok {
 			return errs.New(op, errs.NotFound, "department_member_not_found")
+		}
+		if err := s.auditOn(ctx, tx, actor, DepartmentMemberGone, TargetDepartment, d.ID, map[string]string{"user": itoa(user)}); err != nil {
+			return err
 		}
 		return s.followDepartments(ctx, tx, actor.Org, user)
 	})
@@ -464,12 +493,17 @@ func (s *Service) SetDepartmentAdmin(ctx context.Context, actor Actor, dept, use
 		if err != nil {
 			return errs.E(op, errs.Other, "user_not_found", err)
 		}
+		details := map[string]string{"department": itoa(d.ID), "department_name": d.Name}
 		if !admin {
-			_, err := tx.RemoveDepartmentAdmin(ctx, actor.Org, d.ID, u.ID)
-			return err
+			removed, err := tx.RemoveDepartmentAdmin(ctx, actor.Org, d.ID, u.ID)
+			if err != nil || !removed {
+				return err
+			}
+			return s.auditOn(ctx, tx, actor, DepartmentAdminDrop, audit.TargetUser, u.ID, details)
 		}
 		switch u.Role {
 		case RoleMember:
+			details["role"] = string(u.Role) + " → " + string(RoleDeptAdmin)
 			u.Role = RoleDeptAdmin
 			if err := tx.UpdateUser(ctx, u); err != nil {
 				return err
@@ -481,7 +515,10 @@ func (s *Service) SetDepartmentAdmin(ctx context.Context, actor Actor, dept, use
 		default:
 			return errs.New(op, errs.Invalid, "department_member_role")
 		}
-		return tx.AddDepartmentAdmin(ctx, actor.Org, d.ID, u.ID)
+		if err := tx.AddDepartmentAdmin(ctx, actor.Org, d.ID, u.ID); err != nil {
+			return err
+		}
+		return s.auditOn(ctx, tx, actor, DepartmentAdminGrant, audit.TargetUser, u.ID, details)
 	})
 	if err != nil {
 		return errs.E(op, errs.Other, "", err)

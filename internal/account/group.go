@@ -97,10 +97,12 @@ func (s *Service) SaveGroup(ctx context.Context, actor Actor, id int64, p GroupP
 	var g Group
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
+		var old Group
 		if id != 0 {
 			if g, err = tx.Group(ctx, actor.Org, id); err != nil {
 				return err
 			}
+			old = g
 		} else {
 			if p.Handle == nil || p.Name == nil {
 				return errs.New(op, errs.Invalid, "group_handle_invalid")
@@ -123,10 +125,22 @@ func (s *Service) SaveGroup(ctx context.Context, actor Actor, id int64, p GroupP
 			}
 		}
 		if id == 0 {
-			g, err = tx.InsertGroup(ctx, g)
+			if g, err = tx.InsertGroup(ctx, g); err != nil {
+				return err
+			}
+			return s.auditOn(ctx, tx, actor, GroupCreated, TargetGroup, g.ID, map[string]string{"handle": g.Handle, "name": g.Name})
+		}
+		if err := tx.UpdateGroup(ctx, g); err != nil {
 			return err
 		}
-		return tx.UpdateGroup(ctx, g)
+		ch := map[string]string{}
+		changed(ch, "handle", old.Handle, g.Handle)
+		changed(ch, "name", old.Name, g.Name)
+		changed(ch, "description", old.Description, g.Description)
+		if len(ch) == 0 {
+			return nil
+		}
+		return s.auditOn(ctx, tx, actor, GroupUpdated, TargetGroup, g.ID, ch)
 	})
 	if err != nil {
 		return Group{}, errs.E(op, errs.Other, "", err)
@@ -141,10 +155,14 @@ func (s *Service) DeleteGroup(ctx context.Context, actor Actor, id int64) error 
 		return errs.New(op, errs.Permission, "department_admin_required")
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if _, err := tx.Group(ctx, actor.Org, id); err != nil {
+		g, err := tx.Group(ctx, actor.Org, id)
+		if err != nil {
 			return err
 		}
-		return tx.DeleteGroup(ctx, actor.Org, id)
+		if err := tx.DeleteGroup(ctx, actor.Org, id); err != nil {
+			return err
+		}
+		return s.auditOn(ctx, tx, actor, GroupDeleted, TargetGroup, id, map[string]string{"handle": g.Handle, "name": g.Name})
 	})
 	if err != nil {
 		return errs.E(op, errs.Other, "", err)
@@ -167,9 +185,13 @@ func (s *Service) SetGroupMember(ctx context.Context, actor Actor, id, user int6
 		if err != nil {
 			return errs.E(op, errs.Other, "user_not_found", err)
 		}
+		who := map[string]string{"user": itoa(u.ID)}
 		if !member {
-			_, err := tx.RemoveGroupMember(ctx, actor.Org, id, u.ID)
-			return err
+			removed, err := tx.RemoveGroupMember(ctx, actor.Org, id, u.ID)
+			if err != nil || !removed {
+				return err
+			}
+			return s.auditOn(ctx, tx, actor, GroupMemberRemoved, TargetGroup, id, who)
 		}
 		if u.Role == RoleGuest || u.Role == RoleBot {
 			return errs.New(op, errs.Invalid, "group_member_role")
@@ -181,7 +203,10 @@ func (s *Service) SetGroupMember(ctx context.Context, actor Actor, id, user int6
 		if len(ms) >= MaxGroupMembers {
 			return errs.New(op, errs.TooLarge, "user_group_too_large").With("max", MaxGroupMembers)
 		}
-		return tx.AddGroupMember(ctx, actor.Org, id, u.ID)
+		if err := tx.AddGroupMember(ctx, actor.Org, id, u.ID); err != nil {
+			return err
+		}
+		return s.auditOn(ctx, tx, actor, GroupMemberAdded, TargetGroup, id, who)
 	})
 	if err != nil {
 		return errs.E(op, errs.Other, "", err)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/event"
 )
@@ -163,6 +164,7 @@ func (s *Service) UpdateScheme(ctx context.Context, actor Actor, p SchemePatch) 
 		if sc, err = LoadScheme(ctx, tx, actor.Org); err != nil {
 			return err
 		}
+		before := sc.values()
 		whos, windows := sc.whoFields(), sc.windowFields()
 		for k, v := range p.Who {
 			f, ok := whos[k]
@@ -184,8 +186,18 @@ func (s *Service) UpdateScheme(ctx context.Context, actor Actor, p SchemePatch) 
 			}
 			*f = v
 		}
-		if err := tx.SetPermissionValues(ctx, actor.Org, sc.values()); err != nil {
+		after := sc.values()
+		if err := tx.SetPermissionValues(ctx, actor.Org, after); err != nil {
 			return err
+		}
+		diff := map[string]string{}
+		for k, v := range after {
+			changed(diff, k, before[k], v)
+		}
+		if len(diff) > 0 {
+			if err := s.auditOn(ctx, tx, actor, PermissionsUpdated, audit.TargetOrg, actor.Org, diff); err != nil {
+				return err
+			}
 		}
 		return tx.Emit(ctx, event.Event{Org: actor.Org, All: true, Type: "permissions.updated"}, func(seq int64) ([]byte, error) {
 			return s.enc.EncodeEvent("permissions.updated", seq, sc)

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -298,7 +299,7 @@ func (s *Service) SaveProfileField(ctx context.Context, actor Actor, id int64, p
 	if !actor.IsAdmin() {
 		return ProfileField{}, errs.New(op, errs.Permission, "admin_required")
 	}
-	var f ProfileField
+	var f, old ProfileField
 	err := s.store.Update(ctx, func(tx Tx) error {
 		fields, err := tx.ProfileFields(ctx, actor.Org)
 		if err != nil {
@@ -310,6 +311,7 @@ func (s *Service) SaveProfileField(ctx context.Context, actor Actor, id int64, p
 				return errs.New(op, errs.NotFound, "profile_field_not_found")
 			}
 			f = fields[i]
+			old = f
 		} else {
 			if len(fields) >= MaxProfileFields {
 				return errs.New(op, errs.TooLarge, "too_many_profile_fields").With("max", MaxProfileFields)
@@ -334,10 +336,23 @@ func (s *Service) SaveProfileField(ctx context.Context, actor Actor, id int64, p
 			f.AdminOnly = *p.AdminOnly
 		}
 		if id == 0 {
-			f, err = tx.InsertProfileField(ctx, f)
+			if f, err = tx.InsertProfileField(ctx, f); err != nil {
+				return err
+			}
+			return s.auditOn(ctx, tx, actor, ProfileFieldCreated, TargetProfileField, f.ID,
+				map[string]string{"name": f.Name, "admin_only": strconv.FormatBool(f.AdminOnly)})
+		}
+		if err := tx.UpdateProfileField(ctx, f); err != nil {
 			return err
 		}
-		return tx.UpdateProfileField(ctx, f)
+		ch := map[string]string{}
+		changed(ch, "name", old.Name, f.Name)
+		changed(ch, "order", strconv.Itoa(old.Order), strconv.Itoa(f.Order))
+		changed(ch, "admin_only", strconv.FormatBool(old.AdminOnly), strconv.FormatBool(f.AdminOnly))
+		if len(ch) == 0 {
+			return nil
+		}
+		return s.auditOn(ctx, tx, actor, ProfileFieldUpdated, TargetProfileField, f.ID, ch)
 	})
 	if err != nil {
 		return ProfileField{}, errs.E(op, errs.Other, "", err)
@@ -357,7 +372,10 @@ func (s *Service) DeleteProfileField(ctx context.Context, actor Actor, id int64)
 		if err == nil && !ok {
 			return errs.New(op, errs.NotFound, "profile_field_not_found")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return s.auditOn(ctx, tx, actor, ProfileFieldDeleted, TargetProfileField, id, nil)
 	})
 	if err != nil {
 		return errs.E(op, errs.Other, "", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/event"
 )
 
@@ -252,6 +253,8 @@ type Reader interface {
 // Tx is a write transaction.
 type Tx interface {
 	Reader
+	// InsertAudit appends to the audit trail in the same transaction.
+	InsertAudit(ctx context.Context, e audit.Entry) error
 	InsertChannel(ctx context.Context, c Channel) (Channel, error)
 	UpdateChannel(ctx context.Context, c Channel) error
 	// AddMember adds or re-adds a member; false when already a member.

@@ -3,8 +3,10 @@ package chat
 import (
 	"context"
 	"slices"
+	"strconv"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 )
 
@@ -26,6 +28,13 @@ func (s *Service) SearchChannels(ctx context.Context, actor account.Actor, query
 	}
 	return cs, nil
 }
+
+// Audit trail entries of department channels: binding a channel to a
+// department (or unbinding it, department 0) changes who belongs to it.
+const (
+	DepartmentBound audit.Action     = "channel.department_bind"
+	TargetChannel   audit.TargetType = "channel"
+)
 
 // BindDepartment makes a channel a department channel (dept 0 unbinds it):
 // from then on its members follow the department's subtree, and the
@@ -64,8 +73,14 @@ func (s *Service) BindDepartment(ctx context.Context, actor account.Actor, id, d
 		if ch.Department == dept {
 			return nil
 		}
+		old := ch.Department
 		ch.Department = dept
 		if err := tx.UpdateChannel(ctx, ch); err != nil {
+			return err
+		}
+		if err := tx.InsertAudit(ctx, audit.Stamp(ctx, s.now(), audit.Entry{Org: actor.Org, Actor: actor.User,
+			Action: DepartmentBound, TargetType: TargetChannel, TargetID: ch.ID, Outcome: audit.Success,
+			Details: map[string]string{"department": strconv.FormatInt(old, 10) + " → " + strconv.FormatInt(dept, 10)}})); err != nil {
 			return err
 		}
 		if dept != 0 {

@@ -10,7 +10,11 @@ import { errorText } from '../Security';
 /** The actions the server records today; others show as their raw name. */
 export const AUDIT_ACTIONS = ['auth.', 'auth.login', 'auth.login_failed', 'auth.logout', 'session.revoke', 'token.create', 'token.revoke',
   'user.create', 'user.deactivate', 'user.reactivate', 'user.role_change', 'user.password_change', 'org.update', 'org.security_policy',
-  '2fa.', '2fa.enable', '2fa.disable', '2fa.reset', '2fa.recovery_codes', 'sso.', 'scim.'];
+  '2fa.', '2fa.enable', '2fa.disable', '2fa.reset', '2fa.recovery_codes', 'sso.', 'scim.',
+  'permissions.update', 'department.', 'department.create', 'department.update', 'department.move', 'department.delete',
+  'department.member_set', 'department.member_remove', 'department.admin_grant', 'department.admin_revoke',
+  'group.', 'group.create', 'group.update', 'group.delete', 'group.member_add', 'group.member_remove',
+  'profile_field.', 'channel.department_bind'];
 
 /** A datetime-local value (local time) as RFC 3339, or ''. */
 export function localToRFC3339(v: string): string {
@@ -67,7 +71,7 @@ export function AdminAudit() {
         <label>{t('audit.target_type')}
           <select class="input" value={f.target_type ?? ''} onChange={set('target_type')}>
             <option value="">{t('audit.any')}</option>
-            {['user', 'session', 'token', 'org', 'sso_provider', 'scim_token'].map((x) => <option key={x} value={x}>{x}</option>)}
+            {['user', 'session', 'token', 'org', 'sso_provider', 'scim_token', 'department', 'group', 'profile_field', 'channel'].map((x) => <option key={x} value={x}>{x}</option>)}
           </select>
         </label>
         <label>{t('audit.target_id')}<input class="input" inputMode="numeric" pattern="[0-9]*" value={f.target_id ?? ''} onInput={set('target_id')} /></label>
