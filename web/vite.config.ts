@@ -27,7 +27,9 @@ function serviceWorker(): Plugin {
       const sw = bundle[name];
       if (!sw || sw.type !== 'chunk') throw new Error('service worker chunk missing');
       if (sw.imports.length > 0) throw new Error('sw.js must not share chunks with the app: ' + sw.imports.join(', '));
-      const assets = Object.keys(bundle).filter((f) => f.startsWith('assets/')).map((f) => '/' + f);
+      // pdf.js and its worker (~1.7 MB) load only when someone views a PDF:
+      // they are cached on first use (assets are cache-first), not precached.
+      const assets = Object.keys(bundle).filter((f) => f.startsWith('assets/') && !/^assets\/pdf[.-]/.test(f)).map((f) => '/' + f);
       const pub = readdirSync(resolve(__dirname, 'public')).map((f) => '/' + f);
       const shell = [...assets, ...pub].sort();
       const version = createHash('sha256').update(shell.join('\n')).update(sw.code).digest('hex').slice(0, 16);

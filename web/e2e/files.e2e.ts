@@ -2,8 +2,11 @@
 // with progress, and sends them; the other sees the image inline, the PDF and
 // the text file as cards, downloads the bytes, and finds them in the channel's
 // file list. A file the server refuses shows its error and can be removed.
+// A PDF shows its first page (pdf.js, under the app's real CSP) and opens a
+// preview dialog that pages, traps focus and closes with the keyboard.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { launch, messages, OWNER, SAMPLE, Server, signIn, openChannel } from './harness';
 
@@ -72,11 +75,16 @@ it('uploads by button, drop and paste; the other member sees, plays and download
   await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
   expect(await img.getAttribute('alt')).toContain('diagram.png');
   const cards = row.locator('.att-card');
-  expect(await cards.allInnerTexts()).toEqual([expect.stringContaining('minutes.pdf'), expect.stringContaining('notes.txt')]);
-  expect(await cards.nth(0).locator('.att-open').count()).toBe(1); // the PDF opens in the browser's viewer
+  // The uploads finish in any order: the cards follow it.
+  expect((await cards.allInnerTexts()).sort()).toEqual([expect.stringContaining('minutes.pdf'), expect.stringContaining('notes.txt')]);
+  // This PDF has no pages: pdf.js cannot draw it, the card says so and still downloads.
+  const pdfCard = row.locator('.att-pdf');
+  await expect.poll(() => pdfCard.locator('.pdf-thumb').getAttribute('data-state')).toBe('error');
+  expect(await pdfCard.locator('.pdf-thumb').innerText()).toBe('无预览');
+  expect(await pdfCard.locator('.att-download').getAttribute('download')).toBe('minutes.pdf');
 
   // Download the text file: the bytes that were pasted.
-  const [download] = await Promise.all([b.page.waitForEvent('download'), cards.nth(1).locator('.att-download').click()]);
+  const [download] = await Promise.all([b.page.waitForEvent('download'), cards.filter({ hasText: 'notes.txt' }).locator('.att-download').click()]);
   expect(download.suggestedFilename()).toBe('notes.txt');
   expect(readFileSync((await download.path())!)).toEqual(Buffer.from(notes));
 
@@ -111,5 +119,80 @@ it('shows the server refusing a file, and lets the user remove it and send the r
   const audio = messages(a.page).locator('audio');
   await audio.waitFor();
   expect(await audio.getAttribute('src')).toMatch(/^\/api\/v1\/files\/\d+\/content$/);
+  await a.context.close();
+});
+
+it('draws a PDF\'s first page and pages through it in a dialog, by keyboard', async () => {
+  const fresh = (await (await server.client()).createChannel('agenda')).id;
+  const a = await signIn(browser, server, OWNER.username, OWNER.password, { viewport: { width: 375, height: 740 } });
+  // A full load of a channel without PDFs: pdf.js is not part of it, it
+  // arrives when a PDF is on screen.
+  await a.page.goto(`${server.url}/c/${fresh}`);
+  await a.page.locator('main .composer-input').waitFor();
+  const scripts = () => a.page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => /\/assets\/pdf/.test(n)));
+  expect(await scripts()).toEqual([]);
+  await give(a.page, 'drop', 'agenda.pdf', SAMPLE.pdfPages(2), 'application/pdf');
+  await expect.poll(() => a.page.locator('main .upload-tray progress').count()).toBe(0);
+  await a.page.locator('main .composer-input').fill('The agenda');
+  await a.page.locator('main .composer-input').press('Enter');
+
+  const row = a.page.locator('main article.msg', { hasText: 'The agenda' });
+  const thumb = row.locator('.pdf-thumb');
+  await expect.poll(() => thumb.getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+  // The thumbnail canvas holds the page: white paper and the black bar drawn on it.
+  const pixels = await thumb.locator('canvas').evaluate((c: HTMLCanvasElement) => {
+    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+    let dark = 0;
+    let light = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i]! < 60 && d[i + 3]! > 200) dark++;
+      else if (d[i]! > 200) light++;
+    }
+    return { w: c.width, dark, light };
+  });
+  expect(pixels.w).toBeGreaterThan(0);
+  expect(pixels.dark).toBeGreaterThan(0);
+  expect(pixels.light).toBeGreaterThan(0);
+  expect((await scripts()).some((n) => /pdf\.worker/.test(n))).toBe(true);
+
+  // Keyboard only: focus the card's preview button, Enter opens the dialog.
+  const open = row.getByRole('button', { name: 'Preview agenda.pdf' });
+  await open.focus();
+  await a.page.keyboard.press('Enter');
+  const dialog = a.page.getByRole('dialog', { name: 'agenda.pdf' });
+  await dialog.waitFor();
+  const status = dialog.locator('.pdf-status');
+  await expect.poll(() => status.innerText()).toBe('Page 1 of 2');
+  expect(await a.page.evaluate(() => document.activeElement?.className)).toContain('pdf-page');
+  await expect.poll(() => dialog.locator('canvas').evaluate((c: HTMLCanvasElement) => c.width)).toBeGreaterThan(0);
+  // The dialog fits the 375 px screen.
+  const box = (await dialog.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(375);
+  expect(await dialog.getByRole('button', { name: 'Previous page' }).isDisabled()).toBe(true);
+  await a.page.keyboard.press('ArrowRight');
+  await expect.poll(() => status.innerText()).toBe('Page 2 of 2');
+  expect(await dialog.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+  // Tab stays inside the dialog.
+  for (let i = 0; i < 6; i++) {
+    await a.page.keyboard.press('Tab');
+    expect(await a.page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]'))).toBe(true);
+  }
+  // axe on the open dialog, light and dark.
+  const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await a.page.evaluate(axeSource);
+  for (const theme of ['light', 'dark']) {
+    await a.page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+    const violations = await a.page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string }[] }> } }).axe.run({ resultTypes: ['violations'] });
+      return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    });
+    expect(violations, theme).toEqual([]);
+  }
+  await a.page.keyboard.press('Escape');
+  await expect.poll(() => dialog.count()).toBe(0);
+  // Focus returns to the button that opened it.
+  expect(await a.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Preview agenda.pdf');
+  expect(a.errors).toEqual([]);
   await a.context.close();
 });

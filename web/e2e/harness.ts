@@ -188,9 +188,33 @@ export async function send(page: Page, text: string, scope = 'main'): Promise<vo
   await box.press('Enter');
 }
 
-/** A real PNG (the app icon), a minimal PDF and a WAV second of silence, for upload tests. */
+/** A real PNG (the app icon), PDFs (valid, and one with no pages) and a WAV second of silence, for upload tests. */
 export const SAMPLE = {
   png: () => new Uint8Array(readFileSync(join(__dirname, '../public/icon-192.png'))),
+  /** A valid PDF of `pages` pages; each has a black bar and its number in Helvetica, so a rendered page has dark pixels. */
+  pdfPages: (pages: number): Uint8Array => {
+    const objs: string[] = [];
+    const kids = Array.from({ length: pages }, (_, i) => `${4 + 2 * i} 0 R`).join(' ');
+    objs.push('<</Type/Catalog/Pages 2 0 R>>');
+    objs.push(`<</Type/Pages/Kids[${kids}]/Count ${pages}>>`);
+    objs.push('<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>');
+    for (let i = 0; i < pages; i++) {
+      const content = `0 0 0 rg 60 600 480 120 re f BT /F1 48 Tf 60 400 Td (Page ${i + 1}) Tj ET`;
+      objs.push(`<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Resources<</Font<</F1 3 0 R>>>>/Contents ${5 + 2 * i} 0 R>>`);
+      objs.push(`<</Length ${content.length}>>\nstream\n${content}\nendstream`);
+    }
+    let out = '%PDF-1.4\n';
+    const offsets: number[] = [];
+    objs.forEach((body, i) => {
+      offsets.push(out.length);
+      out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    });
+    const xref = out.length;
+    out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n` + offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+    out += `trailer\n<</Size ${objs.length + 1}/Root 1 0 R>>\nstartxref\n${xref}\n%%EOF\n`;
+    return new TextEncoder().encode(out);
+  },
+  /** A PDF with no pages: the server takes it, pdf.js cannot show it. */
   pdf: () => new TextEncoder().encode('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n'),
   wav: () => {
     const rate = 8000;

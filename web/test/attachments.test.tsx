@@ -31,19 +31,24 @@ describe('attachments', () => {
 
   it('plays video and audio inline and offers a download', () => {
     const root = show([att(2, 'video', { name: 'demo.mp4' }), att(3, 'audio', { name: 'memo.ogg' })]);
-    expect(root.querySelector('video')!.getAttribute('src')).toBe('/api/v1/files/2/content');
-    expect(root.querySelector('video')!.hasAttribute('controls')).toBe(true);
+    // The first frame shows (the #t fragment), only the metadata is fetched, nothing autoplays.
+    const video = root.querySelector('video')!;
+    expect(video.getAttribute('src')).toBe('/api/v1/files/2/content#t=0.001');
+    expect(video.hasAttribute('controls')).toBe(true);
+    expect(video.getAttribute('preload')).toBe('metadata');
+    expect(video.hasAttribute('autoplay')).toBe(false);
     expect(root.querySelector('audio')!.getAttribute('src')).toBe('/api/v1/files/3/content');
     const downloads = [...root.querySelectorAll('a[download]')].map((a) => a.getAttribute('href'));
     expect(downloads).toEqual(['/api/v1/files/2/content?download=1', '/api/v1/files/3/content?download=1']);
   });
 
-  it('shows PDFs and other files as download cards; names are text, never HTML', () => {
-    const root = show([att(4, 'pdf', { name: 'report.pdf' }), att(5, '', { name: '<img src=x onerror=alert(1)>.html' })]);
+  it('shows PDFs as preview cards and other files as download cards; names are text, never HTML', () => {
+    const root = show([att(4, 'pdf', { name: 'report.pdf', size: 20 << 20 }), att(5, '', { name: '<img src=x onerror=alert(1)>.html' })]);
     const cards = root.querySelectorAll('.att-card');
     expect(cards.length).toBe(2);
-    expect(cards[0]!.querySelector('.att-open')!.getAttribute('href')).toBe('/api/v1/files/4/content');
-    expect(cards[1]!.querySelector('.att-open')).toBeNull();
+    expect(cards[0]!.querySelector('button.att-pdf-thumb')!.getAttribute('aria-label')).toBe('Preview report.pdf');
+    expect(cards[0]!.querySelector('.att-download')!.getAttribute('href')).toBe('/api/v1/files/4/content?download=1');
+    expect(cards[1]!.querySelector('.att-pdf-thumb')).toBeNull();
     expect(cards[1]!.querySelector('.att-download')!.getAttribute('href')).toBe('/api/v1/files/5/content?download=1');
     expect(root.querySelectorAll('img').length).toBe(0);
     expect(cards[1]!.textContent).toContain('<img src=x onerror=alert(1)>.html');

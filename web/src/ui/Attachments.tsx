@@ -1,12 +1,14 @@
 // The files a message carries: images inline (the thumbnail, linking to the
-// full image), video and audio players, and a download card for PDFs and
-// everything else. Sizes are fixed before anything loads, so the virtual list
+// full image), video and audio players, PDFs as a card with their first page
+// that opens a preview (PdfPreview.tsx), and a download card for everything
+// else. Sizes are fixed before anything loads, so the virtual list
 // does not jump when an image arrives.
 import type { Attachment } from '../api/types';
 import { downloadUrl } from '../api/client';
 import { formatBytes, t } from '../i18n';
 import { fitBox } from '../state/uploads-model';
 import { Icon } from './common';
+import { PdfCard } from './PdfPreview';
 
 const IMAGE_BOX: [number, number] = [360, 240];
 
@@ -34,9 +36,12 @@ function AttachmentView({ f }: { f: Attachment }) {
       );
     }
     case 'video':
+      // preload=metadata fetches the header (a range request), not the file;
+      // the #t fragment makes the browser seek to the first frame and show it
+      // instead of a black box (Safari shows nothing without it). No autoplay.
       return (
         <figure class="att-media">
-          <video class="att-video" controls preload="metadata" src={f.url} aria-label={f.name} />
+          <video class="att-video" controls preload="metadata" src={f.url + '#t=0.001'} aria-label={f.name} />
           <FileLine f={f} />
         </figure>
       );
@@ -47,6 +52,8 @@ function AttachmentView({ f }: { f: Attachment }) {
           <audio class="att-audio" controls preload="none" src={f.url} aria-label={f.name} />
         </figure>
       );
+    case 'pdf':
+      return <PdfCard f={f} />;
     default:
       return <FileCard f={f} />;
   }
