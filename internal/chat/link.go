@@ -16,6 +16,11 @@ type LinkPreview struct {
 	Title       string
 	Description string
 	SiteName    string
+	// Image names the preview's thumbnail, re-encoded from the page's
+	// og:image and kept by the server (unfurl.Service.OpenImage); "" when
+	// none. Width and height are the thumbnail's.
+	Image                   string
+	ImageWidth, ImageHeight int
 }
 
 // MaxPreviews is how many links of one message get a preview: the first

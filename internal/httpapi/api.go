@@ -22,6 +22,7 @@ import (
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/search"
 	"github.com/parley-chat/parley/internal/sso"
+	"github.com/parley-chat/parley/internal/unfurl"
 )
 
 // Stream is the realtime hub as the API sees it.
@@ -39,6 +40,7 @@ type Deps struct {
 	Audit    *audit.Service
 	SSO      *sso.Service
 	Files    *file.Service
+	Previews *unfurl.Service
 	Stream   Stream
 	// Ready reports whether the store is reachable and migrated (/readyz).
 	Ready func(ctx context.Context) error

@@ -440,6 +440,7 @@ var catalog = map[string]text{
 	"sso_email_taken":                  {"An account with this e-mail already exists and cannot be linked to this provider.", "该邮箱已被其他账号使用，无法关联到此提供方。"},
 	// Files.
 	"file_not_found":           {"File not found.", "未找到该文件。"},
+	"preview_image_not_found":  {"Link preview image not found.", "未找到该链接预览图片。"},
 	"file_no_thumbnail":        {"This file has no thumbnail.", "该文件没有缩略图。"},
 	"file_too_large":           {"Files can be at most {max}.", "文件不能超过 {max}。"},
 	"file_quota_exceeded":      {"Your files would take more than your quota of {max} (you use {used}); delete some first.", "上传后将超过你的 {max} 文件配额（已用 {used}），请先删除部分文件。"},

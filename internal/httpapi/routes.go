@@ -126,6 +126,7 @@ func (a *API) routes() []route {
 		{"DELETE", "/api/v1/files/{id}", a.authed(a.deleteFile)},
 		{"GET", "/api/v1/files/{id}/content", a.authed(a.downloadFile)},
 		{"GET", "/api/v1/files/{id}/thumbnail", a.authed(a.fileThumbnail)},
+		{"GET", "/api/v1/link-previews/images/{name}", a.authed(a.previewImage)},
 
 		{"GET", "/api/v1/messages/{id}", a.authed(a.getMessage)},
 		{"PATCH", "/api/v1/messages/{id}", a.authed(a.editMessage)},

@@ -196,6 +196,11 @@ type LinkPreview struct {
 	Title       string `json:"title"`
 	Description string `json:"description"`
 	SiteName    string `json:"site_name"`
+	// ImageURL is the path of the preview's re-encoded thumbnail on this
+	// server (GET /api/v1/link-previews/images/{name}); omitted when none.
+	ImageURL    string `json:"image_url,omitempty"`
+	ImageWidth  int    `json:"image_width,omitempty"`
+	ImageHeight int    `json:"image_height,omitempty"`
 }
 
 // Message is a message on the wire.
@@ -245,7 +250,11 @@ func wireMessage(m chat.Message) Message {
 		w.Reactions = append(w.Reactions, Reaction{Emoji: r.Emoji, Count: len(r.Users), UserIDs: r.Users})
 	}
 	for _, p := range m.Previews {
-		w.Previews = append(w.Previews, LinkPreview{URL: p.URL, Title: p.Title, Description: p.Description, SiteName: p.SiteName})
+		lp := LinkPreview{URL: p.URL, Title: p.Title, Description: p.Description, SiteName: p.SiteName}
+		if p.Image != "" {
+			lp.ImageURL, lp.ImageWidth, lp.ImageHeight = "/api/v1/link-previews/images/"+p.Image, p.ImageWidth, p.ImageHeight
+		}
+		w.Previews = append(w.Previews, lp)
 	}
 	return w
 }

@@ -13,7 +13,7 @@ var _ unfurl.Store = (*DB)(nil)
 // previews fills the link previews of a page of messages (one query).
 func (q Queries) previews(ctx context.Context, op string, ms []chat.Message, idx map[int64]int, ids []any) error {
 	rows, err := q.query(ctx, `
-		SELECT message_id, url, title, description, site_name FROM message_previews
+		SELECT message_id, url, title, description, site_name, image, image_width, image_height FROM message_previews
 		WHERE message_id IN (`+placeholders(len(ids))+`) ORDER BY message_id, position`, ids...)
 	if err != nil {
 		return dbErr(op, err)
@@ -22,7 +22,7 @@ func (q Queries) previews(ctx context.Context, op string, ms []chat.Message, idx
 	for rows.Next() {
 		var id int64
 		var p chat.LinkPreview
-		if err := rows.Scan(&id, &p.URL, &p.Title, &p.Description, &p.SiteName); err != nil {
+		if err := rows.Scan(&id, &p.URL, &p.Title, &p.Description, &p.SiteName, &p.Image, &p.ImageWidth, &p.ImageHeight); err != nil {
 			return dbErr(op, err)
 		}
 		m := &ms[idx[id]]
@@ -59,8 +59,10 @@ func (t *Tx) SetPreviews(ctx context.Context, org, message int64, ps []chat.Link
 	}
 	for i, p := range ps {
 		if _, err := t.exec(ctx, `
-			INSERT INTO message_previews (message_id, position, org_id, url, title, description, site_name)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, message, i, org, p.URL, p.Title, p.Description, p.SiteName); err != nil {
+			INSERT INTO message_previews (message_id, position, org_id, url, title, description, site_name,
+				image, image_width, image_height)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, message, i, org, p.URL, p.Title, p.Description, p.SiteName,
+			p.Image, p.ImageWidth, p.ImageHeight); err != nil {
 			return dbErr(op, err)
 		}
 	}
@@ -72,8 +74,9 @@ func (t *Tx) SetPreviews(ctx context.Context, org, message int64, ps []chat.Link
 func (q Queries) CachedPreview(ctx context.Context, org int64, url string) (unfurl.Cached, error) {
 	var c unfurl.Cached
 	var at int64
-	err := q.queryRow(ctx, `SELECT url, ok, title, description, site_name, fetched_at FROM link_previews
-		WHERE org_id = ? AND url = ?`, org, url).Scan(&c.URL, &c.OK, &c.Title, &c.Description, &c.SiteName, &at)
+	err := q.queryRow(ctx, `SELECT url, ok, title, description, site_name, image, image_width, image_height, fetched_at
+		FROM link_previews WHERE org_id = ? AND url = ?`, org, url).Scan(&c.URL, &c.OK, &c.Title, &c.Description,
+		&c.SiteName, &c.Image, &c.ImageWidth, &c.ImageHeight, &at)
 	if err != nil {
 		return unfurl.Cached{}, notFound("store.CachedPreview", "preview_not_found", err)
 	}
@@ -85,11 +88,15 @@ func (q Queries) CachedPreview(ctx context.Context, org int64, url string) (unfu
 func (db *DB) CachePreview(ctx context.Context, org int64, c unfurl.Cached) error {
 	return db.update(ctx, func(t *Tx) error {
 		_, err := t.exec(ctx, `
-			INSERT INTO link_previews (org_id, url, ok, title, description, site_name, fetched_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
+			INSERT INTO link_previews (org_id, url, ok, title, description, site_name, image, image_width,
+				image_height, fetched_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (org_id, url) DO UPDATE SET ok = excluded.ok, title = excluded.title,
-				description = excluded.description, site_name = excluded.site_name, fetched_at = excluded.fetched_at`,
-			org, c.URL, c.OK, c.Title, c.Description, c.SiteName, ms(c.FetchedAt))
+				description = excluded.description, site_name = excluded.site_name, image = excluded.image,
+				image_width = excluded.image_width, image_height = excluded.image_height,
+				fetched_at = excluded.fetched_at`,
+			org, c.URL, c.OK, c.Title, c.Description, c.SiteName, c.Image, c.ImageWidth, c.ImageHeight,
+			ms(c.FetchedAt))
 		return dbErr("store.CachePreview", err)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,8 +16,10 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/blob"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/event"
+	"github.com/parley-chat/parley/internal/file"
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/store"
 	"github.com/parley-chat/parley/internal/store/storetest"
@@ -41,6 +44,8 @@ type world struct {
 	owner    account.Actor
 	channel  int64
 	site     *front
+	internal *target // on a blocked address: must receive nothing
+	blobs    *blob.Disk
 	pages    sync.Map // path -> hits (*atomic.Int64)
 	now      time.Time
 
@@ -77,10 +82,30 @@ func newWorld(tb testing.TB) *world {
 		tb.Fatal(err)
 	}
 	w.channel = ch.ID
+	w.internal = newTarget(tb, "tcp4", "127.0.0.1:0")
+	dnsSrv := newDNS(tb, map[string][]string{"loopback.test": {"127.0.0.1"}})
 	w.site = newFront(tb, func(rw http.ResponseWriter, r *http.Request) {
 		n, _ := w.pages.LoadOrStore(r.URL.Path, new(atomic.Int64))
 		n.(*atomic.Int64).Add(1)
+		if img, ok := strings.CutPrefix(r.URL.Path, "/img/"); ok {
+			// A page whose og:image is the query's "image" parameter.
+			rw.Header().Set("Content-Type", "text/html")
+			fmt.Fprintf(rw, `<title>Page %s</title><meta property="og:image" content="%s">`, img, html.EscapeString(r.URL.Query().Get("image")))
+			return
+		}
 		switch r.URL.Path {
+		case "/wide.png":
+			rw.Header().Set("Content-Type", "image/png")
+			rw.Write(pngData(tb, 800, 200))
+		case "/bomb.png":
+			rw.Header().Set("Content-Type", "image/png")
+			rw.Write(bombPNG(tb, 100_000, 100_000))
+		case "/huge.png":
+			rw.Header().Set("Content-Type", "image/png")
+			rw.Write(append(pngData(tb, 1, 1), make([]byte, 2<<20)...))
+		case "/wrong-type.png":
+			rw.Header().Set("Content-Type", "text/html")
+			rw.Write(pngData(tb, 10, 10))
 		case "/article":
 			rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 			fmt.Fprint(rw, `<!doctype html><html><head><title>Fallback</title>
@@ -94,8 +119,12 @@ func newWorld(tb testing.TB) *world {
 			http.NotFound(rw, r)
 		}
 	})
-	client := unfurl.NewClient(unfurl.Options{Allow: []netip.AddrPort{w.site.allow}, Timeout: 5 * time.Second})
-	w.previews = unfurl.NewService(client, w.chat, w.db, unfurl.Config{Workers: 2}, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	client := unfurl.NewClient(unfurl.Options{Allow: []netip.AddrPort{w.site.allow}, Resolver: dnsSrv.resolver, Timeout: 5 * time.Second})
+	if w.blobs, err = blob.NewDisk(tb.TempDir()); err != nil {
+		tb.Fatal(err)
+	}
+	images := unfurl.Images{Thumbnails: file.NewService(nil, nil, nil, tb.TempDir(), now), Blobs: w.blobs}
+	w.previews = unfurl.NewService(client, w.chat, w.db, unfurl.Config{Workers: 2, Images: images}, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return w
 }
 

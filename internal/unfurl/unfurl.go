@@ -6,14 +6,23 @@
 package unfurl
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/blob"
 	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
+	"github.com/parley-chat/parley/internal/file"
 )
 
 // Cached is the remembered result of fetching one URL in one organisation:
@@ -25,7 +34,11 @@ type Cached struct {
 	Title       string
 	Description string
 	SiteName    string
-	FetchedAt   time.Time
+	// Image is the name of the re-encoded og:image in the blob store (see
+	// imageKey); "" when none.
+	Image                   string
+	ImageWidth, ImageHeight int
+	FetchedAt               time.Time
 }
 
 // Store caches fetches. CachedPreview returns NotFound for a URL never
@@ -52,6 +65,30 @@ type Config struct {
 	Poll     time.Duration // how often the queue is looked at when idle; default 1s
 	CacheTTL time.Duration // a preview is fetched again after this; default 24h
 	FailTTL  time.Duration // a failed fetch is retried after this; default 1h
+	// Images makes and keeps preview images; without both parts previews
+	// have none.
+	Images Images
+}
+
+// Images is where preview images are re-encoded and kept.
+type Images struct {
+	Thumbnails Thumbnailer
+	Blobs      Blobs
+}
+
+// Thumbnailer re-encodes an untrusted image to a small one, refusing pixel
+// bombs before decoding; file.Service implements it (the uploads' own
+// checks and code).
+type Thumbnailer interface {
+	Thumbnail(ctx context.Context, data []byte) (file.Thumbnail, error)
+}
+
+var _ Thumbnailer = (*file.Service)(nil)
+
+// Blobs keeps preview images; blob.Disk and s3blob implement it.
+type Blobs interface {
+	Put(ctx context.Context, key string, r io.Reader, size int64) error
+	Open(ctx context.Context, key string) (blob.Object, error)
 }
 
 // Service attaches previews to queued messages.
@@ -236,7 +273,7 @@ func (s *Service) lookup(ctx context.Context, org int64, link string) (Cached, e
 	case !errs.Is(err, errs.NotFound):
 		return Cached{}, err
 	}
-	c = s.fetch(ctx, link)
+	c = s.fetch(ctx, org, link)
 	if ctx.Err() != nil {
 		return Cached{}, ctx.Err() // shutting down: not a verdict on the link
 	}
@@ -247,12 +284,13 @@ func (s *Service) lookup(ctx context.Context, org int64, link string) (Cached, e
 }
 
 func preview(c Cached) chat.LinkPreview {
-	return chat.LinkPreview{URL: c.URL, Title: c.Title, Description: c.Description, SiteName: c.SiteName}
+	return chat.LinkPreview{URL: c.URL, Title: c.Title, Description: c.Description, SiteName: c.SiteName,
+		Image: c.Image, ImageWidth: c.ImageWidth, ImageHeight: c.ImageHeight}
 }
 
 // fetch gets and parses one page; failures are results, logged at debug
 // level (they are the linked site's business, not the operator's).
-func (s *Service) fetch(ctx context.Context, link string) Cached {
+func (s *Service) fetch(ctx context.Context, org int64, link string) Cached {
 	c := Cached{URL: link, FetchedAt: s.now()}
 	if s.client == nil {
 		return c
@@ -267,5 +305,93 @@ func (s *Service) fetch(ctx context.Context, link string) Cached {
 		return c
 	}
 	c.OK, c.Title, c.Description, c.SiteName = true, meta.Title, meta.Description, meta.SiteName
+	if meta.Image != "" && s.cfg.Images.Thumbnails != nil && s.cfg.Images.Blobs != nil {
+		img, err := s.image(ctx, org, meta.Image)
+		if err != nil {
+			// The preview is still worth showing without its image.
+			s.log.Debug("link preview image not kept", "url", meta.Image, "err", err)
+		} else {
+			c.Image, c.ImageWidth, c.ImageHeight = img.name, img.width, img.height
+		}
+	}
 	return c
+}
+
+type keptImage struct {
+	name          string
+	width, height int
+}
+
+// image fetches an og:image with the same client (same refusals, every
+// redirect checked, image types only, MaxImageBytes), re-encodes it to a
+// thumbnail with the uploads' bounded decoder and keeps it in the blob
+// store under a random name: the name is the only way to it, and only
+// members of the organisation can use it (OpenImage).
+func (s *Service) image(ctx context.Context, org int64, link string) (keptImage, error) {
+	data, err := s.client.GetImage(ctx, link)
+	if err != nil {
+		return keptImage{}, err
+	}
+	th, err := s.cfg.Images.Thumbnails.Thumbnail(ctx, data)
+	if err != nil {
+		return keptImage{}, err
+	}
+	var b [16]byte
+	rand.Read(b[:])
+	name := hex.EncodeToString(b[:]) + imageExt[th.ContentType]
+	if err := s.cfg.Images.Blobs.Put(ctx, imageKey(org, name), bytes.NewReader(th.Data), int64(len(th.Data))); err != nil {
+		return keptImage{}, err
+	}
+	return keptImage{name, th.Width, th.Height}, nil
+}
+
+var imageExt = map[string]string{"image/jpeg": ".jpg", "image/png": ".png"}
+
+// imageKey is where an organisation's preview image is kept: the
+// organisation is part of the key, so a name from one organisation opens
+// nothing in another.
+func imageKey(org int64, name string) string {
+	return fmt.Sprintf("previews/%d/%s", org, name)
+}
+
+// validImageName reports whether name is one image() makes: 32 hex digits
+// and .jpg or .png.
+func validImageName(name string) bool {
+	base, ext, ok := strings.Cut(name, ".")
+	if !ok || len(base) != 32 || (ext != "jpg" && ext != "png") {
+		return false
+	}
+	_, err := hex.DecodeString(base)
+	return err == nil && strings.ToLower(base) == base
+}
+
+// Image is a kept preview image opened for reading.
+type Image struct {
+	blob.Object
+	ContentType string
+}
+
+// OpenImage opens a preview image of the actor's organisation by the name
+// its preview carries. Any member of the organisation may open it (guests
+// included): the name is random and only sent with the messages carrying
+// it, so knowing it means having read such a message or been given it.
+// Errors: NotFound (preview_image_not_found) for a malformed name, another
+// organisation's image or none, Unavailable.
+func (s *Service) OpenImage(ctx context.Context, actor account.Actor, name string) (Image, error) {
+	const op = "unfurl.OpenImage"
+	if !validImageName(name) || s.cfg.Images.Blobs == nil {
+		return Image{}, errs.New(op, errs.NotFound, "preview_image_not_found")
+	}
+	o, err := s.cfg.Images.Blobs.Open(ctx, imageKey(actor.Org, name))
+	if errs.Is(err, errs.NotFound) {
+		return Image{}, errs.New(op, errs.NotFound, "preview_image_not_found")
+	}
+	if err != nil {
+		return Image{}, errs.E(op, errs.Unavailable, "", err)
+	}
+	ct := "image/jpeg"
+	if strings.HasSuffix(name, ".png") {
+		ct = "image/png"
+	}
+	return Image{Object: o, ContentType: ct}, nil
 }
