@@ -111,12 +111,15 @@ schemas["Reaction"] = obj("One emoji on a message.", {
     "count": i("How many users reacted with it.", minimum=1),
     "user_ids": ids("Who reacted with it."),
 })
-schemas["LinkPreview"] = obj("What the page a message links to says about itself, fetched by the server after the message was posted (see docs/api.md, Link previews). Plain text: render as text, never as HTML. No image: clients must not load remote images.", {
+schemas["LinkPreview"] = obj("What the page a message links to says about itself, fetched by the server after the message was posted (see docs/api.md, Link previews). Plain text: render as text, never as HTML. The image, when there is one, is a thumbnail the server re-encoded and keeps: clients load `image_url` from this server, never a remote image.", {
     "url": s("The link as written in the message (http or https)."),
     "title": s("The page's title (og:title or <title>), at most 200 characters; may be empty when there is a description."),
     "description": s("The page's description (og:description or meta description), at most 500 characters; may be empty."),
     "site_name": s("The site's name (og:site_name), at most 100 characters; may be empty."),
-})
+    "image_url": s("Path on this server of the page's image (og:image) re-encoded to fit in 400×400 pixels (`GET /api/v1/link-previews/images/{name}`); absent when the page has none or it was refused (blocked address, not an image, over 2 MiB, over 40 megapixels)."),
+    "image_width": i("Width of the image in pixels; absent without image_url."),
+    "image_height": i("Height of the image in pixels; absent without image_url."),
+}, required=["url", "title", "description", "site_name"])
 schemas["Message"] = obj("A message: a top-level message, a thread root or a reply. Deleted and recalled messages keep their place (`seq`) with empty `text`, no mentions, no reactions and no previews.", {
     "id": idf("Message id."),
     "channel_id": idf("Channel id."),
@@ -1083,6 +1086,11 @@ op("GET", "/api/v1/files/{id}/content", "downloadFile", "files", "Download a fil
    pathparams=["FileID"], params=[{"name": "download", "in": "query", "description": "`1`: always as an attachment.", "schema": {"type": "string", "enum": ["1"]}}],
    ok={"200": binary("The content."), "206": binary("A range of the content."), "304": {"description": "Not modified (If-None-Match)."}},
    errors={"404": ["file_not_found", "blob_not_found"]})
+op("GET", "/api/v1/link-previews/images/{name}", "linkPreviewImage", "messages", "A link preview's image",
+   "The re-encoded thumbnail a link preview's `image_url` points at (JPEG, or PNG with transparency). Any member of the organisation that keeps it (guests included): the name is random and sent only with the messages carrying the preview. Served with the files' safe headers (`nosniff`, a sandboxing Content-Security-Policy, `Cross-Origin-Resource-Policy: same-origin`).",
+   params=[{"name": "name", "in": "path", "required": True, "description": "The image's name, from `image_url`: 32 hex digits and `.jpg` or `.png`.", "schema": {"type": "string", "maxLength": 36}}],
+   ok={"200": binary("The image."), "304": {"description": "Not modified (If-None-Match)."}},
+   errors={"404": ["preview_image_not_found"]})
 op("GET", "/api/v1/files/{id}/thumbnail", "fileThumbnail", "files", "A file's thumbnail",
    "A JPEG (or PNG, for images with transparency) fitting in 400×400 pixels, made at upload. Who may read the file.",
    pathparams=["FileID"], ok={"200": binary("The thumbnail."), "304": {"description": "Not modified (If-None-Match)."}},

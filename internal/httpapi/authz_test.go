@@ -240,6 +240,9 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 	path = strings.Replace(path, "{id}", strconv.FormatInt(w.channel, 10), 1)
 	path = strings.Replace(path, "{user_id}", strconv.FormatInt(w.member2, 10), 1)
 	path = strings.Replace(path, "{emoji}", "%F0%9F%91%8D", 1)
+	if pattern == "/api/v1/link-previews/images/{name}" {
+		path = strings.Replace(path, "{name}", e.previewImage(t), 1)
+	}
 	key := method + " " + pattern
 	switch key {
 	case "POST /api/v1/setup":
@@ -484,4 +487,12 @@ func (e *authzEnv) freshLogin(ctx context.Context, p string) (*apiclient.Client,
 	}
 	c, _, err := e.env.Client().Login(ctx, login, servertest.Password)
 	return c, err
+}
+
+// previewImage keeps a link preview image of the first organisation where
+// the server keeps them (the real fetcher cannot reach the test's loopback
+// sites; internal/unfurl tests the fetching) and returns its name.
+func (e *authzEnv) previewImage(t *testing.T) string {
+	t.Helper()
+	return keepPreviewImage(t, e.env, tinyJPEG(t))
 }

@@ -63,6 +63,17 @@ func TestPreviewImages(t *testing.T) {
 	if len(ps) != 1 || ps[0].Image == "" || ps[0].ImageWidth != 400 || ps[0].ImageHeight != 100 {
 		t.Fatalf("previews %+v, want one with a 400×100 image", ps)
 	}
+	// Clients get it as a path on this server, with its size.
+	wantWire := `"image_url":"/api/v1/link-previews/images/` + ps[0].Image + `","image_width":400,"image_height":100`
+	w.mu.Lock()
+	found := false
+	for _, u := range w.updates {
+		found = found || strings.Contains(string(u), wantWire)
+	}
+	w.mu.Unlock()
+	if !found {
+		t.Errorf("no message.updated carries %s", wantWire)
+	}
 	img, err := w.previews.OpenImage(ctx, w.owner, ps[0].Image)
 	if err != nil {
 		t.Fatal(err)
