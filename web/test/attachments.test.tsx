@@ -78,4 +78,22 @@ describe('link previews', () => {
     expect(a.textContent).toBe('A <b>title</b>');
     expect(cards[0]!.querySelector('.lp-site')!.textContent).toBe('example.com');
   });
+
+  it('shows the server-kept image lazily, sized and with alt text, and no other image', () => {
+    const root = document.createElement('div');
+    const name = '0123456789abcdef0123456789abcdef';
+    const previews: LinkPreview[] = [
+      { url: 'https://example.com/a', title: 'A', description: '', site_name: 'Example', image_url: `/api/v1/link-previews/images/${name}.jpg`, image_width: 400, image_height: 100 },
+      { url: 'https://example.com/b', title: 'B', description: '', site_name: '', image_url: 'https://tracker.example/pixel.png', image_width: 1, image_height: 1 },
+      { url: 'https://example.com/c', title: 'C', description: '', site_name: '' },
+    ];
+    render(<LinkPreviews previews={previews} />, root);
+    const imgs = root.querySelectorAll('img');
+    expect(imgs.length).toBe(1);
+    const img = imgs[0]!;
+    expect(img.getAttribute('src')).toBe(`/api/v1/link-previews/images/${name}.jpg`);
+    expect(img.getAttribute('loading')).toBe('lazy');
+    expect(img.getAttribute('alt')).toBe('Image from Example');
+    expect([img.getAttribute('width'), img.getAttribute('height')]).toEqual(['320', '80']);
+  });
 });

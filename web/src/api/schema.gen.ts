@@ -1934,6 +1934,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/link-previews/images/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A link preview's image
+         * @description The re-encoded thumbnail a link preview's `image_url` points at (JPEG, or PNG with transparency). Any member of the organisation that keeps it (guests included): the name is random and sent only with the messages carrying the preview. Served with the files' safe headers (`nosniff`, a sandboxing Content-Security-Policy, `Cross-Origin-Resource-Policy: same-origin`).
+         */
+        get: operations["linkPreviewImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/files/{id}/thumbnail": {
         parameters: {
             query?: never;
@@ -2261,7 +2281,7 @@ export interface components {
             /** @description Who reacted with it. */
             user_ids: number[];
         };
-        /** @description What the page a message links to says about itself, fetched by the server after the message was posted (see docs/api.md, Link previews). Plain text: render as text, never as HTML. No image: clients must not load remote images. */
+        /** @description What the page a message links to says about itself, fetched by the server after the message was posted (see docs/api.md, Link previews). Plain text: render as text, never as HTML. The image, when there is one, is a thumbnail the server re-encoded and keeps: clients load `image_url` from this server, never a remote image. */
         LinkPreview: {
             /** @description The link as written in the message (http or https). */
             url: string;
@@ -2271,6 +2291,12 @@ export interface components {
             description: string;
             /** @description The site's name (og:site_name), at most 100 characters; may be empty. */
             site_name: string;
+            /** @description Path on this server of the page's image (og:image) re-encoded to fit in 400×400 pixels (`GET /api/v1/link-previews/images/{name}`); absent when the page has none or it was refused (blocked address, not an image, over 2 MiB, over 40 megapixels). */
+            image_url?: string;
+            /** @description Width of the image in pixels; absent without image_url. */
+            image_width?: number;
+            /** @description Height of the image in pixels; absent without image_url. */
+            image_height?: number;
         };
         /** @description A message: a top-level message, a thread root or a reply. Deleted and recalled messages keep their place (`seq`) with empty `text`, no mentions, no reactions and no previews. */
         Message: {
@@ -7661,6 +7687,52 @@ export interface operations {
             /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
             403: components["responses"]["Error"];
             /** @description Not found, or not visible to the caller. Codes: `file_not_found`, `blob_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    linkPreviewImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The image's name, from `image_url`: 32 hex digits and `.jpg` or `.png`. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image. */
+            200: {
+                headers: {
+                    /** @description `inline` for files with a preview (unless `download=1`), else `attachment`; with the file name. */
+                    "Content-Disposition"?: string;
+                    /** @description `default-src 'none'; ...; sandbox`: nothing in a file runs. */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff`. */
+                    "X-Content-Type-Options"?: string;
+                    /** @description The SHA-256 of the content (conditional requests answer 304). */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Not modified (If-None-Match). */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `preview_image_not_found`. */
             404: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
             503: components["responses"]["Error"];

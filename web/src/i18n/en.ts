@@ -267,6 +267,7 @@ export const en = {
   'update.reload': 'Reload',
 
   'msg.link_previews': 'Link previews',
+  'msg.link_preview_image': 'Image from {site}',
   'files.attach': 'Attach files',
   'files.attachments': 'Attachments',
   'files.title': 'Files',

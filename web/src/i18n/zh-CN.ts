@@ -267,6 +267,7 @@ export const zhCN: Record<keyof typeof en, Dict[string]> = {
   'update.reload': '重新加载',
 
   'msg.link_previews': '链接预览',
+  'msg.link_preview_image': '来自 {site} 的图片',
   'files.attach': '添加文件',
   'files.attachments': '附件',
   'files.title': '文件',
