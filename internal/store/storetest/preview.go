@@ -57,7 +57,8 @@ func testLinkPreviews(t *testing.T, s suite) {
 	}
 
 	ps := []chat.LinkPreview{
-		{URL: "https://one.example/", Title: "One", Description: "第一", SiteName: "Example"},
+		{URL: "https://one.example/", Title: "One", Description: "第一", SiteName: "Example",
+			Image: "0123456789abcdef0123456789abcdef.jpg", ImageWidth: 400, ImageHeight: 210},
 		{URL: "https://one.example/b", Title: "B"},
 	}
 	update(t, db, func(ctx context.Context, tx *store.Tx) error {
@@ -92,7 +93,8 @@ func testLinkPreviews(t *testing.T, s suite) {
 	if _, err := db.CachedPreview(ctx, o.ID, "https://one.example/"); errs.KindOf(err) != errs.NotFound {
 		t.Fatalf("uncached URL: %v", err)
 	}
-	c := unfurl.Cached{URL: "https://one.example/", OK: true, Title: "One", Description: "d", SiteName: "s", FetchedAt: at}
+	c := unfurl.Cached{URL: "https://one.example/", OK: true, Title: "One", Description: "d", SiteName: "s",
+		Image: "0123456789abcdef0123456789abcdef.png", ImageWidth: 30, ImageHeight: 40, FetchedAt: at}
 	if err := db.CachePreview(ctx, o.ID, c); err != nil {
 		t.Fatal(err)
 	}
