@@ -39,6 +39,18 @@ type resource map[string]any
 
 func (n cmpNode) match(r resource) bool {
 	v, ok := r[n.attr]
+	if vs, multi := v.([]string); multi {
+		// A multi-valued attribute matches when one of its values does.
+		if n.op == "pr" {
+			return len(vs) > 0
+		}
+		for _, x := range vs {
+			if (cmpNode{attr: n.attr, op: n.op, val: n.val}).match(resource{n.attr: x}) {
+				return true
+			}
+		}
+		return false
+	}
 	if n.op == "pr" {
 		if !ok || v == nil {
 			return false
@@ -90,10 +102,15 @@ func (n cmpNode) match(r resource) bool {
 	return false
 }
 
-// filterAttrs are the attributes a filter may name, and their types.
-var filterAttrs = map[string]string{
+// userAttrs and groupAttrs are the attributes a filter may name, and
+// their types.
+var userAttrs = map[string]string{
 	"id": "string", "username": "string", "displayname": "string", "active": "bool",
 	"emails": "string", "emails.value": "string", "name.formatted": "string", "externalid": "string",
+}
+
+var groupAttrs = map[string]string{
+	"id": "string", "displayname": "string", "externalid": "string", "members": "string", "members.value": "string",
 }
 
 type filterError struct{ msg string }
@@ -109,6 +126,7 @@ type token struct {
 }
 
 type parser struct {
+	attrs map[string]string
 	toks  []token
 	pos   int
 	depth int
@@ -117,7 +135,7 @@ type parser struct {
 
 // parseFilter parses a filter; errors are *filterError with a message fit
 // for the SCIM error's detail.
-func parseFilter(s string) (node, error) {
+func parseFilter(s string, attrs map[string]string) (node, error) {
 	if len(s) > maxFilterLen {
 		return nil, badFilter("filter longer than %d bytes", maxFilterLen)
 	}
@@ -125,7 +143,7 @@ func parseFilter(s string) (node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks}
+	p := &parser{attrs: attrs, toks: toks}
 	n, err := p.or()
 	if err != nil {
 		return nil, err
@@ -274,9 +292,10 @@ func (p *parser) comparison() (node, error) {
 		return nil, badFilter("expected an attribute, found %q", at.text)
 	}
 	attr := strings.ToLower(at.text)
-	// Full URNs name the core user schema's attributes.
+	// Full URNs name the core schemas' attributes.
 	attr = strings.TrimPrefix(attr, "urn:ietf:params:scim:schemas:core:2.0:user:")
-	typ, ok := filterAttrs[attr]
+	attr = strings.TrimPrefix(attr, "urn:ietf:params:scim:schemas:core:2.0:group:")
+	typ, ok := p.attrs[attr]
 	if !ok {
 		return nil, badFilter("unsupported attribute %q", at.text)
 	}

@@ -63,6 +63,12 @@ func New(s *sso.Service, log *slog.Logger) *Handler {
 		{"PUT /scim/v2/Users/{id}", h.putUser},
 		{"PATCH /scim/v2/Users/{id}", h.patchUser},
 		{"DELETE /scim/v2/Users/{id}", h.deleteUser},
+		{"GET /scim/v2/Groups", h.listGroups},
+		{"POST /scim/v2/Groups", h.createGroup},
+		{"GET /scim/v2/Groups/{id}", h.getGroup},
+		{"PUT /scim/v2/Groups/{id}", h.putGroup},
+		{"PATCH /scim/v2/Groups/{id}", h.patchGroup},
+		{"DELETE /scim/v2/Groups/{id}", h.deleteGroup},
 	} {
 		h.mux.Handle(rt.pattern, h.authed(rt.fn))
 	}
@@ -76,7 +82,9 @@ func New(s *sso.Service, log *slog.Logger) *Handler {
 func Routes() []string {
 	return []string{"GET /scim/v2/ServiceProviderConfig", "GET /scim/v2/ResourceTypes", "GET /scim/v2/Schemas",
 		"GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users/{id}", "PUT /scim/v2/Users/{id}",
-		"PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}"}
+		"PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}",
+		"GET /scim/v2/Groups", "POST /scim/v2/Groups", "GET /scim/v2/Groups/{id}", "PUT /scim/v2/Groups/{id}",
+		"PATCH /scim/v2/Groups/{id}", "DELETE /scim/v2/Groups/{id}"}
 }
 
 // ServeHTTP serves SCIM requests; a panic becomes a SCIM 500.
@@ -211,15 +219,20 @@ type user struct {
 	DisplayName string   `json:"displayName"`
 	Emails      []email  `json:"emails"`
 	Active      bool     `json:"active"`
-	Meta        meta     `json:"meta"`
+	// Groups are the user's departments, read-only (changed through the
+	// Group resource, as RFC 7643 4.1.2 has it).
+	Groups []groupRef `json:"groups"`
+	Meta   meta       `json:"meta"`
 }
 
-func wireUser(u account.User) user {
+// wireUser renders a user; groups are their departments.
+func wireUser(u account.User, groups []account.Department) user {
 	created := u.CreatedAt.UTC().Format(time.RFC3339)
 	id := strconv.FormatInt(u.ID, 10)
 	return user{Schemas: []string{schemaUser}, ID: id, UserName: u.Email, Name: name{Formatted: u.DisplayName},
 		DisplayName: u.DisplayName, Emails: []email{{Value: u.Email, Type: "work", Primary: true}}, Active: u.Active,
-		Meta: meta{ResourceType: "User", Created: created, LastModified: created, Location: "/scim/v2/Users/" + id}}
+		Groups: groupRefs(groups),
+		Meta:   meta{ResourceType: "User", Created: created, LastModified: created, Location: "/scim/v2/Users/" + id}}
 }
 
 func filterable(u account.User) resource {
@@ -265,7 +278,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c sso.SCIMCl
 	}
 	var f node
 	if fs := r.URL.Query().Get("filter"); fs != "" {
-		if f, err = parseFilter(fs); err != nil {
+		if f, err = parseFilter(fs, userAttrs); err != nil {
 			return err
 		}
 	}
@@ -284,7 +297,11 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c sso.SCIMCl
 	}
 	resp := listResponse{Schemas: []string{schemaList}, TotalResults: len(matched), StartIndex: start, Resources: []any{}}
 	for i := start - 1; i < len(matched) && len(resp.Resources) < count; i++ {
-		resp.Resources = append(resp.Resources, wireUser(matched[i]))
+		gs, err := h.sso.SCIMUserGroups(r.Context(), c, matched[i].ID)
+		if err != nil {
+			return err
+		}
+		resp.Resources = append(resp.Resources, wireUser(matched[i], gs))
 	}
 	resp.ItemsPerPage = len(resp.Resources)
 	writeJSON(w, http.StatusOK, resp)
@@ -309,7 +326,15 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireUser(u))
+	return h.writeUser(w, r, c, http.StatusOK, u)
+}
+
+func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, c sso.SCIMClient, status int, u account.User) error {
+	gs, err := h.sso.SCIMUserGroups(r.Context(), c, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, wireUser(u, gs))
 	return nil
 }
 
@@ -359,8 +384,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 		return err
 	}
 	w.Header().Set("Location", "/scim/v2/Users/"+strconv.FormatInt(u.ID, 10))
-	writeJSON(w, http.StatusCreated, wireUser(u))
-	return nil
+	return h.writeUser(w, r, c, http.StatusCreated, u)
 }
 
 func (h *Handler) putUser(w http.ResponseWriter, r *http.Request, c sso.SCIMClient) error {
@@ -380,8 +404,7 @@ func (h *Handler) putUser(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireUser(u))
-	return nil
+	return h.writeUser(w, r, c, http.StatusOK, u)
 }
 
 type patchOp struct {
@@ -488,8 +511,7 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCl
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, wireUser(u))
-	return nil
+	return h.writeUser(w, r, c, http.StatusOK, u)
 }
 
 // deleteUser deprovisions: the user is deactivated (sessions revoked),
@@ -530,9 +552,12 @@ func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request, 
 }
 
 func (h *Handler) resourceTypes(w http.ResponseWriter, r *http.Request, c sso.SCIMClient) error {
-	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 1, StartIndex: 1, ItemsPerPage: 1,
-		Resources: []any{map[string]any{"schemas": []string{schemaRT}, "id": "User", "name": "User", "endpoint": "/Users",
-			"schema": schemaUser, "meta": map[string]any{"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/User"}}}})
+	rt := func(name, endpoint, schema string) any {
+		return map[string]any{"schemas": []string{schemaRT}, "id": name, "name": name, "endpoint": endpoint,
+			"schema": schema, "meta": map[string]any{"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/" + name}}
+	}
+	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 2, StartIndex: 1, ItemsPerPage: 2,
+		Resources: []any{rt("User", "/Users", schemaUser), rt("Group", "/Groups", schemaGroup)}})
 	return nil
 }
 
@@ -550,10 +575,25 @@ func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 	nm := attr("name", "complex", false, "readWrite")
 	nm["subAttributes"] = []any{attr("formatted", "string", false, "readWrite"), attr("givenName", "string", false, "readWrite"),
 		attr("familyName", "string", false, "readWrite")}
-	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 1, StartIndex: 1, ItemsPerPage: 1,
-		Resources: []any{map[string]any{"schemas": []string{schemaSchema}, "id": schemaUser, "name": "User",
-			"description": "A Parley user", "attributes": []any{attr("id", "string", false, "readOnly"), un, nm,
-				attr("displayName", "string", false, "readWrite"), emails, attr("active", "boolean", false, "readWrite")},
-			"meta": map[string]any{"resourceType": "Schema", "location": "/scim/v2/Schemas/" + schemaUser}}}})
+	refs := func(n, mut string) map[string]any {
+		a := attr(n, "complex", false, mut)
+		a["multiValued"] = true
+		a["subAttributes"] = []any{attr("value", "string", false, mut), attr("$ref", "reference", false, mut),
+			attr("display", "string", false, "readOnly")}
+		return a
+	}
+	schema := func(id, name, desc string, attrs ...any) any {
+		return map[string]any{"schemas": []string{schemaSchema}, "id": id, "name": name, "description": desc,
+			"attributes": attrs, "meta": map[string]any{"resourceType": "Schema", "location": "/scim/v2/Schemas/" + id}}
+	}
+	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 2, StartIndex: 1, ItemsPerPage: 2,
+		Resources: []any{
+			schema(schemaUser, "User", "A Parley user", attr("id", "string", false, "readOnly"), un, nm,
+				attr("displayName", "string", false, "readWrite"), emails, attr("active", "boolean", false, "readWrite"),
+				refs("groups", "readOnly")),
+			schema(schemaGroup, "Group", "A Parley department (top-level when created over SCIM)",
+				attr("id", "string", false, "readOnly"), attr("displayName", "string", true, "readWrite"),
+				refs("members", "readWrite")),
+		}})
 	return nil
 }

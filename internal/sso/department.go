@@ -19,6 +19,10 @@ type Directory interface {
 	DepartmentMembers(ctx context.Context, actor account.Actor, id int64, subtree bool) ([]account.DepartmentMember, error)
 	SetDepartmentMember(ctx context.Context, actor account.Actor, m account.DepartmentMember) (account.DepartmentMember, error)
 	RemoveDepartmentMember(ctx context.Context, actor account.Actor, dept, user int64) error
+	// The rest serve SCIM Groups.
+	Department(ctx context.Context, actor account.Actor, id int64) (account.DepartmentDetail, error)
+	UpdateDepartment(ctx context.Context, actor account.Actor, id int64, p account.DepartmentPatch) (account.Department, error)
+	DeleteDepartment(ctx context.Context, actor account.Actor, id int64) error
 }
 
 // relativeUnits drops the organisational units that are part of the base

@@ -30,12 +30,16 @@ type SCIMStore interface {
 	// AllUsers lists every user of an organisation, by id.
 	AllUsers(ctx context.Context, org int64) ([]account.User, error)
 	User(ctx context.Context, org, id int64) (account.User, error)
+	// UserDepartments lists the departments a user belongs to.
+	UserDepartments(ctx context.Context, org, user int64) ([]account.Department, error)
 }
 
 // SCIMTx holds the writes of SCIM provisioning.
 type SCIMTx interface {
 	InsertSCIMToken(ctx context.Context, t SCIMToken) (SCIMToken, error)
 	DeleteSCIMToken(ctx context.Context, org, id int64) (bool, error)
+	// TouchSCIMToken records when a token was last used.
+	TouchSCIMToken(ctx context.Context, org, id int64, at time.Time) error
 	User(ctx context.Context, org, id int64) (account.User, error)
 }
 
@@ -131,8 +135,19 @@ func (s *Service) AuthenticateSCIM(ctx context.Context, token string) (SCIMClien
 	if err != nil {
 		return SCIMClient{}, errs.E(op, errs.Other, "", err)
 	}
+	if now := s.now(); now.Sub(t.LastUsedAt) >= scimTouchEvery {
+		// At most one write a minute per token: a provisioning run sends
+		// thousands of requests, and "last used" needs no finer grain.
+		// A failure to record it must not refuse the request.
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.TouchSCIMToken(ctx, t.Org, t.ID, now) }); err != nil {
+			s.log.Warn("record scim token use", "token", t.ID, "err", err)
+		}
+	}
 	return SCIMClient{Org: t.Org, Token: t.ID}, nil
 }
+
+// scimTouchEvery is the grain of a SCIM token's last-used time.
+const scimTouchEvery = time.Minute
 
 // SCIMUsers lists every user of the client's organisation (the transport
 // filters and pages them).

@@ -266,6 +266,12 @@ func (t *Tx) DeleteSCIMToken(ctx context.Context, org, id int64) (bool, error) {
 	return n > 0, dbErr("store.DeleteSCIMToken", err)
 }
 
+// TouchSCIMToken records when a SCIM token was last used.
+func (t *Tx) TouchSCIMToken(ctx context.Context, org, id int64, at time.Time) error {
+	_, err := t.exec(ctx, `UPDATE scim_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, ms(at), org, id)
+	return dbErr("store.TouchSCIMToken", err)
+}
+
 // AllUsers lists every user of an organisation by id.
 func (q Queries) AllUsers(ctx context.Context, org int64) ([]account.User, error) {
 	return q.users(ctx, "store.AllUsers", `SELECT `+userCols+` FROM users WHERE org_id = ? ORDER BY id`, org)
