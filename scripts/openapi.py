@@ -519,6 +519,47 @@ schemas["SCIMToken"] = obj("A SCIM bearer token of the organisation, for its ide
 }, required=["id", "name", "created_at", "last_used_at"])
 schemas["SCIMTokenList"] = obj("The organisation's SCIM tokens (without their values).", {"tokens": arr("SCIMToken", "Tokens, by id.")})
 schemas["SCIMTokenRequest"] = obj("A SCIM token to create.", {"name": s("1–200 characters.", minLength=1, maxLength=200)}, required=["name"], request=True)
+INVITE_PROPS = {
+    "id": idf("Invitation id."),
+    "role": s("The role of the accounts it creates.", enum=["member", "guest"]),
+    "email": s("The only address that may accept it, or empty."),
+    "max_uses": i("How many accounts it may create (1 when bound to an e-mail)."),
+    "uses": i("How many accounts it created."),
+    "state": s("Whether it can still be accepted.", enum=["open", "expired", "revoked", "used_up"]),
+    "created_by": idf("The admin who created it."),
+    "created_at": stampf("When it was created."),
+    "expires_at": stampf("When it stops working."),
+    "revoked_at": timef("When an admin revoked it; null if not revoked."),
+}
+schemas["Invitation"] = obj("An invitation link (without its token).", dict(INVITE_PROPS))
+created = dict(INVITE_PROPS)
+created.update({
+    "url": s("The link to share: `PUBLIC_URL/invite/<token>`. Shown only in this answer; only a hash of the token is stored."),
+    "email_sent": b("True when the link was e-mailed to `email`. False when no e-mail was given, no SMTP server is configured, or sending failed: share the link by hand."),
+    "email_error": s("`email_failed` when sending the e-mail failed; absent otherwise."),
+})
+schemas["InvitationCreated"] = obj("A new invitation with its link.", created, required=[k for k in created if k != "email_error"])
+schemas["InvitationList"] = obj("The organisation's invitations.", {"invitations": arr("Invitation", "Newest first, expired, used and revoked ones included.")})
+schemas["InvitationPreview"] = obj("What the holder of a link sees before accepting it.", {
+    "org_name": s("The organisation's name."),
+    "role": s("The role the account will have.", enum=["member", "guest"]),
+    "email": s("The address the invitation is bound to, or empty."),
+    "expires_at": stampf("When the link stops working."),
+})
+schemas["NewInvitation"] = obj("An invitation to create.", {
+    "role": s("member (default) or guest.", enum=["member", "guest"]),
+    "email": s("Optional: bind the invitation to this address (single use) and e-mail the link there when SMTP is configured."),
+    "expires_in_days": i("1–30; default 7.", minimum=0, maximum=30),
+    "max_uses": i("How many accounts the link may create: 1 (default) to 1000; 1 with an e-mail.", minimum=0, maximum=1000),
+}, request=True)
+schemas["AcceptInvitation"] = obj("The account to create with an invitation.", {
+    "email": s("The new user's e-mail; may be omitted when the invitation is bound to one."),
+    "username": s("Unique username."),
+    "display_name": s("Display name; defaults to the username."),
+    "password": s("Password, under the organisation's password policy."),
+    "locale": s("en or zh-CN; default from Accept-Language."),
+    "cookie": {"type": "boolean", "default": False, "description": "Start a cookie session instead of returning a bearer token."},
+}, required=["username", "password"], request=True)
 schemas["LDAPLoginRequest"] = obj("A login with directory credentials.", {
     "provider_id": idf("The LDAP provider (from GET /api/v1/auth/sso/providers)."),
     "login": s("Directory login name (matched against `login_attr`; filter characters are escaped).", minLength=1, maxLength=256),
@@ -732,6 +773,26 @@ op("GET", "/api/v1/users", "listUsers", "users", "The organisation directory",
 op("POST", "/api/v1/users", "createUser", "users", "Create a user", "Organisation owners and admins; only the owner may create another owner. Emits `user.updated`.", body="NewUser",
    ok=ok("201", "The new user.", "User"),
    errors={"400": EMAIL + USERNAME + text("display_name", 1) + ["locale_unsupported", "role_invalid"] + PASSWORD, "403": ["admin_required"], "409": ["email_taken", "username_taken"]})
+params["InvitationID"] = pid("id", "invitation", "Invitation id.")
+params["InviteToken"] = {"name": "token", "in": "path", "required": True, "description": "The token at the end of the invitation link.", "schema": {"type": "string", "minLength": 1, "maxLength": 128}}
+INVITE_GONE = ["invite_expired", "invite_revoked", "invite_used_up"]
+op("GET", "/api/v1/invitations", "listInvitations", "users", "The organisation's invitations", "Organisation owners and admins. Tokens are not returned.",
+   ok=ok("200", "The invitations.", "InvitationList"), errors={"403": ["admin_required"]})
+op("POST", "/api/v1/invitations", "createInvitation", "users", "Invite people by link or e-mail",
+   "Organisation owners and admins. Returns the link (shown only this once). With `email`, the invitation is single-use for that address and, when an SMTP server is configured, the link is e-mailed in the inviter's language (`email_sent`). Recorded as `invite.create`.",
+   body="NewInvitation", ok=ok("201", "The invitation with its link.", "InvitationCreated"),
+   errors={"400": ["invite_role_invalid", "invite_expiry_invalid", "invite_max_uses_invalid", "email_invalid"], "403": ["admin_required"], "409": ["too_many_invitations"]})
+op("DELETE", "/api/v1/invitations/{id}", "revokeInvitation", "users", "Revoke an invitation", "Organisation owners and admins. The link stops working; accounts already created stay. Recorded as `invite.revoke`.",
+   pathparams=["InvitationID"], ok={"204": {"description": "Revoked."}}, errors={"403": ["admin_required"], "404": ["invite_not_found"]})
+op("GET", "/api/v1/invites/{token}", "previewInvitation", "users", "What an invitation link offers",
+   "No authentication: the organisation's name and the role, nothing secret.", auth=False, pathparams=["InviteToken"],
+   ok=ok("200", "The invitation.", "InvitationPreview"), errors={"404": ["invite_not_found"], "409": INVITE_GONE})
+op("POST", "/api/v1/invites/{token}/accept", "acceptInvitation", "users", "Accept an invitation",
+   "No authentication. Creates the account under the organisation's password policy and logs it in, answering like a login. Recorded as `invite.accept`.",
+   auth=False, pathparams=["InviteToken"], body="AcceptInvitation",
+   ok=ok("201", "The account was created and logged in (with `two_factor_enrolment_required` when the organisation requires 2FA).", "LoginResponse", SETCOOKIE),
+   errors={"400": EMAIL + USERNAME + text("display_name", 1) + ["locale_unsupported", "invite_email_mismatch"] + PASSWORD,
+           "404": ["invite_not_found"], "409": INVITE_GONE + ["email_taken", "username_taken"]})
 op("GET", "/api/v1/users/{id}", "getUser", "users", "A user", "Any authenticated user, for users of their own organisation.", pathparams=["UserID"],
    ok=ok("200", "The user.", "User"), errors={"404": ["user_not_found"]})
 for verb, act in (("deactivate", "Deactivate"), ("reactivate", "Reactivate")):

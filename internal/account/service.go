@@ -67,6 +67,12 @@ type Reader interface {
 	// Group returns NotFound "group_not_found".
 	Group(ctx context.Context, org, id int64) (Group, error)
 	GroupMembers(ctx context.Context, org, id int64) ([]int64, error)
+
+	// Invitations lists an organisation's invitations, newest first.
+	Invitations(ctx context.Context, org int64) ([]Invitation, error)
+	// Invitation and InvitationByToken return NotFound "invite_not_found".
+	Invitation(ctx context.Context, org, id int64) (Invitation, error)
+	InvitationByToken(ctx context.Context, hash []byte) (Invitation, error)
 }
 
 // Tx is a write transaction.
@@ -109,6 +115,11 @@ type Tx interface {
 	DeleteProfileField(ctx context.Context, org, id int64) (bool, error)
 	// SetProfileValue stores a user's value of a field; "" deletes it.
 	SetProfileValue(ctx context.Context, org, user, field int64, value string) error
+	InsertInvitation(ctx context.Context, inv Invitation) (Invitation, error)
+	RevokeInvitation(ctx context.Context, org, id int64, at time.Time) error
+	// UseInvitation spends one use of an unrevoked invitation; false when
+	// none is left.
+	UseInvitation(ctx context.Context, org, id int64) (bool, error)
 	// DeleteSessions revokes every session and token of the user.
 	DeleteSessions(ctx context.Context, org, user int64) error
 	// Emit allocates the organisation's next event sequence, renders the frame
@@ -144,6 +155,7 @@ type Service struct {
 	hasher Hasher
 	now    func() time.Time
 	follow DepartmentFollower
+	mailer Mailer // nil: no SMTP server configured
 }
 
 // SetDepartmentFollower installs the follower; the composition root calls it

@@ -350,6 +350,26 @@ func (s *Service) SessionFor(ctx context.Context, u account.User, kind, addr, ua
 	return tok, sess, nil
 }
 
+// SessionForNewUser logs in a user who has just created their account with
+// a password (an accepted invitation). Like Login, it applies the
+// organisation's 2FA requirement: the session may then only set up 2FA.
+func (s *Service) SessionForNewUser(ctx context.Context, u account.User, kind, addr, ua string) (LoginResult, error) {
+	const op = "auth.SessionForNewUser"
+	pol, err := s.policy(ctx, u.Org)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	pending := ""
+	if pol.Require2FA {
+		pending = PendingEnrol
+	}
+	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, pending, map[string]string{"method": "invite"})
+	if err != nil {
+		return LoginResult{}, errs.E(op, errs.Other, "", err)
+	}
+	return LoginResult{Token: tok, Session: sess, User: u, MustEnrol: pending == PendingEnrol}, nil
+}
+
 // Authenticate turns a token into the acting user. Unknown, expired and
 // revoked tokens, tokens of deactivated users, and login challenges are
 // Unauthenticated ("session_expired", "token_expired" for personal access

@@ -231,6 +231,14 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 		}
 		path = strings.Replace(path, "{id}", strconv.FormatInt(e.ssoProvider(body), 10), 1)
 	}
+	if pattern == "/api/v1/invitations/{id}" || strings.HasPrefix(pattern, "/api/v1/invites/{token}") {
+		var inv httpapi.InvitationCreated
+		if _, err := e.env.Owner.Do(context.Background(), "POST", "/api/v1/invitations", map[string]any{"role": "member"}, &inv); err != nil {
+			panic(fmt.Sprintf("create invitation fixture: %v", err))
+		}
+		path = strings.Replace(path, "{id}", strconv.FormatInt(inv.ID, 10), 1)
+		path = strings.Replace(path, "{token}", inv.URL[strings.LastIndex(inv.URL, "/")+1:], 1)
+	}
 	if strings.HasPrefix(pattern, "/api/v1/messages/{id}") {
 		path = strings.Replace(path, "{id}", strconv.FormatInt(w.message, 10), 1)
 	}
@@ -271,6 +279,9 @@ func (e *authzEnv) request(t *testing.T, method, pattern string, w world) (strin
 	case "POST /api/v1/users":
 		return path, map[string]any{"email": fmt.Sprintf("new%d@acme.test", n), "username": fmt.Sprintf("new%d", n),
 			"password": servertest.Password, "role": "member"}
+	case "POST /api/v1/invites/{token}/accept":
+		return path, map[string]any{"email": fmt.Sprintf("invited%d@acme.test", n), "username": fmt.Sprintf("invited%d", n),
+			"password": servertest.Password}
 	case "POST /api/v1/departments":
 		return path, map[string]any{"name": fmt.Sprintf("new-%d", n), "parent_id": w.department}
 	case "PATCH /api/v1/departments/{id}":

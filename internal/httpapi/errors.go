@@ -217,6 +217,17 @@ var catalog = map[string]text{
 	"token_expiry_invalid":          {"A token expires after 1 to {max} days.", "令牌有效期为 1 到 {max} 天。"},
 	"too_many_tokens":               {"You can have at most {max} access tokens; revoke some first.", "最多只能有 {max} 个访问令牌，请先撤销一些。"},
 
+	// Invitations.
+	"invite_not_found":        {"This invitation link is not valid. Ask an admin for a new one.", "该邀请链接无效，请向管理员索取新的链接。"},
+	"invite_expired":          {"This invitation has expired. Ask an admin for a new one.", "该邀请已过期，请向管理员索取新的邀请。"},
+	"invite_revoked":          {"This invitation was withdrawn by an admin.", "该邀请已被管理员撤销。"},
+	"invite_used_up":          {"This invitation has already been used.", "该邀请已被使用。"},
+	"invite_email_mismatch":   {"This invitation is for another e-mail address.", "该邀请仅限另一个邮箱地址使用。"},
+	"invite_role_invalid":     {"An invitation is for a member or a guest.", "邀请的角色只能是成员或访客。"},
+	"invite_expiry_invalid":   {"An invitation expires after 1 hour to {max} days.", "邀请的有效期为 1 小时到 {max} 天。"},
+	"invite_max_uses_invalid": {"An invitation can be used 1 to {max} times (once when it is for an e-mail address).", "邀请可使用 1 到 {max} 次（指定邮箱的邀请只能使用一次）。"},
+	"too_many_invitations":    {"There are already {max} open invitations; revoke some first.", "已有 {max} 个有效邀请，请先撤销一些。"},
+
 	// Audit trail.
 	"time_invalid":          {"{field} is not a time; use RFC 3339, such as 2026-01-31T08:00:00Z.", "{field} 不是有效时间，请使用 RFC 3339 格式，例如 2026-01-31T08:00:00Z。"},
 	"audit_action_invalid":  {"The action filter is not valid.", "操作类型筛选条件无效。"},

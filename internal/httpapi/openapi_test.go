@@ -318,6 +318,12 @@ var openAPISchemaTypes = map[string]struct {
 	"SSOProviderRequest": {reflect.TypeFor[ssoProviderRequest](), true},
 	"LDAPLoginRequest":   {reflect.TypeFor[ldapLoginRequest](), true},
 	"SCIMTokenRequest":   {reflect.TypeFor[scimTokenRequest](), true},
+	"Invitation":         {reflect.TypeFor[Invitation](), false},
+	"InvitationCreated":  {reflect.TypeFor[InvitationCreated](), false},
+	"InvitationList":     {reflect.TypeFor[InvitationList](), false},
+	"InvitationPreview":  {reflect.TypeFor[InvitationPreview](), false},
+	"NewInvitation":      {reflect.TypeFor[newInvitation](), true},
+	"AcceptInvitation":   {reflect.TypeFor[acceptInvitation](), true},
 }
 
 // openAPIJSONField is one field of a Go type as encoding/json sees it.

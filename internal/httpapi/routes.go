@@ -67,6 +67,11 @@ func (a *API) routes() []route {
 		{"POST", "/api/v1/users/{id}/2fa/reset", a.authed(a.resetTwoFactor)},
 		{"PUT", "/api/v1/users/{id}/role", a.authed(a.setUserRole)},
 		{"GET", "/api/v1/presence", a.authed(a.presence)},
+		{"GET", "/api/v1/invitations", a.authed(a.listInvitations)},
+		{"POST", "/api/v1/invitations", a.authed(a.createInvitation)},
+		{"DELETE", "/api/v1/invitations/{id}", a.authed(a.revokeInvitation)},
+		{"GET", "/api/v1/invites/{token}", a.public(a.previewInvitation)},
+		{"POST", "/api/v1/invites/{token}/accept", a.public(a.acceptInvitation)},
 
 		{"GET", "/api/v1/audit", a.authed(a.listAudit)},
 

@@ -147,6 +147,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"Audit", testAudit},
 		{"LinkPreviews", testLinkPreviews},
 		{"Security", testSecurity},
+		{"Invitation", testInvitation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
