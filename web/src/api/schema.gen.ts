@@ -454,6 +454,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's invitations
+         * @description Organisation owners and admins. Tokens are not returned.
+         */
+        get: operations["listInvitations"];
+        put?: never;
+        /**
+         * Invite people by link or e-mail
+         * @description Organisation owners and admins. Returns the link (shown only this once). With `email`, the invitation is single-use for that address and, when an SMTP server is configured, the link is e-mailed in the inviter's language (`email_sent`). Recorded as `invite.create`.
+         */
+        post: operations["createInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id. */
+                id: components["parameters"]["InvitationID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an invitation
+         * @description Organisation owners and admins. The link stops working; accounts already created stay. Recorded as `invite.revoke`.
+         */
+        delete: operations["revokeInvitation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invites/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token at the end of the invitation link. */
+                token: components["parameters"]["InviteToken"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What an invitation link offers
+         * @description No authentication: the organisation's name and the role, nothing secret.
+         */
+        get: operations["previewInvitation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invites/{token}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token at the end of the invitation link. */
+                token: components["parameters"]["InviteToken"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an invitation
+         * @description No authentication. Creates the account under the organisation's password policy and logs it in, answering like a login. Recorded as `invite.accept`.
+         */
+        post: operations["acceptInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{id}": {
         parameters: {
             query?: never;
@@ -3353,6 +3446,154 @@ export interface components {
             /** @description 1–200 characters. */
             name: string;
         };
+        /** @description An invitation link (without its token). */
+        Invitation: {
+            /**
+             * Format: int64
+             * @description Invitation id.
+             */
+            id: number;
+            /**
+             * @description The role of the accounts it creates.
+             * @enum {string}
+             */
+            role: "member" | "guest";
+            /** @description The only address that may accept it, or empty. */
+            email: string;
+            /** @description How many accounts it may create (1 when bound to an e-mail). */
+            max_uses: number;
+            /** @description How many accounts it created. */
+            uses: number;
+            /**
+             * @description Whether it can still be accepted.
+             * @enum {string}
+             */
+            state: "open" | "expired" | "revoked" | "used_up";
+            /**
+             * Format: int64
+             * @description The admin who created it.
+             */
+            created_by: number;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops working.
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When an admin revoked it; null if not revoked.
+             */
+            revoked_at: string | null;
+        };
+        /** @description A new invitation with its link. */
+        InvitationCreated: {
+            /**
+             * Format: int64
+             * @description Invitation id.
+             */
+            id: number;
+            /**
+             * @description The role of the accounts it creates.
+             * @enum {string}
+             */
+            role: "member" | "guest";
+            /** @description The only address that may accept it, or empty. */
+            email: string;
+            /** @description How many accounts it may create (1 when bound to an e-mail). */
+            max_uses: number;
+            /** @description How many accounts it created. */
+            uses: number;
+            /**
+             * @description Whether it can still be accepted.
+             * @enum {string}
+             */
+            state: "open" | "expired" | "revoked" | "used_up";
+            /**
+             * Format: int64
+             * @description The admin who created it.
+             */
+            created_by: number;
+            /**
+             * Format: date-time
+             * @description When it was created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When it stops working.
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description When an admin revoked it; null if not revoked.
+             */
+            revoked_at: string | null;
+            /** @description The link to share: `PUBLIC_URL/invite/<token>`. Shown only in this answer; only a hash of the token is stored. */
+            url: string;
+            /** @description True when the link was e-mailed to `email`. False when no e-mail was given, no SMTP server is configured, or sending failed: share the link by hand. */
+            email_sent: boolean;
+            /** @description `email_failed` when sending the e-mail failed; absent otherwise. */
+            email_error?: string;
+        };
+        /** @description The organisation's invitations. */
+        InvitationList: {
+            /** @description Newest first, expired, used and revoked ones included. */
+            invitations: components["schemas"]["Invitation"][];
+        };
+        /** @description What the holder of a link sees before accepting it. */
+        InvitationPreview: {
+            /** @description The organisation's name. */
+            org_name: string;
+            /**
+             * @description The role the account will have.
+             * @enum {string}
+             */
+            role: "member" | "guest";
+            /** @description The address the invitation is bound to, or empty. */
+            email: string;
+            /**
+             * Format: date-time
+             * @description When the link stops working.
+             */
+            expires_at: string;
+        };
+        /** @description An invitation to create. */
+        NewInvitation: {
+            /**
+             * @description member (default) or guest.
+             * @enum {string}
+             */
+            role?: "member" | "guest";
+            /** @description Optional: bind the invitation to this address (single use) and e-mail the link there when SMTP is configured. */
+            email?: string;
+            /** @description 1–30; default 7. */
+            expires_in_days?: number;
+            /** @description How many accounts the link may create: 1 (default) to 1000; 1 with an e-mail. */
+            max_uses?: number;
+        };
+        /** @description The account to create with an invitation. */
+        AcceptInvitation: {
+            /** @description The new user's e-mail; may be omitted when the invitation is bound to one. */
+            email?: string;
+            /** @description Unique username. */
+            username: string;
+            /** @description Display name; defaults to the username. */
+            display_name?: string;
+            /** @description Password, under the organisation's password policy. */
+            password: string;
+            /** @description en or zh-CN; default from Accept-Language. */
+            locale?: string;
+            /**
+             * @description Start a cookie session instead of returning a bearer token.
+             * @default false
+             */
+            cookie: boolean;
+        };
         /** @description A login with directory credentials. */
         LDAPLoginRequest: {
             /**
@@ -3671,6 +3912,10 @@ export interface components {
         After: number;
         /** @description Messages around this seq (0 means unset). */
         Around: number;
+        /** @description Invitation id. */
+        InvitationID: number;
+        /** @description The token at the end of the invitation link. */
+        InviteToken: string;
         /** @description Identity provider id. */
         ProviderID: number;
         /** @description SCIM token id. */
@@ -4524,6 +4769,169 @@ export interface operations {
             /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
             403: components["responses"]["Error"];
             /** @description Conflicts with the current state. Codes: `email_taken`, `username_taken`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    listInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationList"];
+                };
+            };
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`. */
+            403: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    createInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewInvitation"];
+            };
+        };
+        responses: {
+            /** @description The invitation with its link. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationCreated"];
+                };
+            };
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `invite_role_invalid`, `invite_expiry_invalid`, `invite_max_uses_invalid`, `email_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
+            403: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `too_many_invitations`. */
+            409: components["responses"]["Error"];
+            /** @description Too large. Codes: `body_too_large`. */
+            413: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    revokeInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invitation id. */
+                id: components["parameters"]["InvitationID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
+            401: components["responses"]["Error"];
+            /** @description Not allowed. Codes: `admin_required`, `two_factor_enrolment_required`, `csrf_failed`, `token_scope_insufficient`. */
+            403: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `invite_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    previewInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token at the end of the invitation link. */
+                token: components["parameters"]["InviteToken"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invitation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`. */
+            400: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `invite_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `invite_expired`, `invite_revoked`, `invite_used_up`. */
+            409: components["responses"]["Error"];
+            /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`. */
+            503: components["responses"]["Error"];
+        };
+    };
+    acceptInvitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token at the end of the invitation link. */
+                token: components["parameters"]["InviteToken"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptInvitation"];
+            };
+        };
+        responses: {
+            /** @description The account was created and logged in (with `two_factor_enrolment_required` when the organisation requires 2FA). */
+            201: {
+                headers: {
+                    /** @description With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `email_required`, `email_invalid_utf8`, `email_invalid_characters`, `email_too_long`, `email_too_short`, `email_invalid`, `username_invalid`, `username_too_long`, `display_name_required`, `display_name_invalid_utf8`, `display_name_invalid_characters`, `display_name_too_long`, `locale_unsupported`, `invite_email_mismatch`, `password_too_short`, `password_too_long`, `password_invalid_utf8`, `password_too_simple`, `password_too_common`, `password_contains_name`. */
+            400: components["responses"]["Error"];
+            /** @description Not found, or not visible to the caller. Codes: `invite_not_found`. */
+            404: components["responses"]["Error"];
+            /** @description Conflicts with the current state. Codes: `invite_expired`, `invite_revoked`, `invite_used_up`, `email_taken`, `username_taken`. */
             409: components["responses"]["Error"];
             /** @description Too large. Codes: `body_too_large`. */
             413: components["responses"]["Error"];
