@@ -26,6 +26,10 @@ export const directoryApi = {
   deleteDepartment: (id: number) => request<void>('DELETE', `/departments/${id}`),
   moveDepartment: (id: number, parentId: number) =>
     request<Department>('POST', `/departments/${id}/move`, { parent_id: parentId }),
+  members: (id: number) =>
+    request<{ members: S['DepartmentMember'][] }>('GET', `/departments/${id}/members`),
+  addMember: (id: number, userId: number) => request<unknown>('PUT', `/departments/${id}/members/${userId}`, {}),
+  removeMember: (id: number, userId: number) => request<void>('DELETE', `/departments/${id}/members/${userId}`),
   search: (q: string, kind: 'all' | 'users' | 'channels' = 'all') =>
     request<DirectoryResult>('GET', `/directory/search?q=${enc(q)}&kind=${kind}`),
   profile: (id: number) => request<Profile>('GET', `/users/${id}/profile`),
@@ -44,6 +48,29 @@ export function childrenOf(list: Department[]): Map<number, Department[]> {
     arr.push(d);
     out.set(d.parent_id, arr);
   }
+  return out;
+}
+
+/** The departments in tree order (depth first) with their depth, for pickers. */
+export function flatTree(list: Department[]): { dept: Department; depth: number }[] {
+  const kids = childrenOf(list);
+  const out: { dept: Department; depth: number }[] = [];
+  const walk = (parent: number, depth: number) => {
+    for (const d of kids.get(parent) ?? []) {
+      out.push({ dept: d, depth });
+      walk(d.id, depth + 1);
+    }
+  };
+  walk(0, 0);
+  return out;
+}
+
+/** The ids of a department and everything below it. */
+export function subtreeIds(list: Department[], id: number): Set<number> {
+  const kids = childrenOf(list);
+  const out = new Set<number>([id]);
+  const walk = (p: number) => { for (const d of kids.get(p) ?? []) { out.add(d.id); walk(d.id); } };
+  walk(id);
   return out;
 }
 

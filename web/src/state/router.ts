@@ -8,13 +8,11 @@ export type Route =
   | { name: 'channel'; channelId: number; seq: number | null }
   | { name: 'security' }
   | { name: 'admin'; section: string }
-  | { name: 'people' }
-  | { name: 'admin-directory' };
+  | { name: 'people' };
 
 export function parseRoute(pathname: string, search: string): Route {
   if (pathname === '/login') return { name: 'login' };
   if (pathname === '/people') return { name: 'people' };
-  if (pathname === '/admin/directory') return { name: 'admin-directory' };
   if (pathname === '/setup') return { name: 'setup', token: new URLSearchParams(search).get('token') ?? '' };
   if (pathname === '/settings/security') return { name: 'security' };
   const a = /^\/admin(?:\/([a-z-]+))?\/?$/.exec(pathname);

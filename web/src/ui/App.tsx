@@ -13,7 +13,6 @@ import { AdminConsole } from './admin/Admin';
 import { Login, Setup } from './Auth';
 import { ChannelView } from './ChannelView';
 import { AddressBook } from './directory/AddressBook';
-import { DirectoryAdmin } from './directory/DirectoryAdmin';
 import { ConfirmDialog } from './common';
 import { Dialogs } from './Dialogs';
 import { focusSearch, isEditable } from './Search';
@@ -95,7 +94,7 @@ function Chat({ meId }: { meId: number }) {
       )}
       <Sidebar meId={meId} />
       {sidebarOpen.value && <div class="scrim only-mobile" onClick={() => (sidebarOpen.value = false)} />}
-      {r.name === 'people' ? <AddressBook /> : r.name === 'admin-directory' ? <DirectoryAdmin /> : r.name === 'security' ? <SecurityPage /> : r.name === 'admin' ? <AdminConsole section={r.section} /> : channelId !== null ? (
+      {r.name === 'people' ? <AddressBook /> : r.name === 'security' ? <SecurityPage /> : r.name === 'admin' ? <AdminConsole section={r.section} /> : channelId !== null ? (
         <ChannelView channelId={channelId} seq={r.name === 'channel' ? r.seq : null} meId={meId} />
       ) : (
         <main class="main empty-state" id="main"><p>{t('channel.select')}</p></main>

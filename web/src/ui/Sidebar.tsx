@@ -38,7 +38,7 @@ export function Sidebar({ meId }: { meId: ID }) {
       <div class="side-links">
         <button class="link-btn" onClick={() => navigate('/people')}>{t('dir.open')}</button>
         {(u?.role === 'owner' || u?.role === 'admin' || u?.role === 'dept_admin') && (
-          <button class="link-btn" onClick={() => navigate('/admin/directory')}>{t('admin.directory')}</button>
+          <button class="link-btn" onClick={() => navigate('/admin/departments')}>{t('admin.directory')}</button>
         )}
       </div>
       <div class="sidebar-scroll">
