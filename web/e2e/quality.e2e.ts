@@ -29,6 +29,7 @@ beforeAll(async () => {
   const files = [
     await owner.upload(general, 'diagram.png', SAMPLE.png(), 'image/png'),
     await owner.upload(general, 'minutes.pdf', SAMPLE.pdf(), 'application/pdf'),
+    await owner.upload(general, 'agenda.pdf', SAMPLE.pdfPages(2), 'application/pdf'),
     await owner.upload(general, 'memo.wav', SAMPLE.wav(), 'audio/wav'),
     await owner.upload(general, 'notes.txt', new TextEncoder().encode('plain notes'), 'text/plain'),
   ];
@@ -134,6 +135,11 @@ describe('中文 interface', () => {
       expect(await untranslated(s.page), name).toEqual([]);
       await s.page.keyboard.press('Escape');
     }
+    // The PDF preview: card and dialog.
+    await s.page.getByRole('button', { name: '预览 agenda.pdf' }).click();
+    await s.page.locator('[role="dialog"] .pdf-status').waitFor();
+    expect(await untranslated(s.page), 'pdf preview').toEqual([]);
+    await s.page.keyboard.press('Escape');
     // Search results, the member list and a confirmation.
     await s.page.locator('#search-input').fill('thread');
     await s.page.locator('#search-input').press('Enter');
@@ -175,6 +181,14 @@ describe('accessibility', () => {
         await run('channel ' + theme);
         await s.page.evaluate(() => document.documentElement.removeAttribute('data-theme'));
       }
+      // The PDF preview dialog, light and dark.
+      await s.page.locator('main .att-pdf-thumb').last().click();
+      await s.page.locator('[role="dialog"] .pdf-status').waitFor();
+      await run('pdf preview');
+      await s.page.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
+      await run('pdf preview dark');
+      await s.page.evaluate(() => document.documentElement.removeAttribute('data-theme'));
+      await s.page.keyboard.press('Escape');
       await s.page.keyboard.press('Control+k');
       await s.page.locator('[role="dialog"]').waitFor();
       await run('switcher');

@@ -75,7 +75,9 @@ describe('PDF card', () => {
     next = async () => Promise.reject(Object.assign(new Error('x'), { kind: 'pdf' }));
     render(<PdfCard f={pdf()} />, root);
     await vi.waitFor(() => expect(thumbState()).toBe('error'));
-    expect(root.querySelector('.pdf-thumb')!.textContent).toBe('No preview');
+    // Said beside the button, not in it: its name stays "Preview report.pdf".
+    await vi.waitFor(() => expect(root.querySelector('.pdf-no-preview')?.textContent).toBe(' · No preview'));
+    expect(root.querySelector('button.att-pdf-thumb')!.textContent).toBe('');
     expect(root.querySelector('canvas')).toBeNull();
     expect(root.querySelector('.att-download')!.getAttribute('href')).toBe('/api/v1/files/9/content?download=1');
   });

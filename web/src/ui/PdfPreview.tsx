@@ -59,14 +59,18 @@ function usePdf(url: string, size: number, maxBytes: number): PdfState {
 /** The attachment card of a PDF: the first page, the name, size and a download. */
 export function PdfCard({ f }: { f: Attachment }) {
   const [open, setOpen] = useState(false);
+  const [noPreview, setNoPreview] = useState(false);
   return (
     <div class="att-card att-pdf">
       <button type="button" class="att-pdf-thumb" onClick={() => setOpen(true)} aria-label={t('files.preview_name', { name: f.name })} aria-haspopup="dialog">
-        <PdfThumb f={f} />
+        <PdfThumb f={f} onFailed={() => setNoPreview(true)} />
       </button>
       <span class="att-text">
         <a class="att-name" href={downloadUrl(f.url)} download={f.name} data-uc="">{f.name}</a>
-        <span class="muted small">{formatBytes(f.size)} · {t('files.kind_pdf')}</span>
+        <span class="muted small">
+          {formatBytes(f.size)} · {t('files.kind_pdf')}
+          {noPreview && <span class="pdf-no-preview"> · {t('files.pdf_no_preview')}</span>}
+        </span>
       </span>
       <a class="icon-btn att-download" href={downloadUrl(f.url)} download={f.name} aria-label={t('files.download_name', { name: f.name })} title={t('files.download')}>
         <Icon name="download" />
@@ -76,8 +80,12 @@ export function PdfCard({ f }: { f: Attachment }) {
   );
 }
 
-/** The first page, drawn small; a file icon while loading or when it cannot be drawn. */
-export function PdfThumb({ f }: { f: Attachment }) {
+/**
+ * The first page, drawn small; a file icon while loading or when it cannot be
+ * drawn (then onFailed: the card says so outside the button, whose accessible
+ * name must match its visible text).
+ */
+export function PdfThumb({ f, onFailed }: { f: Attachment; onFailed?: () => void }) {
   const state = usePdf(f.url, f.size, THUMB_MAX_BYTES);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [drawn, setDrawn] = useState<'no' | 'yes' | 'failed'>('no');
@@ -93,13 +101,17 @@ export function PdfThumb({ f }: { f: Attachment }) {
     };
   }, [state]);
   const failed = state.s === 'error' || drawn === 'failed';
+  const failedRef = useRef(onFailed);
+  failedRef.current = onFailed;
+  useEffect(() => {
+    if (failed) failedRef.current?.();
+  }, [failed]);
   return (
     <span class="pdf-thumb" data-state={failed ? 'error' : drawn === 'yes' ? 'ready' : state.s === 'ready' ? 'drawing' : state.s}>
       {state.s === 'ready' && <canvas ref={canvas} class="pdf-thumb-canvas" aria-hidden="true" hidden={drawn !== 'yes'} />}
       {drawn !== 'yes' && (
         <span class="pdf-thumb-icon" aria-hidden="true">
           <Icon name="file" size={28} />
-          {failed && <span class="small">{t('files.pdf_no_preview')}</span>}
         </span>
       )}
     </span>
