@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { childrenOf, type Department } from '../src/state/addressbook';
+import { childrenOf, flatTree, subtreeIds, type Department } from '../src/state/addressbook';
 
 const d = (id: number, parent: number, name: string): Department =>
   ({ id, parent_id: parent, name, sort_order: 0, created_at: '2026-01-01T00:00:00.000Z' });
@@ -10,5 +10,17 @@ describe('childrenOf', () => {
     expect(m.get(0)?.map((x) => x.name)).toEqual(['Eng', 'Sales']);
     expect(m.get(1)?.map((x) => x.id)).toEqual([3, 4]);
     expect(m.get(3)).toBeUndefined();
+  });
+});
+
+describe('move picker', () => {
+  const tree = [d(1, 0, 'Eng'), d(2, 0, 'Sales'), d(3, 1, 'Backend'), d(4, 3, 'DB'), d(5, 1, 'Frontend')];
+  it('lists departments depth first with their depth', () => {
+    expect(flatTree(tree).map((o) => `${o.depth}:${o.dept.name}`)).toEqual(['0:Eng', '1:Backend', '2:DB', '1:Frontend', '0:Sales']);
+  });
+  it('knows a subtree, so a department cannot be moved below itself', () => {
+    expect([...subtreeIds(tree, 1)].sort()).toEqual([1, 3, 4, 5]);
+    expect([...subtreeIds(tree, 3)].sort()).toEqual([3, 4]);
+    expect([...subtreeIds(tree, 2)]).toEqual([2]);
   });
 });
