@@ -148,6 +148,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"LinkPreviews", testLinkPreviews},
 		{"Security", testSecurity},
 		{"Invitation", testInvitation},
+		{"SCIMToken", testSCIMToken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
