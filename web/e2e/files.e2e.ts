@@ -153,7 +153,12 @@ it('draws a PDF\'s first page and pages through it in a dialog, by keyboard', as
   expect(pixels.w).toBeGreaterThan(0);
   expect(pixels.dark).toBeGreaterThan(0);
   expect(pixels.light).toBeGreaterThan(0);
-  expect((await scripts()).some((n) => /pdf\.worker/.test(n))).toBe(true);
+  const worker = (await scripts()).find((n) => /pdf\.worker/.test(n));
+  expect(worker).toBeDefined();
+  // The 1.2 MB worker travels precompressed (scripts/compress.mjs).
+  const w = await fetch(worker!, { headers: { 'Accept-Encoding': 'gzip' } });
+  expect(w.headers.get('content-encoding')).toBe('gzip');
+  expect(w.headers.get('content-type')).toMatch(/^text\/javascript/);
 
   // Keyboard only: focus the card's preview button, Enter opens the dialog.
   const open = row.getByRole('button', { name: 'Preview agenda.pdf' });

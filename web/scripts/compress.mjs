@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 const dir = new URL('../../internal/webui/dist/assets/', import.meta.url).pathname;
 for (const name of readdirSync(dir)) {
-  if (!/\.(js|css|svg|json)$/.test(name)) continue;
+  if (!/\.(m?js|css|svg|json)$/.test(name)) continue; // .mjs: the pdf.js worker
   const buf = readFileSync(join(dir, name));
   if (buf.length < 1024) continue;
   writeFileSync(join(dir, name + '.gz'), gzipSync(buf, { level: 9 }));
