@@ -18,6 +18,15 @@ import (
 
 const schemaGroup = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
+// schemaDept is Parley's Group extension: the department's parent, so a
+// provider that pushes a department tree (Feishu-style) can keep it.
+const schemaDept = "urn:parley:params:scim:schemas:extension:department:2.0:Group"
+
+type deptExt struct {
+	// Parent is the parent group's id; "" or absent for the top level.
+	Parent string `json:"parent"`
+}
+
 type memberRef struct {
 	Value string `json:"value"`
 	Ref   string `json:"$ref,omitempty"`
@@ -29,6 +38,7 @@ type group struct {
 	ID          string      `json:"id"`
 	DisplayName string      `json:"displayName"`
 	Members     []memberRef `json:"members,omitempty"`
+	Dept        *deptExt    `json:"urn:parley:params:scim:schemas:extension:department:2.0:Group,omitempty"`
 	Meta        meta        `json:"meta"`
 }
 
@@ -45,6 +55,10 @@ func wireGroup(d account.Department, members []int64) group {
 	created := d.CreatedAt.UTC().Format(time.RFC3339)
 	g := group{Schemas: []string{schemaGroup}, ID: strconv.FormatInt(d.ID, 10), DisplayName: d.Name,
 		Meta: meta{ResourceType: "Group", Created: created, LastModified: created, Location: groupLocation(d.ID)}}
+	if d.Parent != 0 {
+		g.Schemas = append(g.Schemas, schemaDept)
+		g.Dept = &deptExt{Parent: strconv.FormatInt(d.Parent, 10)}
+	}
 	for _, u := range members {
 		id := strconv.FormatInt(u, 10)
 		g.Members = append(g.Members, memberRef{Value: id, Ref: "/scim/v2/Users/" + id, Type: "User"})
@@ -170,6 +184,7 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCli
 type groupBody struct {
 	DisplayName string            `json:"displayName"`
 	Members     []json.RawMessage `json:"members"`
+	Dept        *deptExt          `json:"urn:parley:params:scim:schemas:extension:department:2.0:Group"`
 }
 
 // memberIDs reads member references ({"value": "42"}); a value that is not
@@ -208,7 +223,13 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, c sso.SCIM
 	if err != nil {
 		return err
 	}
-	g, err := h.sso.SCIMCreateGroup(r.Context(), c, b.DisplayName, members)
+	var parent int64
+	if b.Dept != nil && b.Dept.Parent != "" {
+		if parent, err = strconv.ParseInt(b.Dept.Parent, 10, 64); err != nil || parent <= 0 {
+			return invalid("parent must be a group id")
+		}
+	}
+	g, err := h.sso.SCIMCreateGroup(r.Context(), c, b.DisplayName, parent, members)
 	if err != nil {
 		return err
 	}

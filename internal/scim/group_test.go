@@ -187,17 +187,31 @@ func TestSCIMGroupsAreDepartments(t *testing.T) {
 		!strings.Contains(string(data), `"groups":[]`) {
 		t.Fatalf("bob after his group went: %d %s", st, data)
 	}
-	// A department with sub-departments (an admin's) is not deleted.
-	var child httpapi.Department
-	if _, err := env.Owner.Do(ctx, "POST", "/api/v1/departments", map[string]any{"parent_id": mustInt(t, sales.ID), "name": "Nordics"}, &child); err != nil {
-		t.Fatal(err)
+	// A provider that pushes a tree names the parent in Parley's extension.
+	const ext = "urn:parley:params:scim:schemas:extension:department:2.0:Group"
+	st, data = c.do("POST", "/scim/v2/Groups", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group", ext},
+		"displayName": "Nordics", ext: map[string]any{"parent": sales.ID}})
+	if st != 201 || !strings.Contains(string(data), `"parent":"`+sales.ID+`"`) {
+		t.Fatalf("child group: %d %s", st, data)
 	}
+	var child scimGroup
+	json.Unmarshal(data, &child)
+	var cd httpapi.DepartmentDetail
+	if _, err := env.Owner.Do(ctx, "GET", "/api/v1/departments/"+child.ID, nil, &cd); err != nil || cd.ParentID != mustInt(t, sales.ID) {
+		t.Fatalf("child department: %v %+v", err, cd)
+	}
+	for _, parent := range []string{"999999", "abc", eng.ID} { // eng is deleted
+		if st, data := c.do("POST", "/scim/v2/Groups", map[string]any{"displayName": "Orphans", ext: map[string]any{"parent": parent}}); st != 400 {
+			t.Errorf("parent %s: %d %s", parent, st, data)
+		}
+	}
+	// A department with sub-departments is not deleted.
 	if st, data := c.do("DELETE", "/scim/v2/Groups/"+sales.ID, nil); st != 409 {
 		t.Fatalf("delete with a sub-department: %d %s", st, data)
 	}
 
 	// Every change is in the audit trail, attributed to SCIM.
-	for action, n := range map[string]int{"scim.group.create": 2, "scim.group.update": 5, "scim.group.delete": 1} {
+	for action, n := range map[string]int{"scim.group.create": 3, "scim.group.update": 5, "scim.group.delete": 1} {
 		var p httpapi.AuditPage
 		if _, err := env.Owner.Do(ctx, "GET", "/api/v1/audit?action="+action, nil, &p); err != nil {
 			t.Fatal(err)
@@ -246,6 +260,10 @@ func TestSCIMGroupsIsolationAndHostileFilters(t *testing.T) {
 		if st, data := globex.do(m, "/scim/v2/Groups/"+secret.ID, body); st != 404 {
 			t.Errorf("%s another organisation's group: %d %s", m, st, data)
 		}
+	}
+	if st, data := globex.do("POST", "/scim/v2/Groups", map[string]any{"displayName": "Inside",
+		"urn:parley:params:scim:schemas:extension:department:2.0:Group": map[string]any{"parent": secret.ID}}); st != 400 {
+		t.Errorf("another organisation's group as parent: %d %s", st, data)
 	}
 	if l, _ := globex.groups("filter=" + url.QueryEscape(`displayName pr`)); l.TotalResults != 0 {
 		t.Errorf("another organisation's groups listed: %d", l.TotalResults)

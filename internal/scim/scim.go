@@ -556,8 +556,10 @@ func (h *Handler) resourceTypes(w http.ResponseWriter, r *http.Request, c sso.SC
 		return map[string]any{"schemas": []string{schemaRT}, "id": name, "name": name, "endpoint": endpoint,
 			"schema": schema, "meta": map[string]any{"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/" + name}}
 	}
+	groupRT := rt("Group", "/Groups", schemaGroup).(map[string]any)
+	groupRT["schemaExtensions"] = []any{map[string]any{"schema": schemaDept, "required": false}}
 	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 2, StartIndex: 1, ItemsPerPage: 2,
-		Resources: []any{rt("User", "/Users", schemaUser), rt("Group", "/Groups", schemaGroup)}})
+		Resources: []any{rt("User", "/Users", schemaUser), groupRT}})
 	return nil
 }
 
@@ -586,14 +588,17 @@ func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 		return map[string]any{"schemas": []string{schemaSchema}, "id": id, "name": name, "description": desc,
 			"attributes": attrs, "meta": map[string]any{"resourceType": "Schema", "location": "/scim/v2/Schemas/" + id}}
 	}
-	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 2, StartIndex: 1, ItemsPerPage: 2,
+	parent := attr("parent", "string", false, "immutable")
+	parent["description"] = "The parent group's id; absent for a top-level department."
+	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 3, StartIndex: 1, ItemsPerPage: 3,
 		Resources: []any{
 			schema(schemaUser, "User", "A Parley user", attr("id", "string", false, "readOnly"), un, nm,
 				attr("displayName", "string", false, "readWrite"), emails, attr("active", "boolean", false, "readWrite"),
 				refs("groups", "readOnly")),
-			schema(schemaGroup, "Group", "A Parley department (top-level when created over SCIM)",
+			schema(schemaGroup, "Group", "A Parley department",
 				attr("id", "string", false, "readOnly"), attr("displayName", "string", true, "readWrite"),
 				refs("members", "readWrite")),
+			schema(schemaDept, "Department", "Where the department sits in Parley's tree", parent),
 		}})
 	return nil
 }

@@ -13,7 +13,7 @@ import (
 // A SCIM Group is a department (ADR 0014): identity providers push groups
 // meaning teams and departments, and Feishu-style providers push
 // departments outright. Groups the provider creates are top-level
-// departments; every department of the organisation is a group, and a
+// departments unless they name a parent; every department of the organisation is a group, and a
 // group's members are the department's direct members. The work goes
 // through the directory (the account service, as the organisation's system
 // actor), so its rules and events apply as they do to an admin's change.
@@ -104,18 +104,28 @@ func (s *Service) checkMembers(ctx context.Context, op string, c SCIMClient, ids
 	return nil
 }
 
-// SCIMCreateGroup creates a top-level department with these members.
-func (s *Service) SCIMCreateGroup(ctx context.Context, c SCIMClient, name string, members []int64) (SCIMGroup, error) {
+// SCIMCreateGroup creates a department with these members, below parent
+// (0: at the top level).
+func (s *Service) SCIMCreateGroup(ctx context.Context, c SCIMClient, name string, parent int64, members []int64) (SCIMGroup, error) {
 	const op = "sso.SCIMCreateGroup"
 	if err := s.directory(op); err != nil {
 		return SCIMGroup{}, err
+	}
+	if parent != 0 {
+		// A parent the organisation does not have is a bad reference in
+		// the body, not a missing resource.
+		if _, err := s.dir.Department(ctx, system(c), parent); errs.Is(err, errs.NotFound) {
+			return SCIMGroup{}, errs.New(op, errs.Invalid, "parent_not_found")
+		} else if err != nil {
+			return SCIMGroup{}, errs.E(op, errs.Other, "", err)
+		}
 	}
 	if err := s.checkMembers(ctx, op, c, members); err != nil {
 		return SCIMGroup{}, err // before the department exists
 	}
 	// A sibling of the same name is a Conflict "department_name_taken":
 	// displayName is the group's identity for most providers.
-	d, err := s.dir.CreateDepartment(ctx, system(c), account.NewDepartment{Name: name})
+	d, err := s.dir.CreateDepartment(ctx, system(c), account.NewDepartment{Parent: parent, Name: name})
 	if err != nil {
 		return SCIMGroup{}, errs.E(op, errs.Other, "", err)
 	}
