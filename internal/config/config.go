@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"os"
 	"sort"
@@ -43,6 +44,8 @@ type Config struct {
 	FilesS3Region   string        // the bucket's region (SigV4 scope)
 	FilesS3Access   string        // access key id
 	FilesS3Secret   string        // secret access key (prefer the environment variable)
+	SMTPURL         string        // smtp://[user:password@]host[:port] for invitation e-mails; empty: links are shared by hand
+	SMTPFrom        string        // From address of Parley's e-mail
 }
 
 // Default returns the embedded-default configuration.
@@ -192,6 +195,12 @@ func options() []option {
 		}),
 		mk("files-s3-secret-key", "secret access key for --files-s3 (prefer the environment variable to the flag)", func() (func(*Config) string, func(*Config, string) error) {
 			return str(func(c *Config) *string { return &c.FilesS3Secret })
+		}),
+		mk("smtp-url", "SMTP server for invitation e-mails, as smtp://[user:password@]host[:port] (port 587 by default; STARTTLS whenever the server offers it); empty: no e-mail, admins share invitation links by hand", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.SMTPURL })
+		}),
+		mk("smtp-from", "From address of Parley's e-mail, e.g. \"Parley <noreply@example.com>\" (required with --smtp-url)", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.SMTPFrom })
 		}),
 	}
 }
@@ -347,6 +356,15 @@ func (c Config) Validate() error {
 			if !ok || rest == "" || (scheme != "nats" && scheme != "tls") {
 				return fmt.Errorf("nats %q: want nats://host:port or tls://host:port, comma-separated", u)
 			}
+		}
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || u.Scheme != "smtp" || u.Hostname() == "" {
+			return fmt.Errorf("smtp-url: want smtp://[user:password@]host[:port]")
+		}
+		if _, err := netmail.ParseAddress(c.SMTPFrom); err != nil {
+			return fmt.Errorf("smtp-from %q: want an e-mail address such as \"Parley <noreply@example.com>\"", c.SMTPFrom)
 		}
 	}
 	if c.ShutdownTimeout <= 0 {

@@ -1,12 +1,20 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"net"
+	netmail "net/mail"
 	"strings"
 	"testing"
 
+	"github.com/parley-chat/parley/internal/config"
 	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/mail/mailtest"
 	"github.com/parley-chat/parley/internal/server/servertest"
 )
 
@@ -136,4 +144,61 @@ func TestInvitations(t *testing.T) {
 	if len(page.Entries) != 1 || page.Entries[0].TargetID != open.ID {
 		t.Fatalf("invite.revoke entries %+v", page.Entries)
 	}
+}
+
+// TestInvitationByEmail: with an SMTP server configured, an invitation
+// bound to an address is e-mailed there in the inviter's language, and the
+// link in the e-mail works; when the server cannot be reached the
+// invitation still exists and the answer says the e-mail was not sent.
+func TestInvitationByEmail(t *testing.T) {
+	smtpSrv := mailtest.Start(t, mailtest.Options{})
+	env := servertest.StartWith(t, func(c *config.Config) {
+		c.SMTPURL = "smtp://" + smtpSrv.Addr
+		c.SMTPFrom = "Parley <noreply@acme.test>"
+	})
+	do(t, env.Owner, "PATCH", "/api/v1/users/me", map[string]any{"locale": "zh-CN", "display_name": "王芳"}, nil)
+	var inv httpapi.InvitationCreated
+	do(t, env.Owner, "POST", "/api/v1/invitations", map[string]any{"email": "bo@ext.test", "role": "guest"}, &inv)
+	if !inv.EmailSent || inv.EmailError != "" {
+		t.Fatalf("created %+v", inv)
+	}
+	m := smtpSrv.Next(t)
+	if len(m.To) != 1 || m.To[0] != "bo@ext.test" || m.From != "noreply@acme.test" {
+		t.Fatalf("envelope %+v", m)
+	}
+	msg, err := netmail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(quotedprintable.NewReader(msg.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	if !strings.Contains(string(body), inv.URL) || !strings.Contains(subject, "王芳 邀请你加入") || !strings.Contains(string(body), "访客") {
+		t.Fatalf("subject %q body %q, want the link %s", subject, body, inv.URL)
+	}
+	var lr httpapi.LoginResponse
+	do(t, env.Client(), "POST", "/api/v1/invites/"+inviteToken(t, inv)+"/accept", map[string]any{"username": "bo", "password": servertest.Password}, &lr)
+	if lr.User.Email != "bo@ext.test" || lr.User.Role != "guest" {
+		t.Fatalf("accepted %+v", lr.User)
+	}
+
+	// No SMTP server listening: the invitation stands, the e-mail was not sent.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	down := servertest.StartWith(t, func(c *config.Config) {
+		c.SMTPURL = "smtp://" + closed
+		c.SMTPFrom = "noreply@acme.test"
+	})
+	do(t, down.Owner, "POST", "/api/v1/invitations", map[string]any{"email": "cy@ext.test"}, &inv)
+	if inv.EmailSent || inv.EmailError != "email_failed" || inv.URL == "" {
+		t.Fatalf("with SMTP down: %+v", inv)
+	}
+	var pv httpapi.InvitationPreview
+	do(t, down.Client(), "GET", "/api/v1/invites/"+inviteToken(t, inv), nil, &pv)
 }

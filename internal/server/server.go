@@ -29,6 +29,7 @@ import (
 	"github.com/parley-chat/parley/internal/event"
 	"github.com/parley-chat/parley/internal/file"
 	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/mail"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/scim"
 	"github.com/parley-chat/parley/internal/search"
@@ -71,6 +72,13 @@ var (
 // New opens the store and builds every subsystem. It does not listen yet.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Handler) (*Server, error) {
 	now := func() time.Time { return time.Now().UTC() }
+	var mailer *mail.Sender
+	if cfg.SMTPURL != "" {
+		var err error
+		if mailer, err = mail.New(cfg.SMTPURL, cfg.SMTPFrom); err != nil {
+			return nil, err
+		}
+	}
 	var lock *os.File
 	if cfg.Database == "" || cfg.Database == store.SQLite {
 		var err error
@@ -130,6 +138,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	enc := httpapi.Encoder{}
 	authSvc := auth.NewService(store.Auth{DB: db}, enc, now, log.With("component", "auth"))
 	accounts := account.NewService(store.Accounts{DB: db}, enc, authSvc, now)
+	if mailer != nil {
+		accounts.SetMailer(mailer)
+	}
 	chats := chat.NewService(store.Chats{DB: db}, enc, hub, now)
 	// Department channels follow the tree in the transaction that changed
 	// it: the store's one transaction type serves both services.
