@@ -279,6 +279,7 @@ var catalog = map[string]text{
 	"department_not_empty":               {"Move or remove the department's members and sub-departments first.", "请先移走该部门的成员和下级部门。"},
 	"department_member_role":             {"Guests and bots cannot belong to departments or administer them.", "访客和机器人不能加入或管理部门。"},
 	"directory_unavailable":              {"The department directory is not available on this server.", "此服务器上的部门通讯录不可用。"},
+	"group_parent_not_found":             {"The parent group is not a department of this organisation.", "上级群组不是本组织的部门。"},
 	"group_member_not_found":             {"A group member is not a user of this organisation.", "群组成员不是本组织的用户。"},
 	"department_member_not_found":        {"That user is not in this department.", "该用户不在此部门中。"},
 	"sort_order_invalid":                 {"Invalid sort order.", "排序值无效。"},

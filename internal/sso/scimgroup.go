@@ -115,7 +115,7 @@ func (s *Service) SCIMCreateGroup(ctx context.Context, c SCIMClient, name string
 		// A parent the organisation does not have is a bad reference in
 		// the body, not a missing resource.
 		if _, err := s.dir.Department(ctx, system(c), parent); errs.Is(err, errs.NotFound) {
-			return SCIMGroup{}, errs.New(op, errs.Invalid, "parent_not_found")
+			return SCIMGroup{}, errs.New(op, errs.Invalid, "group_parent_not_found")
 		} else if err != nil {
 			return SCIMGroup{}, errs.E(op, errs.Other, "", err)
 		}
