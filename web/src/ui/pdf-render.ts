@@ -4,10 +4,21 @@
 // (the CSP allows worker-src 'self' and has no unsafe-eval; pdf.js 6 no longer
 // has eval code paths, and WebAssembly decoders are turned off because the CSP
 // has no wasm-unsafe-eval). See docs/adr/0016-pdf-previews-in-the-browser.md.
-import { getDocument, GlobalWorkerOptions, type PDFDocumentProxy, type RenderTask } from 'pdfjs-dist';
+import { getDocument, GlobalWorkerOptions, PDFWorker, type PDFDocumentProxy, type RenderTask } from 'pdfjs-dist';
 import workerUrl from 'pdfjs-dist/build/pdf.worker.min.mjs?url';
 
 GlobalWorkerOptions.workerSrc = workerUrl;
+
+/**
+ * One worker for every document on the page: a channel with ten PDFs starts
+ * one 1.2 MB worker, not ten. Destroying a document leaves a worker it was
+ * given running; it is made again if it ever died.
+ */
+let shared: PDFWorker | null = null;
+function worker(): PDFWorker {
+  if (!shared || shared.destroyed) shared = new PDFWorker();
+  return shared;
+}
 
 /** A canvas never has more device pixels than this (a 4096 × 4096 square). */
 export const MAX_CANVAS_PIXELS = 4096 * 4096;
@@ -34,7 +45,7 @@ export async function openPdf(url: string, signal: AbortSignal): Promise<PdfHand
   if (!r.ok) throw new PdfError('http');
   const data = new Uint8Array(await r.arrayBuffer());
   let doc: PDFDocumentProxy;
-  const task = getDocument({ data, useWasm: false, enableXfa: false, stopAtErrors: false, maxImageSize: MAX_CANVAS_PIXELS });
+  const task = getDocument({ data, worker: worker(), useWasm: false, enableXfa: false, stopAtErrors: false, maxImageSize: MAX_CANVAS_PIXELS });
   signal.addEventListener('abort', () => void task.destroy(), { once: true });
   try {
     doc = await task.promise;
@@ -73,7 +84,7 @@ export async function openPdf(url: string, signal: AbortSignal): Promise<PdfHand
     },
     close() {
       current?.cancel();
-      void task.destroy(); // ends the document and its worker
+      void task.destroy(); // ends the document (the shared worker stays)
     },
   };
 }
