@@ -33,7 +33,7 @@ setSessionHooks(
   () => {
     stopConnection();
     chatStore.resetChat(0);
-    if (location.pathname !== '/login' && !location.pathname.startsWith('/setup')) navigate('/login', true);
+    if (location.pathname !== '/login' && !location.pathname.startsWith('/setup') && !location.pathname.startsWith('/invite/')) navigate('/login', true);
   },
 );
 

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'login' }
   | { name: 'setup'; token: string }
+  | { name: 'invite'; token: string }
   | { name: 'channel'; channelId: number; seq: number | null }
   | { name: 'security' }
   | { name: 'admin'; section: string }
@@ -14,6 +15,8 @@ export function parseRoute(pathname: string, search: string): Route {
   if (pathname === '/login') return { name: 'login' };
   if (pathname === '/people') return { name: 'people' };
   if (pathname === '/setup') return { name: 'setup', token: new URLSearchParams(search).get('token') ?? '' };
+  const inv = /^\/invite\/([A-Za-z0-9_-]{1,128})\/?$/.exec(pathname);
+  if (inv?.[1]) return { name: 'invite', token: inv[1] };
   if (pathname === '/settings/security') return { name: 'security' };
   const a = /^\/admin(?:\/([a-z-]+))?\/?$/.exec(pathname);
   if (a) return { name: 'admin', section: a[1] ?? '' };

@@ -11,6 +11,7 @@ import { applyUpdate, updateReady } from '../state/update';
 import { confirmation, dialog, flash, panel, sidebarOpen } from '../state/view';
 import { AdminConsole } from './admin/Admin';
 import { Login, Setup } from './Auth';
+import { InviteAccept } from './Invite';
 import { ChannelView } from './ChannelView';
 import { AddressBook } from './directory/AddressBook';
 import { ConfirmDialog } from './common';
@@ -24,6 +25,7 @@ export function App() {
   const r = route.value;
   const ph = phase.value;
   if (r.name === 'setup') return <Setup token={r.token} />;
+  if (r.name === 'invite' && ph !== 'loading') return <InviteAccept token={r.token} />;
   if (ph === 'loading') {
     // Started without the server (the service worker served the shell): say so, keep retrying.
     const away = unreachable.value || !online.value;

@@ -7,7 +7,7 @@ import { navigate } from '../state/router';
 import { ssoApi } from '../api/sso';
 import { SSOLogin } from './SSOLogin';
 
-function LangSwitch() {
+export function LangSwitch() {
   return (
     <select class="input lang-switch" aria-label={t('settings.language')} value={locale.value} onChange={(e) => changeLocale(e.currentTarget.value as Locale)}>
       <option value="zh-CN">简体中文</option>

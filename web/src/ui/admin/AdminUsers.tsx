@@ -1,6 +1,6 @@
-// Admin console: users. Search, create (with an initial password: invitations
-// by link or e-mail are not built yet), change role, deactivate and
-// reactivate, reset two-factor authentication.
+// Admin console: users. Search, invite by link or e-mail, create with an
+// initial password, change role, deactivate and reactivate, reset
+// two-factor authentication.
 import { useEffect, useState } from 'preact/hooks';
 import { securityApi } from '../../api/security';
 import type { User } from '../../api/types';
@@ -9,6 +9,7 @@ import { me } from '../../state/session';
 import { askConfirm } from '../../state/view';
 import { request } from '../../api/client';
 import { errorText } from '../Security';
+import { InvitationList, InviteDialog } from './AdminInvites';
 
 const ROLES = ['owner', 'admin', 'member', 'guest'] as const;
 
@@ -29,6 +30,8 @@ export function AdminUsers() {
   const [cursor, setCursor] = useState('');
   const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null);
   const [creating, setCreating] = useState(false);
+  const [inviting, setInviting] = useState(false);
+  const [invites, setInvites] = useState(0);
   const load = async (more = false) => {
     try {
       const r = await securityApi.users(q.trim(), more ? cursor : '');
@@ -48,8 +51,10 @@ export function AdminUsers() {
       <h2 id="users-title">{t('admin.users')}</h2>
       <div class="toolbar">
         <input class="input" type="search" aria-label={t('admin.search_users')} placeholder={t('admin.search_users')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
-        <button class="btn btn-primary" onClick={() => setCreating(!creating)} aria-expanded={creating}>{t('admin.add_user')}</button>
+        <button class="btn btn-primary" onClick={() => setInviting(true)} aria-haspopup="dialog">{t('invite.button')}</button>
+        <button class="btn" onClick={() => setCreating(!creating)} aria-expanded={creating}>{t('admin.add_user')}</button>
       </div>
+      {inviting && <InviteDialog onClose={() => setInviting(false)} onCreated={() => setInvites(invites + 1)} />}
       {creating && <NewUser onCreated={(u) => { setUsers([u, ...users]); setCreating(false); setMsg({ ok: true, text: t('admin.user_created') }); }} />}
       {msg && <p class={msg.ok ? 'ok-text' : 'error-text'} role={msg.ok ? 'status' : 'alert'}>{msg.text}</p>}
       <table class="table">
@@ -98,6 +103,7 @@ export function AdminUsers() {
         </tbody>
       </table>
       {cursor && <button class="btn" onClick={() => void load(true)}>{t('admin.more')}</button>}
+      <InvitationList version={invites} />
     </section>
   );
 }
