@@ -224,7 +224,7 @@ var catalog = map[string]text{
 	"invite_used_up":          {"This invitation has already been used.", "该邀请已被使用。"},
 	"invite_email_mismatch":   {"This invitation is for another e-mail address.", "该邀请仅限另一个邮箱地址使用。"},
 	"invite_role_invalid":     {"An invitation is for a member or a guest.", "邀请的角色只能是成员或访客。"},
-	"invite_expiry_invalid":   {"An invitation expires after 1 hour to {max} days.", "邀请的有效期为 1 小时到 {max} 天。"},
+	"invite_expiry_invalid":   {"An invitation expires after 1 to {max} days.", "邀请的有效期为 1 到 {max} 天。"},
 	"invite_max_uses_invalid": {"An invitation can be used 1 to {max} times (once when it is for an e-mail address).", "邀请可使用 1 到 {max} 次（指定邮箱的邀请只能使用一次）。"},
 	"too_many_invitations":    {"There are already {max} open invitations; revoke some first.", "已有 {max} 个有效邀请，请先撤销一些。"},
 
