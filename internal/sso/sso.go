@@ -152,6 +152,7 @@ type Store interface {
 // Tx is a write transaction.
 type Tx interface {
 	SCIMTx
+	account.SchemeReader // the scheme redacts user.updated frames
 	Provider(ctx context.Context, id int64) (Provider, error)
 	InsertProvider(ctx context.Context, p Provider) (Provider, error)
 	UpdateProvider(ctx context.Context, p Provider) error
