@@ -8,7 +8,7 @@ const as = (role: string) => { me.value = { id: 1, role } as unknown as User; re
 
 describe('admin console sections', () => {
   it('shows the directory sections to admins and only departments and groups to department admins', () => {
-    expect(as('admin')).toEqual(expect.arrayContaining(['users', 'audit', 'departments', 'groups', 'permissions']));
+    expect(as('admin')).toEqual(expect.arrayContaining(['users', 'audit', 'departments', 'groups', 'fields', 'permissions']));
     expect(as('dept_admin')).toEqual(['departments', 'groups']);
     expect(as('member')).toEqual([]);
   });

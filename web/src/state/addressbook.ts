@@ -10,6 +10,7 @@ export type DepartmentDetail = S['DepartmentDetail'];
 export type DirectoryResult = S['DirectoryResult'];
 export type Profile = S['Profile'];
 export type Group = S['Group'];
+export type ProfileField = S['ProfileField'];
 export type Permissions = S['Permissions'];
 export type Who = Permissions['mention_all'];
 
@@ -36,6 +37,17 @@ export const directoryApi = {
   groups: () => request<{ groups: Group[] }>('GET', '/groups'),
   createGroup: (handle: string, name: string) => request<Group>('POST', '/groups', { handle, name }),
   deleteGroup: (id: number) => request<void>('DELETE', `/groups/${id}`),
+  group: (id: number) => request<Group>('GET', `/groups/${id}`),
+  renameGroup: (id: number, name: string) => request<Group>('PATCH', `/groups/${id}`, { name }),
+  addGroupMember: (id: number, userId: number) => request<unknown>('PUT', `/groups/${id}/members/${userId}`, {}),
+  removeGroupMember: (id: number, userId: number) => request<void>('DELETE', `/groups/${id}/members/${userId}`),
+  grantDeptAdmin: (id: number, userId: number) => request<unknown>('PUT', `/departments/${id}/admins/${userId}`, {}),
+  revokeDeptAdmin: (id: number, userId: number) => request<void>('DELETE', `/departments/${id}/admins/${userId}`),
+  profileFields: () => request<{ fields: ProfileField[] }>('GET', '/profile-fields'),
+  createProfileField: (name: string, adminOnly: boolean) =>
+    request<ProfileField>('POST', '/profile-fields', { name, admin_only: adminOnly }),
+  renameProfileField: (id: number, name: string) => request<ProfileField>('PATCH', `/profile-fields/${id}`, { name }),
+  deleteProfileField: (id: number) => request<void>('DELETE', `/profile-fields/${id}`),
   permissions: () => request<Permissions>('GET', '/org/permissions'),
   savePermissions: (p: Partial<Permissions>) => request<Permissions>('PATCH', '/org/permissions', p),
 };

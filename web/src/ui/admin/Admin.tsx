@@ -5,7 +5,7 @@ import type { ComponentType } from 'preact';
 import { t, type Key } from '../../i18n';
 import { navigate } from '../../state/router';
 import { me } from '../../state/session';
-import { AdminDepartments, AdminGroups, AdminPermissions } from '../directory/DirectoryAdmin';
+import { AdminDepartments, AdminGroups, AdminPermissions, AdminProfileFields } from '../directory/DirectoryAdmin';
 import { AdminAudit } from './AdminAudit';
 import { AdminPolicy } from './AdminPolicy';
 import { AdminSSO } from './AdminSSO';
@@ -26,6 +26,7 @@ export const adminSections: AdminSection[] = [
   { id: 'sso', label: 'sso.admin.title', page: AdminSSO },
   { id: 'departments', label: 'admin.departments', page: AdminDepartments, deptAdmins: true },
   { id: 'groups', label: 'admin.groups', page: AdminGroups, deptAdmins: true },
+  { id: 'fields', label: 'admin.fields', page: AdminProfileFields },
   { id: 'permissions', label: 'admin.permissions', page: AdminPermissions },
 ];
 

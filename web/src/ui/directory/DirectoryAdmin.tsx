@@ -1,5 +1,6 @@
-// Admin console sections of the directory: the department tree editor, user
-// groups and the permission scheme (listed in admin/Admin.tsx). The server
+// Admin console sections of the directory: the department tree editor (members
+// and department admins), user groups and their members, custom profile fields
+// and the permission scheme (listed in admin/Admin.tsx). The server
 // decides who may change what; its errors are shown as they come, in the
 // user's language. Changes go through dialogs with labelled fields (the
 // shared Modal: focus moves in, Tab stays in, Escape closes, focus returns).
@@ -8,16 +9,20 @@ import { ApiError } from '../../api/client';
 import type { User } from '../../api/types';
 import { t } from '../../i18n';
 import {
-  childrenOf, directoryApi, flatTree, subtreeIds, WHO_LEVELS, WHO_SETTINGS, type Department, type Group, type Permissions,
+  childrenOf, directoryApi, flatTree, subtreeIds, WHO_LEVELS, WHO_SETTINGS, type Department, type Group, type Permissions, type ProfileField,
 } from '../../state/addressbook';
 import { ensureUsers, putUsers, users } from '../../state/directory';
+import { me } from '../../state/session';
 import { Modal } from '../common';
 
 function message(e: unknown): string {
   return e instanceof ApiError ? e.message : String(e);
 }
 
-type Edit = { kind: 'child' | 'rename' | 'move' | 'members'; dept: Department };
+/** Owners and admins; department admins may not grant department-admin scopes. */
+const isOrgAdmin = () => me.value?.role === 'owner' || me.value?.role === 'admin';
+
+type Edit = { kind: 'child' | 'rename' | 'move' | 'members' | 'admins'; dept: Department };
 
 export function AdminDepartments() {
   const [tree, setTree] = useState<Department[]>([]);
@@ -39,6 +44,8 @@ export function AdminDepartments() {
             <span data-uc="">{d.name}</span>
             <button class="link-btn" onClick={() => setEdit({ kind: 'child', dept: d })}>{t('admin.add_child')}</button>
             <button class="link-btn" onClick={() => setEdit({ kind: 'members', dept: d })}>{t('admin.members')}</button>
+            {/* Only organisation admins grant department-admin scopes; the server refuses anyone else. */}
+            {isOrgAdmin() && <button class="link-btn" onClick={() => setEdit({ kind: 'admins', dept: d })}>{t('admin.dept_admins')}</button>}
             <button class="link-btn" onClick={() => setEdit({ kind: 'rename', dept: d })}>{t('admin.rename')}</button>
             <button class="link-btn" onClick={() => setEdit({ kind: 'move', dept: d })}>{t('admin.move')}</button>
             <button class="link-btn danger" onClick={() => run(directoryApi.deleteDepartment(d.id))}>{t('admin.delete')}</button>
@@ -67,7 +74,8 @@ export function AdminDepartments() {
           onSubmit={(n) => (n === edit.dept.name ? Promise.resolve(close()) : act(directoryApi.renameDepartment(edit.dept.id, n)))} onClose={close} />
       )}
       {edit?.kind === 'move' && <MoveDialog dept={edit.dept} tree={tree} onSubmit={(to) => act(directoryApi.moveDepartment(edit.dept.id, to))} onClose={close} />}
-      {edit?.kind === 'members' && <MembersDialog dept={edit.dept} onClose={close} />}
+      {edit?.kind === 'members' && <PeopleDialog set={deptMembers(edit.dept)} onClose={close} />}
+      {edit?.kind === 'admins' && <PeopleDialog set={deptAdmins(edit.dept)} onClose={close} />}
     </section>
   );
 }
@@ -120,33 +128,62 @@ function MoveDialog(p: { dept: Department; tree: Department[]; onSubmit(parent: 
 
 const userName = (u: User | undefined, id: number) => (u ? u.display_name || u.username : '#' + id);
 
-/** A department's own members: remove one, or find people by name or pinyin and add them. */
-function MembersDialog(p: { dept: Department; onClose(): void }) {
+/** What a people dialog edits: a department's members or admins, a group's members. */
+interface PeopleSet {
+  title: string;
+  heading: string;
+  load(): Promise<number[]>;
+  add(userId: number): Promise<unknown>;
+  remove(userId: number): Promise<unknown>;
+}
+
+/** A department's own members. */
+const deptMembers = (d: Department): PeopleSet => ({
+  title: t('admin.members_of', { name: d.name }), heading: t('admin.members'),
+  load: () => directoryApi.members(d.id).then((r) => r.members.map((m) => m.user_id)),
+  add: (id) => directoryApi.addMember(d.id, id), remove: (id) => directoryApi.removeMember(d.id, id),
+});
+
+/** The users who administer a department's subtree (role dept_admin). */
+const deptAdmins = (d: Department): PeopleSet => ({
+  title: t('admin.admins_of', { name: d.name }), heading: t('admin.dept_admins'),
+  load: () => directoryApi.department(d.id).then((r) => r.admin_ids),
+  add: (id) => directoryApi.grantDeptAdmin(d.id, id), remove: (id) => directoryApi.revokeDeptAdmin(d.id, id),
+});
+
+/** A user group's members. */
+const groupMembers = (g: Group): PeopleSet => ({
+  title: t('admin.members_of', { name: g.name }), heading: t('admin.members'),
+  load: () => directoryApi.group(g.id).then((r) => r.member_ids),
+  add: (id) => directoryApi.addGroupMember(g.id, id), remove: (id) => directoryApi.removeGroupMember(g.id, id),
+});
+
+/** A set of people: remove one, or find people by name or pinyin and add them. */
+export function PeopleDialog({ set, onClose }: { set: PeopleSet; onClose(): void }) {
   const [members, setMembers] = useState<number[]>([]);
   const [q, setQ] = useState('');
   const [found, setFound] = useState<User[]>([]);
   const [err, setErr] = useState('');
   const [status, setStatus] = useState('');
-  const reload = () => directoryApi.members(p.dept.id).then((r) => {
-    const ids = r.members.map((m) => m.user_id);
+  const reload = () => set.load().then((ids) => {
     ensureUsers(ids);
     setMembers(ids);
   }, (x) => setErr(message(x)));
-  useEffect(() => { void reload(); }, [p.dept.id]);
+  useEffect(() => { void reload(); }, [set.title]);
   const find = (e: Event) => {
     e.preventDefault();
     if (!q.trim()) return;
     directoryApi.search(q.trim(), 'users').then((r) => { putUsers(r.users); setFound(r.users); setErr(''); setStatus(t('admin.found', { n: r.users.length })); },
       (x) => setErr(message(x)));
   };
-  const change = (id: number, add: boolean) => void (add ? directoryApi.addMember(p.dept.id, id) : directoryApi.removeMember(p.dept.id, id)).then(() => {
+  const change = (id: number, add: boolean) => void (add ? set.add(id) : set.remove(id)).then(() => {
     setErr('');
     setStatus(t(add ? 'admin.member_added' : 'admin.member_removed', { name: userName(users.value.get(id), id) }));
     return reload();
   }, (x) => setErr(message(x)));
   return (
-    <Modal title={t('admin.members_of', { name: p.dept.name })} onClose={p.onClose} wide>
-      <h3 class="side-heading">{t('admin.members')}</h3>
+    <Modal title={set.title} onClose={onClose} wide>
+      <h3 class="side-heading">{set.heading}</h3>
       {members.length === 0 ? <p class="muted">{t('dir.nobody')}</p> : (
         <ul class="dir-people">
           {members.map((id) => (
@@ -172,19 +209,23 @@ function MembersDialog(p: { dept: Department; onClose(): void }) {
       </ul>
       {err && <p class="error-text" role="alert">{err}</p>}
       <p role="status" class="muted small">{status}</p>
-      <div class="form-actions"><button type="button" class="btn" onClick={p.onClose}>{t('common.close')}</button></div>
+      <div class="form-actions"><button type="button" class="btn" onClick={onClose}>{t('common.close')}</button></div>
     </Modal>
   );
 }
+
+type GroupEdit = { kind: 'rename' | 'members'; group: Group };
 
 export function AdminGroups() {
   const [groups, setGroups] = useState<Group[]>([]);
   const [handle, setHandle] = useState('');
   const [name, setName] = useState('');
   const [error, setError] = useState('');
+  const [edit, setEdit] = useState<GroupEdit | null>(null);
   const reload = () => directoryApi.groups().then((r) => setGroups(r.groups), (e) => setError(message(e)));
   useEffect(() => { void reload(); }, []);
   const run = (p: Promise<unknown>) => void p.then(() => { setError(''); return reload(); }, (e) => setError(message(e)));
+  const close = () => setEdit(null);
   return (
     <section aria-labelledby="groups-title">
       <h2 id="groups-title">{t('admin.groups')}</h2>
@@ -196,12 +237,64 @@ export function AdminGroups() {
       </form>
       <ul class="dir-people">
         {groups.map((g) => (
-          <li key={g.id} class="dir-node">
+          <li key={g.id} class="dir-node" role="group" aria-label={'@' + g.handle}>
             <strong>@{g.handle}</strong> <span data-uc="">{g.name}</span>
+            <button class="link-btn" onClick={() => setEdit({ kind: 'members', group: g })}>{t('admin.members')}</button>
+            <button class="link-btn" onClick={() => setEdit({ kind: 'rename', group: g })}>{t('admin.rename')}</button>
             <button class="link-btn danger" onClick={() => run(directoryApi.deleteGroup(g.id))}>{t('admin.delete')}</button>
           </li>
         ))}
       </ul>
+      {edit?.kind === 'rename' && (
+        <NameDialog title={t('admin.rename_title', { name: edit.group.name })} label={t('admin.group_name')} initial={edit.group.name} submit={t('common.save')}
+          onSubmit={(n) => (n === edit.group.name ? Promise.resolve(close())
+            : directoryApi.renameGroup(edit.group.id, n).then(() => { close(); setError(''); return reload(); }))} onClose={close} />
+      )}
+      {edit?.kind === 'members' && <PeopleDialog set={groupMembers(edit.group)} onClose={close} />}
+    </section>
+  );
+}
+
+/** The organisation's custom profile fields (工位, 入职日期...): list, create, rename, delete. Admins only. */
+export function AdminProfileFields() {
+  const [fields, setFields] = useState<ProfileField[]>([]);
+  const [name, setName] = useState('');
+  const [adminOnly, setAdminOnly] = useState(false);
+  const [error, setError] = useState('');
+  const [renaming, setRenaming] = useState<ProfileField | null>(null);
+  const reload = () => directoryApi.profileFields().then((r) => setFields(r.fields), (e) => setError(message(e)));
+  useEffect(() => { void reload(); }, []);
+  const run = (p: Promise<unknown>) => void p.then(() => { setError(''); return reload(); }, (e) => setError(message(e)));
+  const close = () => setRenaming(null);
+  return (
+    <section aria-labelledby="fields-title">
+      <h2 id="fields-title">{t('admin.fields')}</h2>
+      {error && <p class="error" role="alert">{error}</p>}
+      <form class="dir-form" onSubmit={(e) => {
+        e.preventDefault();
+        if (name.trim()) { run(directoryApi.createProfileField(name.trim(), adminOnly)); setName(''); setAdminOnly(false); }
+      }}>
+        <label>{t('admin.field_name')} <input class="input" maxLength={80} value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
+        <label><input type="checkbox" checked={adminOnly} onChange={(e) => setAdminOnly(e.currentTarget.checked)} /> {t('admin.field_admin_only')}</label>
+        <button class="btn btn-primary" type="submit">{t('common.create')}</button>
+      </form>
+      {fields.length === 0 ? <p class="muted">{t('admin.no_fields')}</p> : (
+        <ul class="dir-people">
+          {fields.map((f) => (
+            <li key={f.id} class="dir-node" role="group" aria-label={f.name}>
+              <span data-uc="">{f.name}</span>
+              {f.admin_only && <span class="muted small"> {t('admin.field_admin_only')}</span>}
+              <button class="link-btn" onClick={() => setRenaming(f)}>{t('admin.rename')}</button>
+              <button class="link-btn danger" onClick={() => run(directoryApi.deleteProfileField(f.id))}>{t('admin.delete')}</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {renaming && (
+        <NameDialog title={t('admin.rename_title', { name: renaming.name })} label={t('admin.field_name')} initial={renaming.name} submit={t('common.save')}
+          onSubmit={(n) => (n === renaming.name ? Promise.resolve(close())
+            : directoryApi.renameProfileField(renaming.id, n).then(() => { close(); setError(''); return reload(); }))} onClose={close} />
+      )}
     </section>
   );
 }

@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { render } from 'preact';
+import type { User } from '../src/api/types';
+import { locale } from '../src/i18n';
+import { putUsers } from '../src/state/directory';
+import { me } from '../src/state/session';
+import { AdminDepartments, AdminGroups, AdminProfileFields } from '../src/ui/directory/DirectoryAdmin';
+
+type Call = { method: string; path: string; body: unknown };
+
+/** A fake server: answers by "METHOD /path" and records every call. */
+function server(routes: Record<string, unknown>) {
+  const calls: Call[] = [];
+  vi.stubGlobal('fetch', vi.fn(async (url: string, init: RequestInit) => {
+    const method = init.method ?? 'GET';
+    const path = url.replace('/api/v1', '');
+    calls.push({ method, path, body: init.body ? JSON.parse(String(init.body)) : undefined });
+    const key = `${method} ${path}`;
+    if (!(key in routes)) return new Response(null, { status: method === 'DELETE' ? 204 : 200 });
+    const body = routes[key];
+    if (body instanceof Response) return body;
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+  }));
+  return calls;
+}
+
+const user = (id: number, display_name: string) => ({ id, username: 'u' + id, display_name }) as unknown as User;
+const group = { id: 7, handle: 'design', name: 'Design', description: '', created_by: 1, created_at: '2026-11-25T00:00:00Z', member_ids: [] };
+
+const mounted: HTMLElement[] = [];
+function mount(el: preact.VNode) {
+  const root = document.createElement('div');
+  mounted.push(root);
+  document.body.appendChild(root);
+  render(el, root);
+  return root;
+}
+const button = (root: ParentNode, text: string) =>
+  [...root.querySelectorAll('button')].find((b) => b.textContent === text || b.getAttribute('aria-label') === text)!;
+/** Types into a field and lets Preact re-render, so handlers see the new state. */
+const type = async (input: HTMLInputElement, v: string) => {
+  input.value = v;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+  await new Promise((r) => setTimeout(r, 0));
+};
+const submit = (form: HTMLFormElement) => form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+const dialog = () => document.querySelector<HTMLElement>('[role=dialog]');
+
+afterEach(() => {
+  for (const r of mounted.splice(0)) render(null, r);
+  vi.unstubAllGlobals(); locale.value = 'en'; document.body.innerHTML = ''; me.value = null; });
+
+describe('groups page', () => {
+  it('renames a group in a dialog and keeps the dialog open with the server\'s error', async () => {
+    const calls = server({
+      'GET /groups': { groups: [group] },
+      'PATCH /groups/7': new Response(JSON.stringify({ error: { code: 'invalid_name', message: 'Name is too long.' } }), { status: 400 }),
+    });
+    const root = mount(<AdminGroups />);
+    await vi.waitFor(() => expect(root.textContent).toContain('@design'));
+    button(root, 'Rename').click();
+    await vi.waitFor(() => expect(dialog()).not.toBeNull());
+    const input = dialog()!.querySelector<HTMLInputElement>('input')!;
+    expect(input.value).toBe('Design');
+    await type(input, 'Design team');
+    submit(dialog()!.querySelector('form')!);
+    await vi.waitFor(() => expect(dialog()!.querySelector('[role=alert]')?.textContent).toBe('Name is too long.'));
+    expect(calls.find((c) => c.method === 'PATCH')).toEqual({ method: 'PATCH', path: '/groups/7', body: { name: 'Design team' } });
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await vi.waitFor(() => expect(dialog()).toBeNull());
+  });
+
+  it('lists, adds and removes members found by the people search', async () => {
+    putUsers([user(2, '张三'), user(5, '李四')]);
+    locale.value = 'zh-CN';
+    let members = [2];
+    const calls = server({ 'GET /groups': { groups: [group] } });
+    const f = globalThis.fetch as ReturnType<typeof vi.fn>;
+    const inner = f.getMockImplementation() as (url: string, init: RequestInit) => Promise<Response>;
+    f.mockImplementation(async (url: string, init: RequestInit) => {
+      const path = url.replace('/api/v1', '');
+      if (path === '/groups/7' && (init.method ?? 'GET') === 'GET') {
+        calls.push({ method: 'GET', path, body: undefined });
+        return new Response(JSON.stringify({ ...group, member_ids: members }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      }
+      if (path.startsWith('/directory/search')) {
+        calls.push({ method: 'GET', path, body: undefined });
+        return new Response(JSON.stringify({ users: [user(2, '张三'), user(5, '李四')], channels: [], departments: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      }
+      if (path === '/groups/7/members/5') members = [2, 5];
+      if (path === '/groups/7/members/2') members = members.filter((m) => m !== 2);
+      return inner(url, init);
+    });
+    const root = mount(<AdminGroups />);
+    await vi.waitFor(() => expect(root.textContent).toContain('@design'));
+    button(root, '成员').click();
+    await vi.waitFor(() => expect(dialog()?.textContent).toContain('张三'));
+    expect(dialog()!.querySelector('h2, [id]')?.textContent).toContain('Design 的成员');
+    await type(dialog()!.querySelector<HTMLInputElement>('input[type=search]')!, 'lisi');
+    submit(dialog()!.querySelector('form')!);
+    await vi.waitFor(() => expect(button(dialog()!, '添加 李四')).toBeTruthy());
+    expect(button(dialog()!, '添加 张三')).toBeUndefined(); // already a member
+    button(dialog()!, '添加 李四').click();
+    await vi.waitFor(() => expect(dialog()!.querySelector('[role=status]')?.textContent).toBe('已添加 李四。'));
+    await vi.waitFor(() => expect(button(dialog()!, '移除 李四')).toBeTruthy());
+    button(dialog()!, '移除 张三').click();
+    await vi.waitFor(() => expect(button(dialog()!, '移除 张三')).toBeUndefined());
+    expect(calls.filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path}`))
+      .toEqual(['PUT /groups/7/members/5', 'DELETE /groups/7/members/2']);
+    expect(calls.some((c) => c.path === '/directory/search?q=lisi&kind=users')).toBe(true);
+  });
+});
+
+describe('custom profile fields page', () => {
+  it('lists, creates, renames and deletes field definitions', async () => {
+    let fields = [{ id: 1, name: '工位', sort_order: 0, admin_only: false }];
+    const calls = server({});
+    const f = globalThis.fetch as ReturnType<typeof vi.fn>;
+    const inner = f.getMockImplementation() as (url: string, init: RequestInit) => Promise<Response>;
+    f.mockImplementation(async (url: string, init: RequestInit) => {
+      const path = url.replace('/api/v1', '');
+      const method = init.method ?? 'GET';
+      if (method === 'GET' && path === '/profile-fields') {
+        return new Response(JSON.stringify({ fields }), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      }
+      if (method === 'POST') fields = [...fields, { id: 2, name: '入职日期', sort_order: 1, admin_only: true }];
+      if (method === 'PATCH') fields = fields.map((x) => (x.id === 1 ? { ...x, name: '座位' } : x));
+      if (method === 'DELETE') fields = fields.filter((x) => x.id !== 2);
+      return inner(url, init);
+    });
+    const root = mount(<AdminProfileFields />);
+    await vi.waitFor(() => expect(root.textContent).toContain('工位'));
+    const form = root.querySelector('form')!;
+    await type(form.querySelector<HTMLInputElement>('input:not([type=checkbox])')!, '入职日期');
+    const check = form.querySelector<HTMLInputElement>('input[type=checkbox]')!;
+    check.checked = true;
+    check.dispatchEvent(new Event('change', { bubbles: true }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(form.querySelector('label')?.textContent).toContain('Field name');
+    submit(form);
+    await vi.waitFor(() => expect(root.querySelector('[aria-label="入职日期"]')?.textContent).toContain('Only admins may set it'));
+    button(root.querySelector('[aria-label="工位"]')!, 'Rename').click();
+    await vi.waitFor(() => expect(dialog()).not.toBeNull());
+    await type(dialog()!.querySelector<HTMLInputElement>('input')!, '座位');
+    submit(dialog()!.querySelector('form')!);
+    await vi.waitFor(() => expect(dialog()).toBeNull());
+    await vi.waitFor(() => expect(root.textContent).toContain('座位'));
+    button(root.querySelector('[aria-label="入职日期"]')!, 'Delete').click();
+    await vi.waitFor(() => expect(root.textContent).not.toContain('入职日期'));
+    expect(calls.filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body ?? null)}`)).toEqual([
+      'POST /profile-fields {"name":"入职日期","admin_only":true}',
+      'PATCH /profile-fields/1 {"name":"座位"}',
+      'DELETE /profile-fields/2 null',
+    ]);
+  });
+});
+
+describe('department admins', () => {
+  const tree = { departments: [{ id: 3, parent_id: 0, name: 'R&D', sort_order: 0, created_at: '2026-11-25T00:00:00Z' }] };
+
+  it('lets organisation admins grant and revoke a department-admin scope', async () => {
+    me.value = user(1, 'Admin');
+    me.value.role = 'admin';
+    putUsers([user(5, 'Li Si'), user(6, 'Wang Wu')]);
+    let admins = [6];
+    const calls = server({ 'GET /departments': tree });
+    const f = globalThis.fetch as ReturnType<typeof vi.fn>;
+    const inner = f.getMockImplementation() as (url: string, init: RequestInit) => Promise<Response>;
+    f.mockImplementation(async (url: string, init: RequestInit) => {
+      const path = url.replace('/api/v1', '');
+      const method = init.method ?? 'GET';
+      const json = (b: unknown) => new Response(JSON.stringify(b), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      if (method === 'GET' && path === '/departments/3') return json({ ...tree.departments[0], members: [], admin_ids: admins });
+      if (method === 'GET' && path.startsWith('/directory/search')) return json({ users: [user(5, 'Li Si')], channels: [], departments: [] });
+      if (method === 'PUT') admins = [...admins, 5];
+      if (method === 'DELETE') admins = admins.filter((a) => a !== 6);
+      return inner(url, init);
+    });
+    const root = mount(<AdminDepartments />);
+    await vi.waitFor(() => expect(root.textContent).toContain('R&D'));
+    button(root, 'Department admins').click();
+    await vi.waitFor(() => expect(dialog()?.textContent).toContain('Wang Wu'));
+    expect(dialog()!.textContent).toContain('Department admins of R&D');
+    await type(dialog()!.querySelector<HTMLInputElement>('input[type=search]')!, 'li');
+    submit(dialog()!.querySelector('form')!);
+    await vi.waitFor(() => expect(button(dialog()!, 'Add Li Si')).toBeTruthy());
+    button(dialog()!, 'Add Li Si').click();
+    await vi.waitFor(() => expect(button(dialog()!, 'Remove Li Si')).toBeTruthy());
+    button(dialog()!, 'Remove Wang Wu').click();
+    await vi.waitFor(() => expect(button(dialog()!, 'Remove Wang Wu')).toBeUndefined());
+    expect(calls.filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path}`))
+      .toEqual(['PUT /departments/3/admins/5', 'DELETE /departments/3/admins/6']);
+  });
+
+  it('does not offer the grant to department admins, whom the server refuses', async () => {
+    me.value = user(1, 'Dept');
+    me.value.role = 'dept_admin';
+    server({ 'GET /departments': tree });
+    const root = mount(<AdminDepartments />);
+    await vi.waitFor(() => expect(root.textContent).toContain('R&D'));
+    expect(button(root, 'Department admins')).toBeUndefined();
+    expect(button(root, 'Members')).toBeTruthy();
+  });
+});
