@@ -90,3 +90,20 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, c call) error {
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }
+
+// refused records a security action the service refused for lack of
+// permission as a "failure" entry, then returns err unchanged. The refused
+// action wrote nothing, so there is no transaction to record in; a recording
+// error is logged rather than returned, because the caller must still get
+// the refusal.
+func (a *API) refused(r *http.Request, c call, err error, action audit.Action, tt audit.TargetType, target int64) error {
+	if !errs.Is(err, errs.Permission) || a.Audit == nil {
+		return err
+	}
+	e := audit.Entry{Org: c.actor.Org, Actor: c.actor.User, Action: action, TargetType: tt, TargetID: target,
+		Outcome: audit.Failure, Details: map[string]string{"reason": errs.CodeOf(err)}}
+	if rerr := a.Audit.Record(r.Context(), e); rerr != nil {
+		a.Log.Error("audit a refused action", "action", action, "err", rerr)
+	}
+	return err
+}

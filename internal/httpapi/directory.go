@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 )
 
@@ -288,7 +289,7 @@ func (a *API) patchPermissions(w http.ResponseWriter, r *http.Request, c call) e
 	}
 	s, err := a.Accounts.UpdateScheme(r.Context(), c.actor, p)
 	if err != nil {
-		return err
+		return a.refused(r, c, err, account.PermissionsUpdated, audit.TargetOrg, c.actor.Org)
 	}
 	writeJSON(w, http.StatusOK, wirePermissions(s))
 	return nil

@@ -44,16 +44,26 @@ func TestDirectoryAudit(t *testing.T) {
 	do(t, owner, "POST", "/api/v1/profile-fields", map[string]any{"name": "工位"}, &f)
 	do(t, owner, "PATCH", fmt.Sprintf("/api/v1/profile-fields/%d", f.ID), map[string]any{"admin_only": true}, nil)
 	do(t, owner, "DELETE", fmt.Sprintf("/api/v1/profile-fields/%d", f.ID), nil, nil)
-	// A refused change leaves no entry.
-	member, _ := env.User("member")
+	// A refused permission-scheme change is recorded as a failure, and
+	// nothing else.
+	member, memberID := env.User("member")
 	_, err := member.Do(ctx, "PATCH", "/api/v1/org/permissions", map[string]any{"see_email": "everyone"}, nil)
 	wantCode(t, err, 403, "admin_required")
 
 	var page httpapi.AuditPage
 	do(t, owner, "GET", "/api/v1/audit?limit=100&since="+url.QueryEscape(start.UTC().Format(time.RFC3339Nano)), nil, &page)
 	byAction := map[string][]httpapi.AuditEntry{}
+	var refused []httpapi.AuditEntry
 	for _, e := range page.Entries {
+		if e.Outcome == "failure" {
+			refused = append(refused, e)
+			continue
+		}
 		byAction[e.Action] = append(byAction[e.Action], e)
+	}
+	if len(refused) != 1 || refused[0].Action != "permissions.update" || refused[0].ActorID != memberID ||
+		refused[0].Details["reason"] != "admin_required" {
+		t.Errorf("refused entries %+v, want one permissions.update by the member", refused)
 	}
 	one := func(action string) httpapi.AuditEntry {
 		t.Helper()

@@ -236,9 +236,14 @@ func TestRoleChange(t *testing.T) {
 	_, err = m.Do(ctx, "GET", "/api/v1/users/me", nil, nil)
 	wantCode(t, err, 401, "unauthenticated")
 	var page httpapi.AuditPage
-	do(t, env.Owner, "GET", fmt.Sprintf("/api/v1/audit?action=user.role_change&target_id=%d", mID), nil, &page)
+	do(t, env.Owner, "GET", fmt.Sprintf("/api/v1/audit?action=user.role_change&target_id=%d&outcome=success", mID), nil, &page)
 	if len(page.Entries) != 2 || page.Entries[0].Details["role"] != "admin → guest" || page.Entries[1].Details["role"] != "member → admin" ||
 		page.Entries[0].ActorID != adminID {
 		t.Fatalf("role audit %+v", page.Entries)
+	}
+	// The refused promotion to owner is recorded as a failure.
+	do(t, env.Owner, "GET", fmt.Sprintf("/api/v1/audit?action=user.role_change&target_id=%d&outcome=failure", mID), nil, &page)
+	if len(page.Entries) != 1 || page.Entries[0].Details["reason"] != "owner_required" || page.Entries[0].ActorID != adminID {
+		t.Fatalf("refused role audit %+v", page.Entries)
 	}
 }

@@ -237,7 +237,7 @@ func (a *API) createSSOProvider(w http.ResponseWriter, r *http.Request, c call) 
 	}
 	p, err := a.SSO.CreateProvider(r.Context(), c.actor, in)
 	if err != nil {
-		return err
+		return a.refused(r, c, err, sso.AuditProviderCreated, sso.TargetProvider, 0)
 	}
 	writeJSON(w, http.StatusCreated, a.wireProvider(r, p))
 	return nil
@@ -267,7 +267,7 @@ func (a *API) patchSSOProvider(w http.ResponseWriter, r *http.Request, c call) e
 	}
 	cur, err := a.SSO.Provider(r.Context(), c.actor, id)
 	if err != nil {
-		return err
+		return a.refused(r, c, err, sso.AuditProviderUpdated, sso.TargetProvider, id)
 	}
 	in, err := providerInput(req, cur.Settings, cur.Kind)
 	if err != nil {
@@ -275,7 +275,7 @@ func (a *API) patchSSOProvider(w http.ResponseWriter, r *http.Request, c call) e
 	}
 	p, err := a.SSO.UpdateProvider(r.Context(), c.actor, id, in)
 	if err != nil {
-		return err
+		return a.refused(r, c, err, sso.AuditProviderUpdated, sso.TargetProvider, id)
 	}
 	writeJSON(w, http.StatusOK, a.wireProvider(r, p))
 	return nil
@@ -287,7 +287,7 @@ func (a *API) deleteSSOProvider(w http.ResponseWriter, r *http.Request, c call) 
 		return err
 	}
 	if err := a.SSO.DeleteProvider(r.Context(), c.actor, id); err != nil {
-		return err
+		return a.refused(r, c, err, sso.AuditProviderDeleted, sso.TargetProvider, id)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

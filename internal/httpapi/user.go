@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/realtime"
 )
@@ -180,7 +181,11 @@ func (a *API) setActive(w http.ResponseWriter, r *http.Request, c call, active b
 	}
 	u, err := a.Accounts.SetActive(r.Context(), c.actor, id, active)
 	if err != nil {
-		return err
+		action := audit.UserDeactivated
+		if active {
+			action = audit.UserReactivated
+		}
+		return a.refused(r, c, err, action, audit.TargetUser, id)
 	}
 	writeJSON(w, http.StatusOK, wireUser(u))
 	return nil
@@ -254,7 +259,7 @@ func (a *API) setUserRole(w http.ResponseWriter, r *http.Request, c call) error 
 	}
 	u, err := a.Accounts.SetRole(r.Context(), c.actor, id, account.Role(req.Role))
 	if err != nil {
-		return err
+		return a.refused(r, c, err, audit.RoleChanged, audit.TargetUser, id)
 	}
 	writeJSON(w, http.StatusOK, wireUser(u))
 	return nil
