@@ -225,19 +225,7 @@ func (a *API) inviteMembers(w http.ResponseWriter, r *http.Request, c call) erro
 }
 
 func (a *API) removeMember(w http.ResponseWriter, r *http.Request, c call) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	user, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	if err := a.Chat.RemoveMember(r.Context(), c.actor, id, user); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return userAction(w, r, c, a.Chat.RemoveMember)
 }
 
 type memberPatch struct {

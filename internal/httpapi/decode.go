@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/errs"
 )
 
@@ -102,4 +104,22 @@ func pageLimit(r *http.Request) (int, error) {
 		return 0, errs.New("httpapi.pageLimit", errs.Invalid, "limit_invalid")
 	}
 	return v, nil
+}
+
+// userAction serves the routes that add or remove one user ({user_id}) on
+// a channel, department or group ({id}) and answer 204 No Content.
+func userAction(w http.ResponseWriter, r *http.Request, c call, do func(ctx context.Context, actor account.Actor, id, user int64) error) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	user, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := do(r.Context(), c.actor, id, user); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

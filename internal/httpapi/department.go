@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/parley-chat/parley/internal/account"
@@ -206,41 +207,17 @@ func (a *API) putDepartmentMember(w http.ResponseWriter, r *http.Request, c call
 }
 
 func (a *API) deleteDepartmentMember(w http.ResponseWriter, r *http.Request, c call) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	user, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	if err := a.Accounts.RemoveDepartmentMember(r.Context(), c.actor, id, user); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (a *API) setDepartmentAdmin(w http.ResponseWriter, r *http.Request, c call, admin bool) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	user, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	if err := a.Accounts.SetDepartmentAdmin(r.Context(), c.actor, id, user, admin); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return userAction(w, r, c, a.Accounts.RemoveDepartmentMember)
 }
 
 func (a *API) putDepartmentAdmin(w http.ResponseWriter, r *http.Request, c call) error {
-	return a.setDepartmentAdmin(w, r, c, true)
+	return userAction(w, r, c, func(ctx context.Context, actor account.Actor, id, user int64) error {
+		return a.Accounts.SetDepartmentAdmin(ctx, actor, id, user, true)
+	})
 }
 
 func (a *API) deleteDepartmentAdmin(w http.ResponseWriter, r *http.Request, c call) error {
-	return a.setDepartmentAdmin(w, r, c, false)
+	return userAction(w, r, c, func(ctx context.Context, actor account.Actor, id, user int64) error {
+		return a.Accounts.SetDepartmentAdmin(ctx, actor, id, user, false)
+	})
 }

@@ -389,28 +389,16 @@ func (a *API) deleteGroup(w http.ResponseWriter, r *http.Request, c call) error 
 	return nil
 }
 
-func (a *API) setGroupMember(w http.ResponseWriter, r *http.Request, c call, member bool) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	user, err := pathID(r, "user_id")
-	if err != nil {
-		return err
-	}
-	if err := a.Accounts.SetGroupMember(r.Context(), c.actor, id, user, member); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 func (a *API) putGroupMember(w http.ResponseWriter, r *http.Request, c call) error {
-	return a.setGroupMember(w, r, c, true)
+	return userAction(w, r, c, func(ctx context.Context, actor account.Actor, id, user int64) error {
+		return a.Accounts.SetGroupMember(ctx, actor, id, user, true)
+	})
 }
 
 func (a *API) deleteGroupMember(w http.ResponseWriter, r *http.Request, c call) error {
-	return a.setGroupMember(w, r, c, false)
+	return userAction(w, r, c, func(ctx context.Context, actor account.Actor, id, user int64) error {
+		return a.Accounts.SetGroupMember(ctx, actor, id, user, false)
+	})
 }
 
 type departmentBinding struct {
