@@ -320,12 +320,9 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 	if err != nil {
 		return err
 	}
-	var b patchBody
-	if err := decode(r, &b); err != nil {
+	b, err := decodePatch(r)
+	if err != nil {
 		return err
-	}
-	if len(b.Operations) == 0 || len(b.Operations) > 100 {
-		return invalid("Operations must hold 1 to 100 operations")
 	}
 	cur, err := h.sso.SCIMGroup(r.Context(), c, id)
 	if err != nil {

@@ -465,12 +465,9 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCl
 	if err != nil {
 		return err
 	}
-	var b patchBody
-	if err := decode(r, &b); err != nil {
+	b, err := decodePatch(r)
+	if err != nil {
 		return err
-	}
-	if len(b.Operations) == 0 || len(b.Operations) > 100 {
-		return invalid("Operations must hold 1 to 100 operations")
 	}
 	var p sso.SCIMUserPatch
 	for _, o := range b.Operations {
@@ -601,4 +598,17 @@ func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 			schema(schemaDept, "Department", "Where the department sits in Parley's tree", parent),
 		}})
 	return nil
+}
+
+// decodePatch reads a PatchOp request body of 1 to 100 operations, for
+// Users and Groups alike.
+func decodePatch(r *http.Request) (patchBody, error) {
+	var b patchBody
+	if err := decode(r, &b); err != nil {
+		return b, err
+	}
+	if len(b.Operations) == 0 || len(b.Operations) > 100 {
+		return b, invalid("Operations must hold 1 to 100 operations")
+	}
+	return b, nil
 }
