@@ -1,7 +1,7 @@
 // The message composer: markdown with preview, emoji, @/# autocomplete, drafts
 // that survive reloads, Enter to send, Shift+Enter for a newline, Up to edit;
 // files attached with the button, by pasting or by dropping, with progress.
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Channel, ID } from '../api/types';
 import { formatBytes, t } from '../i18n';
 import * as chatStore from '../state/chat';
@@ -62,7 +62,10 @@ export function Composer({ channel, meId, rootId = 0, placeholder }: Props) {
     setSugs([]);
   }, [key]);
 
-  useEffect(() => {
+  // A layout effect, so the message's text is in the box before the browser
+  // handles the next key: with a plain effect, keys typed right after Up
+  // were overwritten by the old text.
+  useLayoutEffect(() => {
     if (isEditing && ed) {
       setEditText(ed.text);
       setPreview(false);
