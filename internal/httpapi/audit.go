@@ -97,11 +97,22 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request, c call) error {
 // error is logged rather than returned, because the caller must still get
 // the refusal.
 func (a *API) refused(r *http.Request, c call, err error, action audit.Action, tt audit.TargetType, target int64) error {
+	return a.refusedWith(r, c, err, action, tt, target, nil)
+}
+
+// refusedWith is refused with details about the attempt (the user a
+// department membership was aimed at, the parent of a department to create),
+// recorded next to the reason.
+func (a *API) refusedWith(r *http.Request, c call, err error, action audit.Action, tt audit.TargetType, target int64, details map[string]string) error {
 	if !errs.Is(err, errs.Permission) || a.Audit == nil {
 		return err
 	}
+	d := map[string]string{"reason": errs.CodeOf(err)}
+	for k, v := range details {
+		d[k] = v
+	}
 	e := audit.Entry{Org: c.actor.Org, Actor: c.actor.User, Action: action, TargetType: tt, TargetID: target,
-		Outcome: audit.Failure, Details: map[string]string{"reason": errs.CodeOf(err)}}
+		Outcome: audit.Failure, Details: d}
 	if rerr := a.Audit.Record(r.Context(), e); rerr != nil {
 		a.Log.Error("audit a refused action", "action", action, "err", rerr)
 	}

@@ -3,8 +3,10 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 )
 
@@ -76,7 +78,10 @@ func (a *API) createDepartment(w http.ResponseWriter, r *http.Request, c call) e
 	}
 	d, err := a.Accounts.CreateDepartment(r.Context(), c.actor, account.NewDepartment{Parent: req.ParentID, Name: req.Name, Order: req.SortOrder})
 	if err != nil {
-		return err
+		// The department does not exist: the target is the parent it was
+		// to be created under (0: the top level).
+		return a.refusedWith(r, c, err, account.DepartmentCreated, account.TargetDepartment, req.ParentID,
+			map[string]string{"name": req.Name})
 	}
 	writeJSON(w, http.StatusCreated, wireDepartment(d))
 	return nil
@@ -115,7 +120,7 @@ func (a *API) patchDepartment(w http.ResponseWriter, r *http.Request, c call) er
 	}
 	d, err := a.Accounts.UpdateDepartment(r.Context(), c.actor, id, account.DepartmentPatch{Name: req.Name, Order: req.SortOrder})
 	if err != nil {
-		return err
+		return a.refused(r, c, err, account.DepartmentUpdated, account.TargetDepartment, id)
 	}
 	writeJSON(w, http.StatusOK, wireDepartment(d))
 	return nil
@@ -137,7 +142,8 @@ func (a *API) moveDepartment(w http.ResponseWriter, r *http.Request, c call) err
 	}
 	d, err := a.Accounts.MoveDepartment(r.Context(), c.actor, id, req.ParentID, req.SortOrder)
 	if err != nil {
-		return err
+		return a.refusedWith(r, c, err, account.DepartmentMoved, account.TargetDepartment, id,
+			map[string]string{"parent": strconv.FormatInt(req.ParentID, 10)})
 	}
 	writeJSON(w, http.StatusOK, wireDepartment(d))
 	return nil
@@ -149,7 +155,7 @@ func (a *API) deleteDepartment(w http.ResponseWriter, r *http.Request, c call) e
 		return err
 	}
 	if err := a.Accounts.DeleteDepartment(r.Context(), c.actor, id); err != nil {
-		return err
+		return a.refused(r, c, err, account.DepartmentDeleted, account.TargetDepartment, id)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -200,24 +206,36 @@ func (a *API) putDepartmentMember(w http.ResponseWriter, r *http.Request, c call
 	}
 	m, err := a.Accounts.SetDepartmentMember(r.Context(), c.actor, account.DepartmentMember{Department: id, User: user, Head: req.Head, Order: req.SortOrder})
 	if err != nil {
-		return err
+		return a.refusedWith(r, c, err, account.DepartmentMemberSet, account.TargetDepartment, id,
+			map[string]string{"user": strconv.FormatInt(user, 10), "head": strconv.FormatBool(req.Head)})
 	}
 	writeJSON(w, http.StatusOK, wireDepartmentMember(m))
 	return nil
 }
 
 func (a *API) deleteDepartmentMember(w http.ResponseWriter, r *http.Request, c call) error {
-	return userAction(w, r, c, a.Accounts.RemoveDepartmentMember)
+	return userAction(w, r, c, func(ctx context.Context, actor account.Actor, id, user int64) error {
+		err := a.Accounts.RemoveDepartmentMember(ctx, actor, id, user)
+		return a.refusedWith(r, c, err, account.DepartmentMemberGone, account.TargetDepartment, id,
+			map[string]string{"user": strconv.FormatInt(user, 10)})
+	})
 }
+
+// A department admin grant or revoke is recorded on the user, as when it
+// succeeds, with the department in the details.
 
 func (a *API) putDepartmentAdmin(w http.ResponseWriter, r *http.Request, c call) error {
 	return userAction(w, r, c, func(ctx context.Context, actor account.Actor, id, user int64) error {
-		return a.Accounts.SetDepartmentAdmin(ctx, actor, id, user, true)
+		err := a.Accounts.SetDepartmentAdmin(ctx, actor, id, user, true)
+		return a.refusedWith(r, c, err, account.DepartmentAdminGrant, audit.TargetUser, user,
+			map[string]string{"department": strconv.FormatInt(id, 10)})
 	})
 }
 
 func (a *API) deleteDepartmentAdmin(w http.ResponseWriter, r *http.Request, c call) error {
 	return userAction(w, r, c, func(ctx context.Context, actor account.Actor, id, user int64) error {
-		return a.Accounts.SetDepartmentAdmin(ctx, actor, id, user, false)
+		err := a.Accounts.SetDepartmentAdmin(ctx, actor, id, user, false)
+		return a.refusedWith(r, c, err, account.DepartmentAdminDrop, audit.TargetUser, user,
+			map[string]string{"department": strconv.FormatInt(id, 10)})
 	})
 }

@@ -300,7 +300,7 @@ func (a *API) testSSOProvider(w http.ResponseWriter, r *http.Request, c call) er
 	}
 	res, err := a.SSO.TestConnection(r.Context(), c.actor, id)
 	if err != nil {
-		return err
+		return a.refused(r, c, err, sso.AuditProviderTested, sso.TargetProvider, id)
 	}
 	writeJSON(w, http.StatusOK, SSOTestResult{OK: res.OK, Detail: res.Detail})
 	return nil
@@ -313,7 +313,7 @@ func (a *API) syncSSOProvider(w http.ResponseWriter, r *http.Request, c call) er
 	}
 	res, err := a.SSO.Sync(r.Context(), c.actor, id)
 	if err != nil {
-		return err
+		return a.refused(r, c, err, sso.AuditSynced, sso.TargetProvider, id)
 	}
 	writeJSON(w, http.StatusOK, SSOSyncResult{Seen: res.Seen, Created: res.Created, Updated: res.Updated,
 		Deactivated: res.Deactivated, Skipped: res.Skipped, Departments: res.Departments})
@@ -487,7 +487,7 @@ func (a *API) createSCIMToken(w http.ResponseWriter, r *http.Request, c call) er
 	}
 	t, value, err := a.SSO.CreateSCIMToken(r.Context(), c.actor, req.Name)
 	if err != nil {
-		return err
+		return a.refused(r, c, err, sso.AuditSCIMTokenCreated, sso.TargetSCIMToken, 0)
 	}
 	out := wireSCIMToken(t)
 	out.Token = value
@@ -501,7 +501,7 @@ func (a *API) deleteSCIMToken(w http.ResponseWriter, r *http.Request, c call) er
 		return err
 	}
 	if err := a.SSO.DeleteSCIMToken(r.Context(), c.actor, id); err != nil {
-		return err
+		return a.refused(r, c, err, sso.AuditSCIMTokenDeleted, sso.TargetSCIMToken, id)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

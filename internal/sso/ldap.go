@@ -330,6 +330,10 @@ type TestResult struct {
 	Detail string // what was reached (the authorization endpoint, the number of user entries), or why not
 }
 
+// AuditProviderTested is a connection test. A test changes nothing, so only
+// a refused one is recorded (outcome failure, by the transport).
+const AuditProviderTested audit.Action = "sso.provider_test"
+
 // TestConnection checks that a provider of the actor's organisation is
 // reachable with its settings: OIDC discovery, or an LDAP bind and a user
 // search (admins only). A provider that cannot be reached is a result
