@@ -86,6 +86,9 @@ type Store interface {
 	SecurityPolicy(ctx context.Context, org int64) (Policy, error)
 	TOTP(ctx context.Context, org, user int64) (TOTP, error)
 	RecoveryCodesLeft(ctx context.Context, org, user int64) (int, error)
+	// LoginFailures returns the counters of those subjects that have one
+	// (forgotten ones included).
+	LoginFailures(ctx context.Context, subjects []string) ([]LoginFailures, error)
 	Update(ctx context.Context, fn func(tx Tx) error) error
 }
 
@@ -111,6 +114,15 @@ type Tx interface {
 	Emit(ctx context.Context, ev event.Event, render func(seq int64) ([]byte, error)) error
 	// InsertAudit appends to the audit trail in the same transaction.
 	InsertAudit(ctx context.Context, e audit.Entry) error
+	// CountLoginFailures counts one failure of each subject, in one
+	// statement: a subject without a counter, or whose stored ForgetAt is
+	// not after the failure's Last, starts at 1, else its count goes up by
+	// one; Last and ForgetAt are stored as given. It returns the counters
+	// as stored. Subjects must be distinct.
+	CountLoginFailures(ctx context.Context, fs []LoginFailures) ([]LoginFailures, error)
+	ClearLoginFailures(ctx context.Context, subjects []string) error
+	// DeleteForgottenLoginFailures deletes the counters forgotten at now.
+	DeleteForgottenLoginFailures(ctx context.Context, now time.Time) error
 }
 
 // Encoder renders event payloads in the public wire format.
@@ -127,13 +139,12 @@ type Revocation struct {
 
 // Service authenticates users.
 type Service struct {
-	store   Store
-	enc     Encoder
-	hasher  Hasher
-	now     func() time.Time
-	log     *slog.Logger
-	limiter *limiter
-	issuer  string // shown in authenticator apps
+	store  Store
+	enc    Encoder
+	hasher Hasher
+	now    func() time.Time
+	log    *slog.Logger
+	issuer string // shown in authenticator apps
 
 	mu         sync.Mutex
 	setupToken string // one-time token printed at first start; "" once used
@@ -141,7 +152,7 @@ type Service struct {
 
 // NewService returns an auth service.
 func NewService(st Store, enc Encoder, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{store: st, enc: enc, now: now, log: log, limiter: newLimiter(now), issuer: "Parley"}
+	return &Service{store: st, enc: enc, now: now, log: log, issuer: "Parley"}
 }
 
 // Hash hashes a password (for the account service).
@@ -172,9 +183,6 @@ type LoginResult struct {
 // failed login takes the same time whether or not the account exists.
 var dummyHash = func() string { h, _ := Hasher{}.Hash("parley-dummy-password"); return h }()
 
-// userKey is the limiter key of a known user's second-factor attempts.
-func userKey(u account.User) string { return "#" + strconv.FormatInt(u.ID, 10) }
-
 // Login checks a password. With 2FA on, it returns a challenge for the
 // second step instead of a session. Failures are rate-limited per account
 // and per client address (RateLimited); wrong credentials are
@@ -185,20 +193,29 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 	if login == "" || len(login) > 254 || in.Password == "" || len(in.Password) > 1024 {
 		return LoginResult{}, errs.New(op, errs.Invalid, "credentials_required")
 	}
-	if wait := s.limiter.blocked(login, in.Address); wait > 0 {
-		return LoginResult{}, tooMany(op, wait)
-	}
 	u, hash, err := s.store.UserByLogin(ctx, login)
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		return LoginResult{}, errs.E(op, errs.Other, "", err)
 	}
+	known := err == nil
+	byName, byAddr, byUser := loginSubject(login), addrSubject(in.Address), ""
+	subjects := []string{byName, byAddr}
+	if known {
+		byUser = userSubject(u.ID)
+		subjects = append(subjects, byUser)
+	}
+	c, err := s.readFailures(ctx, op, subjects...)
 	if err != nil {
+		return LoginResult{}, err
+	}
+	if wait := c.wait(s.now(), byName, byAddr); wait > 0 {
+		return LoginResult{}, tooMany(op, wait)
+	}
+	if !known {
 		hash = dummyHash
 	}
-	known := err == nil
 	ok := s.hasher.Verify(hash, in.Password) && known
 	if !ok || !u.Active {
-		lock := s.limiter.fail(login, in.Address)
 		s.log.Info("login failed", "login", login, "address", in.Address)
 		reason := "unknown_login"
 		switch {
@@ -207,34 +224,51 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 		case known:
 			reason = "user_deactivated"
 		}
-		s.recordFailure(ctx, u, map[string]string{"login": login, "reason": reason}, lock, in.Address, in.UserAgent)
+		s.recordFailure(ctx, u, c, []string{byName, byAddr}, map[string]string{"login": login, "reason": reason}, in.Address, in.UserAgent)
 		return LoginResult{}, errs.New(op, errs.Unauthenticated, "invalid_credentials")
 	}
 	// Second-factor failures lock the account whatever name is typed.
-	if wait := s.limiter.blocked(userKey(u), in.Address); wait > 0 {
+	if wait := c.wait(s.now(), byUser); wait > 0 {
 		return LoginResult{}, tooMany(op, wait)
 	}
-	s.limiter.success(login)
-	t, err := s.store.TOTP(ctx, u.Org, u.ID)
-	if err != nil && !errs.Is(err, errs.NotFound) {
-		return LoginResult{}, errs.E(op, errs.Other, "", err)
-	}
-	if err == nil && t.Enabled {
-		tok, sess, err := s.newChallenge(ctx, u, in.Kind, in.Address, in.UserAgent)
-		if err != nil {
+	// The password was right: the name typed starts afresh.
+	return s.afterFirstFactor(ctx, op, u, c, []string{byName}, in.Kind, in.Address, in.UserAgent, "password", true)
+}
+
+// afterFirstFactor finishes a login whose first factor is proven (a
+// password, or an identity provider's sign-in): a challenge for the second
+// step when the user has TOTP and twoFactor applies, else a session (that
+// may only enrol when the organisation requires 2FA and twoFactor
+// applies). The subjects in clear forget their failures in the same
+// transaction.
+func (s *Service) afterFirstFactor(ctx context.Context, op string, u account.User, c counts, clear []string,
+	kind, addr, ua, method string, twoFactor bool) (LoginResult, error) {
+	if twoFactor {
+		t, err := s.store.TOTP(ctx, u.Org, u.ID)
+		if err != nil && !errs.Is(err, errs.NotFound) {
 			return LoginResult{}, errs.E(op, errs.Other, "", err)
 		}
-		return LoginResult{Token: tok, Session: sess, User: u, SecondFactor: true}, nil
-	}
-	pol, err := s.policy(ctx, u.Org)
-	if err != nil {
-		return LoginResult{}, err
+		if err == nil && t.Enabled {
+			tok, sess, err := s.newChallenge(ctx, u, kind, addr, ua, method, c, clear)
+			if err != nil {
+				return LoginResult{}, errs.E(op, errs.Other, "", err)
+			}
+			return LoginResult{Token: tok, Session: sess, User: u, SecondFactor: true}, nil
+		}
 	}
 	pending := ""
-	if pol.Require2FA {
-		pending = PendingEnrol
+	if twoFactor {
+		pol, err := s.policy(ctx, u.Org)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		if pol.Require2FA {
+			pending = PendingEnrol
+		}
 	}
-	tok, sess, err := s.newSession(ctx, u, in.Kind, in.Address, in.UserAgent, pending, map[string]string{"method": "password"})
+	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, pending, map[string]string{"method": method}, func(tx Tx) error {
+		return c.clear(ctx, tx, clear...)
+	})
 	if err != nil {
 		return LoginResult{}, errs.E(op, errs.Other, "", err)
 	}
@@ -245,21 +279,29 @@ func tooMany(op string, wait time.Duration) error {
 	return errs.New(op, errs.RateLimited, "too_many_attempts").With("seconds", int(wait.Seconds())+1)
 }
 
-// recordFailure writes a failed login to the audit trail: under the user's
-// organisation when the login named a user, else under organisation 0 (seen
-// by no organisation's admins). A failure to record is logged, not returned:
-// the caller must get the same answer whether or not the account exists.
-func (s *Service) recordFailure(ctx context.Context, u account.User, details map[string]string, lock time.Duration, addr, ua string) {
-	if lock > 0 {
-		details["locked_seconds"] = strconv.Itoa(int(lock.Seconds()))
-	}
+// recordFailure counts a failed login of the subjects and writes it to the
+// audit trail, in one transaction: under the user's organisation when the
+// login named a user, else under organisation 0 (seen by no organisation's
+// admins). A failure to record is logged, not returned: the caller must get
+// the same answer whether or not the account exists.
+func (s *Service) recordFailure(ctx context.Context, u account.User, c counts, subjects []string, details map[string]string, addr, ua string) {
+	now := s.now()
 	e := audit.Entry{Org: u.Org, Action: audit.LoginFailed, Address: addr, UserAgent: ua, Outcome: audit.Failure, Details: details}
 	if u.ID != 0 {
 		e.TargetType, e.TargetID = audit.TargetUser, u.ID
 	}
-	e = audit.Stamp(ctx, s.now(), e)
-	if err := s.store.Update(ctx, func(tx Tx) error { return tx.InsertAudit(ctx, e) }); err != nil {
-		s.log.Warn("audit: record failed login", "err", err)
+	err := s.store.Update(ctx, func(tx Tx) error {
+		lock, err := c.fail(ctx, tx, now, subjects...)
+		if err != nil {
+			return err
+		}
+		if lock > 0 {
+			e.Details["locked_seconds"] = strconv.Itoa(int(lock.Seconds()))
+		}
+		return tx.InsertAudit(ctx, audit.Stamp(ctx, now, e))
+	})
+	if err != nil {
+		s.log.Error("count and record failed login", "err", err)
 	}
 }
 
@@ -284,8 +326,10 @@ func cutUA(ua string) string {
 }
 
 // newSession creates a session for a user who has just proved who they are,
-// and records the login in the audit trail in the same transaction.
-func (s *Service) newSession(ctx context.Context, u account.User, kind, addr, ua, pending string, details map[string]string) (string, Session, error) {
+// and records the login in the audit trail in the same transaction; also,
+// also, when not nil, runs in that transaction.
+func (s *Service) newSession(ctx context.Context, u account.User, kind, addr, ua, pending string, details map[string]string,
+	also func(Tx) error) (string, Session, error) {
 	if kind != KindCookie {
 		kind = KindToken
 	}
@@ -298,8 +342,10 @@ func (s *Service) newSession(ctx context.Context, u account.User, kind, addr, ua
 	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		sess, err = s.insertSession(ctx, tx, sess, details)
-		return err
+		if sess, err = s.insertSession(ctx, tx, sess, details); err != nil || also == nil {
+			return err
+		}
+		return also(tx)
 	})
 	return tok, sess, err
 }
@@ -322,32 +368,71 @@ func (s *Service) insertSession(ctx context.Context, tx Tx, sess Session, detail
 	return sess, err
 }
 
-// newChallenge stores the short-lived token of a login's second step.
-func (s *Service) newChallenge(ctx context.Context, u account.User, kind, addr, ua string) (string, Session, error) {
+// newChallenge stores the short-lived token of a login's second step; its
+// Name is the first step's method. The subjects in clear forget their
+// failures in the same transaction.
+func (s *Service) newChallenge(ctx context.Context, u account.User, kind, addr, ua, method string, c counts, clear []string) (string, Session, error) {
 	if kind != KindCookie {
 		kind = KindToken
 	}
 	tok := randomToken("pc_", 32)
 	now := s.now()
 	sess := Session{Org: u.Org, User: u.ID, TokenHash: hashToken(tok), Kind: kind, UserAgent: cutUA(ua), Address: addr,
-		Pending: PendingTOTP, CreatedAt: now, ExpiresAt: now.Add(ChallengeLifetime)}
+		Name: method, Pending: PendingTOTP, CreatedAt: now, ExpiresAt: now.Add(ChallengeLifetime)}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		sess, err = tx.InsertSession(ctx, sess)
-		return err
+		if sess, err = tx.InsertSession(ctx, sess); err != nil {
+			return err
+		}
+		return c.clear(ctx, tx, clear...)
 	})
 	return tok, sess, err
 }
 
 // SessionFor logs in a user whose identity was proven elsewhere: the owner
-// right after setup, or an SSO or LDAP login (recorded with method
-// "external"; the identity provider is in charge of its second factor).
+// right after setup (recorded with method "external"). Sign-ins through an
+// identity provider go through LoginExternal.
 func (s *Service) SessionFor(ctx context.Context, u account.User, kind, addr, ua string) (string, Session, error) {
-	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, "", map[string]string{"method": "external"})
+	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, "", map[string]string{"method": "external"}, nil)
 	if err != nil {
 		return "", Session{}, errs.E("auth.SessionFor", errs.Other, "", err)
 	}
 	return tok, sess, nil
+}
+
+// ExternalInput is a sign-in an identity provider (OIDC, SAML, LDAP) has
+// proven.
+type ExternalInput struct {
+	Kind      string // KindCookie or KindToken
+	Address   string
+	UserAgent string
+}
+
+// LoginExternal logs in a user an identity provider has signed in. By
+// default the provider owns the second factor: a session, recorded with
+// method "external". When the organisation's policy sets SSORequire2FA, it
+// is a login like a right password: a user with TOTP gets a challenge for
+// LoginSecondFactor (RateLimited "too_many_attempts" while their wrong
+// codes lock them out), and under Require2FA a user without TOTP gets a
+// session that may only enrol.
+func (s *Service) LoginExternal(ctx context.Context, u account.User, in ExternalInput) (LoginResult, error) {
+	const op = "auth.LoginExternal"
+	pol, err := s.policy(ctx, u.Org)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if !pol.SSORequire2FA {
+		return s.afterFirstFactor(ctx, op, u, nil, nil, in.Kind, in.Address, in.UserAgent, "external", false)
+	}
+	byUser := userSubject(u.ID)
+	c, err := s.readFailures(ctx, op, byUser)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if wait := c.wait(s.now(), byUser); wait > 0 {
+		return LoginResult{}, tooMany(op, wait)
+	}
+	return s.afterFirstFactor(ctx, op, u, c, nil, in.Kind, in.Address, in.UserAgent, "external", true)
 }
 
 // SessionForNewUser logs in a user who has just created their account with
@@ -363,7 +448,7 @@ func (s *Service) SessionForNewUser(ctx context.Context, u account.User, kind, a
 	if pol.Require2FA {
 		pending = PendingEnrol
 	}
-	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, pending, map[string]string{"method": "invite"})
+	tok, sess, err := s.newSession(ctx, u, kind, addr, ua, pending, map[string]string{"method": "invite"}, nil)
 	if err != nil {
 		return LoginResult{}, errs.E(op, errs.Other, "", err)
 	}

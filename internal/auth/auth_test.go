@@ -36,49 +36,30 @@ func TestPasswordHash(t *testing.T) {
 	}
 }
 
-// clock is a controllable time source.
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time          { return c.t }
-func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func TestLimiterLocksOutAndBacksOff(t *testing.T) {
-	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := newLimiter(c.now)
-	for i := 0; i < maxFailures-1; i++ {
-		l.fail("li", "10.0.0.1")
+func TestLockoutBacksOff(t *testing.T) {
+	for _, c := range []struct {
+		failures int
+		want     time.Duration
+	}{{0, 0}, {4, 0}, {5, time.Minute}, {9, time.Minute}, {10, 2 * time.Minute}, {15, 4 * time.Minute},
+		{30, 32 * time.Minute}, {35, time.Hour}, {1 << 40, time.Hour}} {
+		if got := lockFor(c.failures); got != c.want {
+			t.Errorf("lockFor(%d) = %v, want %v", c.failures, got, c.want)
+		}
 	}
-	if l.blocked("li", "10.0.0.1") != 0 {
-		t.Fatal("blocked before the limit")
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f := LoginFailures{Failures: 10, Last: t0, ForgetAt: t0.Add(window + 2*time.Minute)}
+	if w := f.wait(t0.Add(30 * time.Second)); w != 90*time.Second {
+		t.Errorf("wait during the lockout: %v", w)
 	}
-	l.fail("li", "10.0.0.1")
-	if w := l.blocked("li", "10.0.0.2"); w != firstLockout {
-		t.Fatalf("account lockout from another address: %v, want %v", w, firstLockout)
+	if w := f.wait(t0.Add(2 * time.Minute)); w != 0 {
+		t.Errorf("wait after the lockout: %v", w)
 	}
-	if w := l.blocked("zhang", "10.0.0.1"); w != firstLockout {
-		t.Fatalf("address lockout for another account: %v, want %v", w, firstLockout)
-	}
-	c.advance(firstLockout)
-	if l.blocked("li", "10.0.0.3") != 0 {
-		t.Fatal("still blocked after the lockout")
-	}
-	// A second burst doubles the lockout.
-	for i := 0; i < maxFailures; i++ {
-		l.fail("li", "10.0.0.3")
-	}
-	if w := l.blocked("li", "10.0.0.4"); w != 2*firstLockout {
-		t.Fatalf("second lockout %v, want %v", w, 2*firstLockout)
-	}
-	// Success clears the account (not the address).
-	l.success("li")
-	if l.blocked("li", "10.0.0.4") != 0 {
-		t.Fatal("account still blocked after a successful login")
-	}
-	if l.blocked("someone", "10.0.0.3") == 0 {
-		t.Fatal("address unblocked by another account's success")
+	// A forgotten count locks nothing, whatever it says.
+	f.ForgetAt = t0
+	if w := f.wait(t0); w != 0 {
+		t.Errorf("wait of a forgotten count: %v", w)
 	}
 }
-
 func TestCSRF(t *testing.T) {
 	s := Session{Kind: KindCookie, CSRF: "abc"}
 	if CheckCSRF(s, "") || CheckCSRF(s, "abd") || !CheckCSRF(s, "abc") {

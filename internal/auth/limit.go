@@ -1,97 +1,206 @@
 package auth
 
 import (
-	"sync"
+	"context"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/parley-chat/parley/internal/errs"
 )
 
-// limiter slows down password guessing: after maxFailures failed logins for
-// one account or from one address within window, further attempts are
-// refused until the window has passed since the last failure. The lockout
-// doubles with every further burst, up to maxLock.
-type limiter struct {
-	mu   sync.Mutex
-	now  func() time.Time
-	keys map[string]*attempts
-}
-
-type attempts struct {
-	failures int
-	last     time.Time
-	lock     time.Duration
-}
-
+// The lockout slows down password guessing: after maxFailures failed logins
+// for one subject (an account or a client address) within window, further
+// attempts are refused until the lockout has passed since the last failure.
+// The lockout doubles with every further burst of maxFailures, up to
+// maxLock; a subject forgets its failures window plus its lockout after the
+// last one.
+//
+// The counters live in the store (ADR 0018), so every node of a cluster
+// sees the same counts and a restart forgets nothing: a login reads them
+// once (one indexed SELECT), a failure is one upsert that counts it
+// atomically (two nodes failing at once both count), and a success writes
+// only when it has failures to clear, in the transaction of its session.
 const (
 	maxFailures  = 5
 	window       = 15 * time.Minute
 	firstLockout = time.Minute
 	maxLock      = time.Hour
-	maxKeys      = 100_000
+	sweepEvery   = 10 * time.Minute
 )
 
-func newLimiter(now func() time.Time) *limiter {
-	return &limiter{now: now, keys: map[string]*attempts{}}
+// LoginFailures is the failure count of one limited subject.
+type LoginFailures struct {
+	Subject  string
+	Failures int       // failures of the current burst
+	Last     time.Time // the last failure
+	// ForgetAt is when the count restarts: a failure after it is the
+	// first of a new burst.
+	ForgetAt time.Time
 }
 
-// blocked returns how long the login or address must still wait.
-func (l *limiter) blocked(login, addr string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var wait time.Duration
-	for _, k := range []string{"u:" + login, "a:" + addr} {
-		a := l.keys[k]
-		if a == nil || a.failures < maxFailures {
-			continue
-		}
-		if w := a.last.Add(a.lock).Sub(l.now()); w > wait {
-			wait = w
-		}
+// Limiter subjects: the login name typed, the client address, a known user
+// (second-factor and password-confirm failures, whatever name was typed),
+// and a login name at a directory provider.
+func loginSubject(login string) string { return "u:" + login }
+func addrSubject(addr string) string   { return "a:" + addr }
+func userSubject(id int64) string      { return "#" + strconv.FormatInt(id, 10) }
+
+// DirectorySubject is the limiter subject of a login name at a directory
+// (LDAP) provider: directory names are not Parley's, so they get their own.
+func DirectorySubject(provider int64, login string) string {
+	return "l:" + strconv.FormatInt(provider, 10) + ":" + strings.ToLower(login)
+}
+
+// lockFor is the lockout after the given number of failures in a burst:
+// none below maxFailures, then firstLockout, doubled at every further
+// maxFailures, at most maxLock.
+func lockFor(failures int) time.Duration {
+	if failures < maxFailures {
+		return 0
 	}
-	return wait
+	steps := min(failures/maxFailures-1, 6) // 1 min << 6 is past maxLock
+	return min(firstLockout<<steps, maxLock)
 }
 
-// fail counts a failure for the login (or user key) and the address; it
-// returns the lockout this failure started, or 0.
-func (l *limiter) fail(login, addr string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
+// wait is how long the subject must still wait at now (0: not locked).
+func (f LoginFailures) wait(now time.Time) time.Duration {
+	lock := lockFor(f.Failures)
+	if lock == 0 || !now.Before(f.ForgetAt) {
+		return 0
+	}
+	return max(f.Last.Add(lock).Sub(now), 0)
+}
+
+// counts are the counters read for one login attempt.
+type counts map[string]LoginFailures
+
+// readFailures reads the counters of the subjects.
+func (s *Service) readFailures(ctx context.Context, op string, subjects ...string) (counts, error) {
+	fs, err := s.store.LoginFailures(ctx, subjects)
+	if err != nil {
+		return nil, errs.E(op, errs.Other, "", err)
+	}
+	c := make(counts, len(fs))
+	for _, f := range fs {
+		c[f.Subject] = f
+	}
+	return c, nil
+}
+
+// wait is the longest lockout among the subjects at now.
+func (c counts) wait(now time.Time, subjects ...string) time.Duration {
+	var w time.Duration
+	for _, sub := range subjects {
+		w = max(w, c[sub].wait(now))
+	}
+	return w
+}
+
+// fail counts a failure of each subject in tx and returns the lockout this
+// failure started (0 if none). The horizon after which a subject forgets is
+// computed from the count read before, so a race with another node can
+// only make it one backoff step short.
+func (c counts) fail(ctx context.Context, tx Tx, now time.Time, subjects ...string) (time.Duration, error) {
+	fs := make([]LoginFailures, 0, len(subjects))
+	for _, sub := range subjects {
+		n := 1
+		if f, ok := c[sub]; ok && now.Before(f.ForgetAt) {
+			n = f.Failures + 1
+		}
+		fs = append(fs, LoginFailures{Subject: sub, Failures: n, Last: now, ForgetAt: now.Add(window + lockFor(n))})
+	}
+	stored, err := tx.CountLoginFailures(ctx, fs)
+	if err != nil {
+		return 0, err
+	}
 	var started time.Duration
-	if len(l.keys) > maxKeys {
-		l.sweep(now)
-	}
-	for _, k := range []string{"u:" + login, "a:" + addr} {
-		a := l.keys[k]
-		if a == nil || now.Sub(a.last) > window+a.lock {
-			a = &attempts{}
-			l.keys[k] = a
-		}
-		a.failures++
-		a.last = now
-		if a.failures >= maxFailures {
-			if a.lock == 0 {
-				a.lock = firstLockout
-			} else if a.failures%maxFailures == 0 && a.lock < maxLock {
-				a.lock *= 2
-			}
-			if a.failures%maxFailures == 0 && a.lock > started {
-				started = a.lock
-			}
+	for _, f := range stored {
+		if f.Failures >= maxFailures && f.Failures%maxFailures == 0 {
+			started = max(started, lockFor(f.Failures))
 		}
 	}
-	return started
+	return started, nil
 }
 
-func (l *limiter) success(login string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.keys, "u:"+login)
+// clear forgets the subjects that have failures, in tx (nothing to write
+// when none has).
+func (c counts) clear(ctx context.Context, tx Tx, subjects ...string) error {
+	var had []string
+	for _, sub := range subjects {
+		if _, ok := c[sub]; ok {
+			had = append(had, sub)
+		}
+	}
+	if len(had) == 0 {
+		return nil
+	}
+	return tx.ClearLoginFailures(ctx, had)
 }
 
-func (l *limiter) sweep(now time.Time) {
-	for k, a := range l.keys {
-		if now.Sub(a.last) > window+a.lock {
-			delete(l.keys, k)
+// CheckLogin refuses (RateLimited "too_many_attempts") a sign-in by a login
+// that Parley does not verify itself (a directory bind) while the subject
+// or the client address is locked out, before the directory is contacted.
+func (s *Service) CheckLogin(ctx context.Context, subject, addr string) error {
+	const op = "auth.CheckLogin"
+	c, err := s.readFailures(ctx, op, subject, addrSubject(addr))
+	if err != nil {
+		return err
+	}
+	if w := c.wait(s.now(), subject, addrSubject(addr)); w > 0 {
+		return tooMany(op, w)
+	}
+	return nil
+}
+
+// LoginFailed counts a failed sign-in of subject from addr and returns the
+// lockout it started (0 if none).
+func (s *Service) LoginFailed(ctx context.Context, subject, addr string) (time.Duration, error) {
+	const op = "auth.LoginFailed"
+	c, err := s.readFailures(ctx, op, subject, addrSubject(addr))
+	if err != nil {
+		return 0, err
+	}
+	var lock time.Duration
+	err = s.store.Update(ctx, func(tx Tx) error {
+		lock, err = c.fail(ctx, tx, s.now(), subject, addrSubject(addr))
+		return err
+	})
+	if err != nil {
+		return 0, errs.E(op, errs.Other, "", err)
+	}
+	return lock, nil
+}
+
+// LoginSucceeded forgets the failures of subject (not of the address: one
+// success from an address does not vouch for its other attempts).
+func (s *Service) LoginSucceeded(ctx context.Context, subject string) error {
+	const op = "auth.LoginSucceeded"
+	c, err := s.readFailures(ctx, op, subject)
+	if err != nil {
+		return err
+	}
+	err = s.store.Update(ctx, func(tx Tx) error { return c.clear(ctx, tx, subject) })
+	if err != nil {
+		return errs.E(op, errs.Other, "", err)
+	}
+	return nil
+}
+
+// Run sweeps forgotten counters every sweepEvery until ctx ends, so that
+// names and addresses tried once do not stay in the database.
+func (s *Service) Run(ctx context.Context) error {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		err := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteForgottenLoginFailures(ctx, s.now()) })
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("sweep login failures", "err", err)
 		}
 	}
 }

@@ -20,7 +20,10 @@ type Policy struct {
 	MinLength  int  // characters (runes)
 	MinClasses int  // of lower-case, upper-case, digits, other characters
 	Require2FA bool // users without TOTP must enrol at their next login
-	UpdatedAt  time.Time
+	// SSORequire2FA makes SSO and LDAP sign-ins pass Parley's second factor
+	// too (and Require2FA's enrolment); off, the identity provider owns it.
+	SSORequire2FA bool
+	UpdatedAt     time.Time
 }
 
 // DefaultPolicy applies to organisations that never changed theirs, and to
@@ -169,9 +172,10 @@ func (s *Service) Policy(ctx context.Context, actor account.Actor) (Policy, erro
 
 // PolicyPatch changes a policy; nil fields stay.
 type PolicyPatch struct {
-	MinLength  *int
-	MinClasses *int
-	Require2FA *bool
+	MinLength     *int
+	MinClasses    *int
+	Require2FA    *bool
+	SSORequire2FA *bool
 }
 
 // UpdatePolicy changes the organisation's policy (owners and admins). The
@@ -196,6 +200,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, actor account.Actor, patch P
 	if patch.Require2FA != nil {
 		p.Require2FA = *patch.Require2FA
 	}
+	if patch.SSORequire2FA != nil {
+		p.SSORequire2FA = *patch.SSORequire2FA
+	}
 	if err := p.validate(op); err != nil {
 		return Policy{}, err
 	}
@@ -209,6 +216,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, actor account.Actor, patch P
 	}
 	if old.Require2FA != p.Require2FA {
 		d["require_2fa"] = boolStr(old.Require2FA) + " → " + boolStr(p.Require2FA)
+	}
+	if old.SSORequire2FA != p.SSORequire2FA {
+		d["sso_require_2fa"] = boolStr(old.SSORequire2FA) + " → " + boolStr(p.SSORequire2FA)
 	}
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if err := tx.PutSecurityPolicy(ctx, actor.Org, p); err != nil {

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -116,8 +117,12 @@ var errWrongCode = errors.New("auth: wrong code")
 // Conflict "two_factor_not_started" without BeginTwoFactor.
 func (s *Service) EnableTwoFactor(ctx context.Context, actor account.Actor, sess Session, code string) ([]string, error) {
 	const op = "auth.EnableTwoFactor"
-	key := "#" + strconv.FormatInt(actor.User, 10)
-	if wait := s.limiter.blocked(key, sess.Address); wait > 0 {
+	byUser, byAddr := userSubject(actor.User), addrSubject(sess.Address)
+	c, err := s.readFailures(ctx, op, byUser, byAddr)
+	if err != nil {
+		return nil, err
+	}
+	if wait := c.wait(s.now(), byUser, byAddr); wait > 0 {
 		return nil, tooMany(op, wait)
 	}
 	codes := make([]string, recoveryCodes)
@@ -127,7 +132,7 @@ func (s *Service) EnableTwoFactor(ctx context.Context, actor account.Actor, sess
 		hashes[i] = hashRecovery(codes[i])
 	}
 	now := s.now()
-	err := s.store.Update(ctx, func(tx Tx) error {
+	err = s.store.Update(ctx, func(tx Tx) error {
 		t, err := tx.TOTP(ctx, actor.Org, actor.User)
 		if errs.Is(err, errs.NotFound) {
 			return errs.New(op, errs.Conflict, "two_factor_not_started")
@@ -158,7 +163,7 @@ func (s *Service) EnableTwoFactor(ctx context.Context, actor account.Actor, sess
 		return s.auditSelf(ctx, tx, actor, audit.TwoFactorEnabled, nil)
 	})
 	if errors.Is(err, errWrongCode) {
-		s.limiter.fail(key, sess.Address)
+		s.countFailure(ctx, c, byUser, byAddr)
 		return nil, errs.New(op, errs.Invalid, "two_factor_code_invalid")
 	}
 	if err != nil {
@@ -176,8 +181,12 @@ func (s *Service) auditSelf(ctx context.Context, tx Tx, actor account.Actor, act
 // verifyPassword re-checks the actor's password before a sensitive change.
 // Wrong passwords count toward the lockout; Permission "password_wrong".
 func (s *Service) verifyPassword(ctx context.Context, op string, actor account.Actor, sess Session, password string) error {
-	key := "#" + strconv.FormatInt(actor.User, 10)
-	if wait := s.limiter.blocked(key, sess.Address); wait > 0 {
+	byUser, byAddr := userSubject(actor.User), addrSubject(sess.Address)
+	c, err := s.readFailures(ctx, op, byUser, byAddr)
+	if err != nil {
+		return err
+	}
+	if wait := c.wait(s.now(), byUser, byAddr); wait > 0 {
 		return tooMany(op, wait)
 	}
 	hash, err := s.store.PasswordHash(ctx, actor.Org, actor.User)
@@ -185,10 +194,22 @@ func (s *Service) verifyPassword(ctx context.Context, op string, actor account.A
 		return errs.E(op, errs.Other, "", err)
 	}
 	if len(password) > 1024 || !s.hasher.Verify(hash, password) {
-		s.limiter.fail(key, sess.Address)
+		s.countFailure(ctx, c, byUser, byAddr)
 		return errs.New(op, errs.Permission, "password_wrong")
 	}
 	return nil
+}
+
+// countFailure counts a failure of the subjects in its own transaction; a
+// failure to count is logged (the caller answers the same either way).
+func (s *Service) countFailure(ctx context.Context, c counts, subjects ...string) {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		_, err := c.fail(ctx, tx, s.now(), subjects...)
+		return err
+	})
+	if err != nil {
+		s.log.Error("count failed attempt", "err", err)
+	}
 }
 
 // DisableTwoFactor turns the actor's 2FA off after checking their password.
@@ -313,8 +334,12 @@ func (s *Service) LoginSecondFactor(ctx context.Context, in SecondFactorInput) (
 	if ch.Pending != PendingTOTP || !now.Before(ch.ExpiresAt) || !u.Active {
 		return LoginResult{}, errs.New(op, errs.Unauthenticated, "challenge_invalid")
 	}
-	key := userKey(u)
-	if wait := s.limiter.blocked(key, in.Address); wait > 0 {
+	byUser, byAddr := userSubject(u.ID), addrSubject(in.Address)
+	c, err := s.readFailures(ctx, op, byUser, byAddr)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if wait := c.wait(now, byUser, byAddr); wait > 0 {
 		return LoginResult{}, tooMany(op, wait)
 	}
 	tok := randomToken("pt_", 32)
@@ -323,6 +348,8 @@ func (s *Service) LoginSecondFactor(ctx context.Context, in SecondFactorInput) (
 	if sess.Kind == KindCookie {
 		sess.CSRF = randomToken("", 24)
 	}
+	// The challenge's Name is the first step's method (none: a password).
+	first := cmp.Or(ch.Name, "password")
 	method, reason := "totp", ""
 	err = s.store.Update(ctx, func(tx Tx) error {
 		t, err := tx.TOTP(ctx, u.Org, u.ID)
@@ -360,12 +387,13 @@ func (s *Service) LoginSecondFactor(ctx context.Context, in SecondFactorInput) (
 		if err := tx.DeleteSession(ctx, ch.ID); err != nil {
 			return err
 		}
-		sess, err = s.insertSession(ctx, tx, sess, map[string]string{"method": "password+" + method})
-		return err
+		if sess, err = s.insertSession(ctx, tx, sess, map[string]string{"method": first + "+" + method}); err != nil {
+			return err
+		}
+		return c.clear(ctx, tx, byUser)
 	})
 	if errors.Is(err, errWrongCode) {
-		lock := s.limiter.fail(key, in.Address)
-		s.recordFailure(ctx, u, map[string]string{"login": u.Email, "reason": reason}, lock, in.Address, in.UserAgent)
+		s.recordFailure(ctx, u, c, []string{byUser, byAddr}, map[string]string{"login": u.Email, "reason": reason}, in.Address, in.UserAgent)
 		if reason == "code_reused" {
 			return LoginResult{}, errs.New(op, errs.Invalid, "two_factor_code_used")
 		}
@@ -374,7 +402,6 @@ func (s *Service) LoginSecondFactor(ctx context.Context, in SecondFactorInput) (
 	if err != nil {
 		return LoginResult{}, errs.E(op, errs.Other, "", err)
 	}
-	s.limiter.success(key)
 	return LoginResult{Token: tok, Session: sess, User: u}, nil
 }
 

@@ -253,6 +253,7 @@ func (s *Server) Run(ctx context.Context) error {
 		})
 	})
 	start("ldap-sync", s.sso.Run)
+	start("sweep-login-failures", s.auth.Run)
 	if s.cfg.PprofAddr != "" {
 		start("pprof", s.servePprof)
 	}

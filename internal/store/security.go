@@ -13,8 +13,8 @@ func (q Queries) SecurityPolicy(ctx context.Context, org int64) (auth.Policy, er
 	var p auth.Policy
 	var updated int64
 	err := q.queryRow(ctx, `
-		SELECT password_min_length, password_min_classes, require_2fa, updated_at
-		FROM security_policies WHERE org_id = ?`, org).Scan(&p.MinLength, &p.MinClasses, &p.Require2FA, &updated)
+		SELECT password_min_length, password_min_classes, require_2fa, sso_require_2fa, updated_at
+		FROM security_policies WHERE org_id = ?`, org).Scan(&p.MinLength, &p.MinClasses, &p.Require2FA, &p.SSORequire2FA, &updated)
 	if err != nil {
 		return auth.Policy{}, notFound("store.SecurityPolicy", "policy_not_found", err)
 	}
@@ -25,12 +25,12 @@ func (q Queries) SecurityPolicy(ctx context.Context, org int64) (auth.Policy, er
 // PutSecurityPolicy stores an organisation's policy.
 func (t *Tx) PutSecurityPolicy(ctx context.Context, org int64, p auth.Policy) error {
 	_, err := t.exec(ctx, `
-		INSERT INTO security_policies (org_id, password_min_length, password_min_classes, require_2fa, updated_at)
-		VALUES (?, ?, ?, ?, ?)
+		INSERT INTO security_policies (org_id, password_min_length, password_min_classes, require_2fa, sso_require_2fa, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id) DO UPDATE SET password_min_length = excluded.password_min_length,
 			password_min_classes = excluded.password_min_classes, require_2fa = excluded.require_2fa,
-			updated_at = excluded.updated_at`,
-		org, p.MinLength, p.MinClasses, p.Require2FA, ms(p.UpdatedAt))
+			sso_require_2fa = excluded.sso_require_2fa, updated_at = excluded.updated_at`,
+		org, p.MinLength, p.MinClasses, p.Require2FA, p.SSORequire2FA, ms(p.UpdatedAt))
 	return dbErr("store.PutSecurityPolicy", err)
 }
 

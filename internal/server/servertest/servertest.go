@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ type Env struct {
 	n        atomic.Int64
 	// configure changes the configuration before the server starts.
 	configure func(*config.Config)
+	stop      func() // stops the running server
 }
 
 // Start bootstraps an organisation "Acme" (owner owner@acme.test) in a fresh
@@ -106,17 +108,46 @@ func (e *Env) startServer(extraLog io.Writer) {
 	e.URL = "http://" + srv.Addr()
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	tb.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				tb.Errorf("server stopped with error: %v", err)
+	var once sync.Once
+	e.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					tb.Errorf("server stopped with error: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				tb.Errorf("server did not stop within 30s")
 			}
-		case <-time.After(30 * time.Second):
-			tb.Errorf("server did not stop within 30s")
-		}
-	})
+		})
+	}
+	tb.Cleanup(e.stop)
+}
+
+// Restart stops the server and starts it again on the same data directory
+// and database (on a new port: URL and the Owner client's base change).
+func (e *Env) Restart() {
+	e.tb.Helper()
+	e.stop()
+	e.startServer(nil)
+	if e.Owner != nil {
+		e.Owner.Base = e.URL
+	}
+}
+
+// Node starts another server on the same PostgreSQL database, with its own
+// data directory, as another node of a cluster would be (without a bus
+// between them: what they share is the database). On SQLite, whose data
+// directory one server owns, it fails the test.
+func (e *Env) Node() *Env {
+	e.tb.Helper()
+	if e.Database == "" {
+		e.tb.Fatal("servertest.Node: a second node needs PostgreSQL")
+	}
+	n := &Env{Dir: e.tb.TempDir(), Database: e.Database, tb: e.tb, configure: e.configure}
+	n.startServer(nil)
+	return n
 }
 
 // Client returns an anonymous client for the server.

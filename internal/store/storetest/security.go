@@ -20,7 +20,7 @@ func testSecurity(t *testing.T, s suite) {
 	if _, err := db.SecurityPolicy(ctx, org); errs.KindOf(err) != errs.NotFound {
 		t.Fatalf("policy of a new organisation: %v", err)
 	}
-	want := auth.Policy{MinLength: 12, MinClasses: 3, Require2FA: true, UpdatedAt: at}
+	want := auth.Policy{MinLength: 12, MinClasses: 3, Require2FA: true, SSORequire2FA: true, UpdatedAt: at}
 	update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.PutSecurityPolicy(ctx, org, want) })
 	want.MinLength = 14
 	update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.PutSecurityPolicy(ctx, org, want) })

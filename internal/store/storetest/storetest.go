@@ -147,6 +147,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"Audit", testAudit},
 		{"LinkPreviews", testLinkPreviews},
 		{"Security", testSecurity},
+		{"LoginFailures", testLoginFailures},
 		{"Invitation", testInvitation},
 		{"SCIMToken", testSCIMToken},
 	} {
