@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { childrenOf, flatTree, subtreeIds, type Department } from '../src/state/addressbook';
+import { childrenOf, flatTree, moved, renumbered, subtreeIds, type Department } from '../src/state/addressbook';
 
 const d = (id: number, parent: number, name: string): Department =>
   ({ id, parent_id: parent, name, sort_order: 0, created_at: '2026-01-01T00:00:00.000Z' });
@@ -22,5 +22,22 @@ describe('move picker', () => {
     expect([...subtreeIds(tree, 1)].sort()).toEqual([1, 3, 4, 5]);
     expect([...subtreeIds(tree, 3)].sort()).toEqual([3, 4]);
     expect([...subtreeIds(tree, 2)]).toEqual([2]);
+  });
+});
+
+describe('reordering', () => {
+  const ab = [{ n: 'a', o: 0 }, { n: 'b', o: 0 }, { n: 'c', o: 0 }];
+  it('moves an item one place and stays put at either end', () => {
+    expect(moved(ab, 2, -1).map((x) => x.n)).toEqual(['a', 'c', 'b']);
+    expect(moved(ab, 0, 1).map((x) => x.n)).toEqual(['b', 'a', 'c']);
+    expect(moved(ab, 0, -1).map((x) => x.n)).toEqual(['a', 'b', 'c']);
+    expect(moved(ab, 2, 1).map((x) => x.n)).toEqual(['a', 'b', 'c']);
+  });
+  it('saves only the items whose number is not their new place', () => {
+    // All at the default 0 (sorted by name): the first move numbers them.
+    expect(renumbered(moved(ab, 2, -1), (x) => x.o).map((u) => `${u.item.n}=${u.order}`)).toEqual(['c=1', 'b=2']);
+    // Already numbered: a swap saves two.
+    const numbered = [{ n: 'a', o: 0 }, { n: 'b', o: 1 }, { n: 'c', o: 2 }, { n: 'd', o: 3 }];
+    expect(renumbered(moved(numbered, 1, 1), (x) => x.o).map((u) => `${u.item.n}=${u.order}`)).toEqual(['c=1', 'b=2']);
   });
 });

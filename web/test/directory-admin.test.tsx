@@ -51,21 +51,24 @@ afterEach(() => {
   vi.unstubAllGlobals(); locale.value = 'en'; document.body.innerHTML = ''; me.value = null; });
 
 describe('groups page', () => {
-  it('renames a group in a dialog and keeps the dialog open with the server\'s error', async () => {
+  it('edits a group\'s handle, name and description in a dialog, sends only what changed, keeps the dialog open with the server\'s error', async () => {
     const calls = server({
       'GET /groups': { groups: [group] },
-      'PATCH /groups/7': new Response(JSON.stringify({ error: { code: 'invalid_name', message: 'Name is too long.' } }), { status: 400 }),
+      'PATCH /groups/7': new Response(JSON.stringify({ error: { code: 'group_handle_taken', message: 'That handle is taken.' } }), { status: 409 }),
     });
     const root = mount(<AdminGroups />);
     await vi.waitFor(() => expect(root.textContent).toContain('@design'));
-    button(root, 'Rename').click();
+    button(root, 'Edit').click();
     await vi.waitFor(() => expect(dialog()).not.toBeNull());
-    const input = dialog()!.querySelector<HTMLInputElement>('input')!;
-    expect(input.value).toBe('Design');
-    await type(input, 'Design team');
+    const field = (label: string) => [...dialog()!.querySelectorAll('label')].find((l) => l.textContent!.startsWith(label))!
+      .querySelector<HTMLInputElement>('input, textarea')!;
+    expect(field('Handle').value).toBe('design');
+    expect(field('Name').value).toBe('Design');
+    await type(field('Handle'), 'designers');
+    await type(field('Description'), 'UI and UX ');
     submit(dialog()!.querySelector('form')!);
-    await vi.waitFor(() => expect(dialog()!.querySelector('[role=alert]')?.textContent).toBe('Name is too long.'));
-    expect(calls.find((c) => c.method === 'PATCH')).toEqual({ method: 'PATCH', path: '/groups/7', body: { name: 'Design team' } });
+    await vi.waitFor(() => expect(dialog()!.querySelector('[role=alert]')?.textContent).toBe('That handle is taken.'));
+    expect(calls.find((c) => c.method === 'PATCH')).toEqual({ method: 'PATCH', path: '/groups/7', body: { handle: 'designers', description: 'UI and UX' } });
     document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
     await vi.waitFor(() => expect(dialog()).toBeNull());
   });
@@ -138,7 +141,8 @@ describe('custom profile fields page', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(form.querySelector('label')?.textContent).toContain('Field name');
     submit(form);
-    await vi.waitFor(() => expect(root.querySelector('[aria-label="入职日期"]')?.textContent).toContain('Only admins may set it'));
+    await vi.waitFor(() => expect(root.querySelector<HTMLInputElement>('[aria-label="入职日期"] input[type=checkbox]')?.checked).toBe(true));
+    expect(root.querySelector<HTMLInputElement>('[aria-label="工位"] input[type=checkbox]')?.checked).toBe(false);
     button(root.querySelector('[aria-label="工位"]')!, 'Rename').click();
     await vi.waitFor(() => expect(dialog()).not.toBeNull());
     await type(dialog()!.querySelector<HTMLInputElement>('input')!, '座位');
@@ -200,5 +204,135 @@ describe('department admins', () => {
     await vi.waitFor(() => expect(root.textContent).toContain('R&D'));
     expect(button(root, 'Department admins')).toBeUndefined();
     expect(button(root, 'Members')).toBeTruthy();
+  });
+});
+
+/** A fake server holding rows: GET lists them sorted as the server does, PATCH and PUT change them. */
+function rows<T extends { sort_order: number }>(items: T[], sort: (a: T, b: T) => number) {
+  const calls = server({});
+  const f = globalThis.fetch as ReturnType<typeof vi.fn>;
+  const inner = f.getMockImplementation() as (url: string, init: RequestInit) => Promise<Response>;
+  return {
+    calls,
+    items,
+    route(match: (method: string, path: string) => ((body: any) => unknown) | undefined) {
+      f.mockImplementation(async (url: string, init: RequestInit) => {
+        const path = url.replace('/api/v1', '');
+        const handle = match(init.method ?? 'GET', path);
+        if (!handle) return inner(url, init);
+        await inner(url, init); // records the call
+        const out = handle(init.body ? JSON.parse(String(init.body)) : undefined);
+        items.sort(sort);
+        return new Response(JSON.stringify(out), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      });
+    },
+  };
+}
+const writes = (calls: Call[]) => calls.filter((c) => c.method !== 'GET').map((c) => `${c.method} ${c.path} ${JSON.stringify(c.body)}`);
+const status = (root: ParentNode) => root.querySelector('[role=status]')?.textContent;
+const names = (root: ParentNode, sel: string) => [...root.querySelectorAll(sel)].map((e) => e.textContent);
+
+describe('reordering and flags', () => {
+  it('moves profile fields up and down with buttons, announces the place, keeps the focus, and switches the admin-only flag', async () => {
+    const db = rows([
+      { id: 1, name: 'Desk', sort_order: 0, admin_only: false },
+      { id: 2, name: 'Floor', sort_order: 0, admin_only: false },
+      { id: 3, name: 'Start date', sort_order: 0, admin_only: false },
+    ], (a, b) => a.sort_order - b.sort_order || a.name.localeCompare(b.name));
+    db.route((method, path) => {
+      if (method === 'GET' && path === '/profile-fields') return () => ({ fields: db.items });
+      const m = /^\/profile-fields\/(\d+)$/.exec(path);
+      if (method === 'PATCH' && m) return (body) => Object.assign(db.items.find((x) => x.id === Number(m[1]))!, body);
+      return undefined;
+    });
+    const root = mount(<AdminProfileFields />);
+    await vi.waitFor(() => expect(names(root, '.dir-node > span[data-uc]')).toEqual(['Desk', 'Floor', 'Start date']));
+    expect(button(root, 'Move Desk up').disabled).toBe(true);
+    expect(button(root, 'Move Start date down').disabled).toBe(true);
+    button(root, 'Move Start date up').focus();
+    button(root, 'Move Start date up').click();
+    await vi.waitFor(() => expect(names(root, '.dir-node > span[data-uc]')).toEqual(['Desk', 'Start date', 'Floor']));
+    await vi.waitFor(() => expect(status(root)).toBe('Start date moved to position 2 of 3.'));
+    expect(document.activeElement).toBe(button(root, 'Move Start date up'));
+    // At the top the up button is disabled: the focus goes to the row's other button.
+    button(root, 'Move Start date up').click();
+    await vi.waitFor(() => expect(status(root)).toBe('Start date moved to position 1 of 3.'));
+    expect(document.activeElement).toBe(button(root, 'Move Start date down'));
+    expect(names(root, '.dir-node > span[data-uc]')).toEqual(['Start date', 'Desk', 'Floor']);
+
+    root.querySelector<HTMLInputElement>('[aria-label="Floor"] input[type=checkbox]')!.click();
+    await vi.waitFor(() => expect(status(root)).toBe('Only admins may now set Floor.'));
+    expect(root.querySelector<HTMLInputElement>('[aria-label="Floor"] input[type=checkbox]')!.checked).toBe(true);
+    expect(writes(db.calls)).toEqual([
+      'PATCH /profile-fields/3 {"sort_order":1}',
+      'PATCH /profile-fields/2 {"sort_order":2}',
+      'PATCH /profile-fields/3 {"sort_order":0}',
+      'PATCH /profile-fields/1 {"sort_order":1}',
+      'PATCH /profile-fields/2 {"admin_only":true}',
+    ]);
+  });
+
+  it('reorders sibling departments, not across parents', async () => {
+    const d = (id: number, parent_id: number, name: string) => ({ id, parent_id, name, sort_order: 0, created_at: '2026-11-25T00:00:00Z' });
+    const db = rows([d(1, 0, 'Ops'), d(2, 0, 'Sales'), d(3, 1, 'Infra'), d(4, 1, 'SRE')],
+      (a, b) => a.parent_id - b.parent_id || a.sort_order - b.sort_order || a.name.localeCompare(b.name));
+    db.route((method, path) => {
+      if (method === 'GET' && path === '/departments') return () => ({ departments: db.items });
+      const m = /^\/departments\/(\d+)$/.exec(path);
+      if (method === 'PATCH' && m) return (body) => Object.assign(db.items.find((x) => x.id === Number(m[1]))!, body);
+      return undefined;
+    });
+    const root = mount(<AdminDepartments />);
+    await vi.waitFor(() => expect(root.textContent).toContain('SRE'));
+    // The first child of Ops cannot go up (out of its parent); the last top-level one cannot go down.
+    expect(button(root, 'Move Infra up').disabled).toBe(true);
+    expect(button(root, 'Move Sales down').disabled).toBe(true);
+    button(root, 'Move SRE up').click();
+    await vi.waitFor(() => expect(status(root)).toBe('SRE moved to position 1 of 2.'));
+    button(root, 'Move Ops down').click();
+    await vi.waitFor(() => expect(status(root)).toBe('Ops moved to position 2 of 2.'));
+    expect(names(root, '.dir-node > span[data-uc]')).toEqual(['Sales', 'Ops', 'SRE', 'Infra']);
+    // All at the default 0 (sorted by name): only the ones whose place changed are saved.
+    expect(writes(db.calls)).toEqual(['PATCH /departments/3 {"sort_order":1}', 'PATCH /departments/1 {"sort_order":1}']);
+  });
+
+  it('sets a department head and orders members among heads and among the others', async () => {
+    me.value = user(1, 'Admin');
+    me.value.role = 'admin';
+    putUsers([user(5, 'Li Si'), user(6, 'Wang Wu'), user(7, 'Zhao Liu')]);
+    const tree = { departments: [{ id: 3, parent_id: 0, name: 'R&D', sort_order: 0, created_at: '2026-11-25T00:00:00Z' }] };
+    const m = (user_id: number, head: boolean) => ({ department_id: 3, user_id, head, sort_order: 0 });
+    const db = rows([m(5, true), m(6, false), m(7, false)],
+      (a, b) => Number(b.head) - Number(a.head) || a.sort_order - b.sort_order || a.user_id - b.user_id);
+    db.route((method, path) => {
+      if (method === 'GET' && path === '/departments') return () => tree;
+      if (method === 'GET' && path === '/departments/3/members') return () => ({ members: db.items });
+      const p = /^\/departments\/3\/members\/(\d+)$/.exec(path);
+      if (method === 'PUT' && p) return (body) => Object.assign(db.items.find((x) => x.user_id === Number(p[1]))!, body);
+      return undefined;
+    });
+    const root = mount(<AdminDepartments />);
+    await vi.waitFor(() => expect(root.textContent).toContain('R&D'));
+    button(root, 'Members').click();
+    await vi.waitFor(() => expect(dialog()?.textContent).toContain('Zhao Liu'));
+    const dlg = dialog()!;
+    const head = (name: string) => dlg.querySelector<HTMLInputElement>(`input[aria-label="Head: ${name}"]`)!;
+    expect(head('Li Si').checked).toBe(true);
+    expect(head('Wang Wu').checked).toBe(false);
+    // Heads come first: Wang Wu cannot move above the head.
+    expect(button(dlg, 'Move Wang Wu up').disabled).toBe(true);
+    button(dlg, 'Move Zhao Liu up').click();
+    await vi.waitFor(() => expect(status(dlg)).toBe('Zhao Liu moved to position 2 of 3.'));
+    expect(names(dlg, '.dir-node > span[data-uc]')).toEqual(['Li Si', 'Zhao Liu', 'Wang Wu']);
+    head('Wang Wu').click();
+    await vi.waitFor(() => expect(status(dlg)).toBe('Wang Wu is now a head of this department.'));
+    expect(head('Wang Wu').checked).toBe(true);
+    expect(document.activeElement).toBe(head('Wang Wu'));
+    expect(names(dlg, '.dir-node > span[data-uc]')).toEqual(['Li Si', 'Wang Wu', 'Zhao Liu']);
+    expect(writes(db.calls)).toEqual([
+      'PUT /departments/3/members/7 {"head":false,"sort_order":1}',
+      'PUT /departments/3/members/6 {"head":false,"sort_order":2}',
+      'PUT /departments/3/members/6 {"head":true,"sort_order":2}',
+    ]);
   });
 });
