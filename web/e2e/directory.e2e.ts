@@ -3,11 +3,9 @@
 // 张三 in the address book by "zs", opens the profile card and starts a DM;
 // axe finds nothing serious on the address book or the directory section.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { en } from '../src/i18n/en';
-import { Api, launch, OWNER, Server, signIn } from './harness';
+import { Api, axe, launch, OWNER, Server, signIn } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -31,16 +29,6 @@ afterAll(async () => {
 /** Client-side navigation, as a link in the app would do it. */
 async function go(page: Page, path: string) {
   await page.evaluate((p) => { history.pushState(null, '', p); dispatchEvent(new PopStateEvent('popstate')); }, path);
-}
-
-/** Serious and critical axe violations on the current page. */
-async function axe(page: Page): Promise<string[]> {
-  const require = createRequire(import.meta.url);
-  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
-  return page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
 }
 
 describe('directory', () => {

@@ -291,13 +291,14 @@ export function AdminGroups() {
       </form>
       <ul class="dir-people">
         {groups.map((g) => (
-          <li key={g.id} class="dir-node" role="group" aria-label={'@' + g.handle}>
+          // The group role sits inside the list item: a ul may only hold list items (axe: list).
+          <li key={g.id}><div class="dir-node" role="group" aria-label={'@' + g.handle}>
             <strong>@{g.handle}</strong> <span data-uc="">{g.name}</span>
             {g.description && <span class="muted small" data-uc="">{g.description}</span>}
             <button class="link-btn" onClick={() => setEdit({ kind: 'members', group: g })}>{t('admin.members')}</button>
             <button class="link-btn" onClick={() => setEdit({ kind: 'edit', group: g })}>{t('admin.edit')}</button>
             <button class="link-btn danger" onClick={() => run(directoryApi.deleteGroup(g.id))}>{t('admin.delete')}</button>
-          </li>
+          </div></li>
         ))}
       </ul>
       {edit?.kind === 'edit' && (
@@ -377,7 +378,7 @@ export function AdminProfileFields() {
       {fields.length === 0 ? <p class="muted">{t('admin.no_fields')}</p> : (
         <ul class="dir-people">
           {fields.map((f, i) => (
-            <li key={f.id} class="dir-node" role="group" aria-label={f.name}>
+            <li key={f.id}><div class="dir-node" role="group" aria-label={f.name}>
               <span data-uc="">{f.name}</span>
               <MoveButtons rowKey={'field-' + f.id} name={f.name} up={i > 0} down={i < fields.length - 1} onMove={(delta) => reorder(i, delta)} />
               <label class="small">
@@ -385,7 +386,7 @@ export function AdminProfileFields() {
               </label>
               <button class="link-btn" onClick={() => setRenaming(f)}>{t('admin.rename')}</button>
               <button class="link-btn danger" onClick={() => run(directoryApi.deleteProfileField(f.id))}>{t('admin.delete')}</button>
-            </li>
+            </div></li>
           ))}
         </ul>
       )}
