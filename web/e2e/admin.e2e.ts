@@ -135,6 +135,19 @@ describe('admin console', () => {
       permissions: a.getByLabel(en['perm.mention_all']),
     };
     expect(tabs).toEqual(Object.keys(ready));
+    // The forms and dialogs the sections open, checked in the light theme (same tokens as the pages).
+    const dialog = a.getByRole('dialog');
+    const extras: Record<string, [string, () => Promise<void>][]> = {
+      users: [
+        ['new user form', async () => { await a.getByRole('button', { name: en['admin.add_user'] }).click(); await a.getByLabel(en['admin.initial_password']).waitFor(); }],
+        ['deactivate confirmation', async () => { await a.getByRole('button', { name: en['admin.deactivate'] }).first().click(); await a.getByRole('alertdialog').waitFor(); }],
+      ],
+      sso: [['provider form', async () => { await a.getByRole('button', { name: en['sso.admin.edit_button'] }).first().click(); await a.getByRole('heading', { name: 'Edit Corp directory' }).waitFor(); }]],
+      departments: [
+        ['department admins dialog', async () => { await a.getByRole('group', { name: 'Alpha' }).getByRole('button', { name: en['admin.dept_admins'] }).click(); await dialog.waitFor(); }],
+        ['move dialog', async () => { await a.getByRole('group', { name: 'Alpha' }).getByRole('button', { name: en['admin.move'], exact: true }).click(); await dialog.waitFor(); }],
+      ],
+    };
     for (const id of tabs) {
       await go(a, '/admin/' + id);
       await a.locator(`nav.tabs a[href="/admin/${id}"][aria-current="page"]`).waitFor();
@@ -143,6 +156,11 @@ describe('admin console', () => {
       await a.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
       violations.push(...(await axe(a)).map((v) => `${id} dark: ${v}`));
       await a.evaluate(() => document.documentElement.removeAttribute('data-theme'));
+      for (const [name, open] of extras[id] ?? []) {
+        await open();
+        violations.push(...(await axe(a)).map((v) => `${id} ${name}: ${v}`));
+        await a.keyboard.press('Escape');
+      }
     }
     expect(violations).toEqual([]);
     expect(s.errors).toEqual([]);

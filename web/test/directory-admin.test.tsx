@@ -203,6 +203,7 @@ describe('department admins', () => {
     const root = mount(<AdminDepartments />);
     await vi.waitFor(() => expect(root.textContent).toContain('R&D'));
     expect(button(root, 'Department admins')).toBeUndefined();
+    expect(button(root, 'Move R&D down')).toBeUndefined(); // top-level order is the organisation admins'
     expect(button(root, 'Members')).toBeTruthy();
   });
 });
@@ -273,6 +274,8 @@ describe('reordering and flags', () => {
   });
 
   it('reorders sibling departments, not across parents', async () => {
+    me.value = user(1, 'Admin');
+    me.value.role = 'owner';
     const d = (id: number, parent_id: number, name: string) => ({ id, parent_id, name, sort_order: 0, created_at: '2026-11-25T00:00:00Z' });
     const db = rows([d(1, 0, 'Ops'), d(2, 0, 'Sales'), d(3, 1, 'Infra'), d(4, 1, 'SRE')],
       (a, b) => a.parent_id - b.parent_id || a.sort_order - b.sort_order || a.name.localeCompare(b.name));

@@ -51,7 +51,10 @@ export function AdminDepartments() {
         <li key={d.id}>
           <div class="dir-node" role="group" aria-label={d.name}>
             <span data-uc="">{d.name}</span>
-            <MoveButtons rowKey={'dept-' + d.id} name={d.name} up={i > 0} down={i < sibs.length - 1} onMove={(delta) => reorder(sibs, i, delta)} />
+            {/* The top level's order is the organisation admins' (department admins manage no top-level siblings). */}
+            {(parent !== 0 || isOrgAdmin()) && (
+              <MoveButtons rowKey={'dept-' + d.id} name={d.name} up={i > 0} down={i < sibs.length - 1} onMove={(delta) => reorder(sibs, i, delta)} />
+            )}
             <button class="link-btn" onClick={() => setEdit({ kind: 'child', dept: d })}>{t('admin.add_child')}</button>
             <button class="link-btn" onClick={() => setEdit({ kind: 'members', dept: d })}>{t('admin.members')}</button>
             {/* Only organisation admins grant department-admin scopes; the server refuses anyone else. */}
