@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/internal/errs"
@@ -39,18 +38,13 @@ type LoginFailures struct {
 	ForgetAt time.Time
 }
 
-// Limiter subjects: the login name typed, the client address, a known user
-// (second-factor and password-confirm failures, whatever name was typed),
-// and a login name at a directory provider.
+// Lockout subjects: the login name typed, the client address, and a known
+// user (second-factor and password-confirm failures, whatever name was
+// typed). Other sign-ins bring their own subjects to CheckLogin (sso: "l:"
+// a provider id, ":" and a directory login name).
 func loginSubject(login string) string { return "u:" + login }
 func addrSubject(addr string) string   { return "a:" + addr }
 func userSubject(id int64) string      { return "#" + strconv.FormatInt(id, 10) }
-
-// DirectorySubject is the limiter subject of a login name at a directory
-// (LDAP) provider: directory names are not Parley's, so they get their own.
-func DirectorySubject(provider int64, login string) string {
-	return "l:" + strconv.FormatInt(provider, 10) + ":" + strings.ToLower(login)
-}
 
 // lockFor is the lockout after the given number of failures in a burst:
 // none below maxFailures, then firstLockout, doubled at every further

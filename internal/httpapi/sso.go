@@ -422,7 +422,7 @@ func (a *API) ldapLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	u, err := a.SSO.LoginLDAP(r.Context(), req.ProviderID, req.Login, req.Password)
+	u, err := a.SSO.LoginLDAP(r.Context(), req.ProviderID, req.Login, req.Password, clientAddr(r))
 	if err != nil {
 		return err
 	}

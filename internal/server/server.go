@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 	files := file.NewService(store.Files{DB: db}, blobs, chats, spoolDir, now)
 	previews := unfurl.NewService(fetcher, chats, db, unfurl.Config{Workers: cfg.PreviewWorkers,
 		Images: unfurl.Images{Thumbnails: files, Blobs: blobs}}, now, log.With("component", "unfurl"))
-	signOn := sso.NewService(store.SSO{DB: db}, enc, nil, now, log.With("component", "sso")).WithDirectory(accounts)
+	signOn := sso.NewService(store.SSO{DB: db}, enc, nil, now, log.With("component", "sso")).WithDirectory(accounts).WithLimiter(authSvc)
 	api := httpapi.New(httpapi.Deps{Accounts: accounts, Auth: authSvc, Chat: chats, Search: searches, Audit: audits, SSO: signOn,
 		Files: files, Previews: previews, Stream: hub, Ready: db.Ready,
 		Log: log.With("component", "http"), SecureCookies: cfg.SecureCookies, PublicURL: cfg.PublicURL})

@@ -75,9 +75,12 @@ func cleanLogin(op, login string) (string, error) {
 // the user's entry with the service account (the name escaped into the
 // filter), binds as that entry with the password, and returns the user,
 // provisioning them on first login. Wrong credentials, unknown or
-// ambiguous names are Unauthenticated "invalid_credentials"; an unreachable
-// server is Unavailable "sso_provider_unreachable".
-func (s *Service) LoginLDAP(ctx context.Context, providerID int64, login, password string) (_ account.User, err error) {
+// ambiguous names are Unauthenticated "invalid_credentials" and count
+// toward the login lockout of the name at this provider and of the client
+// address addr; while either is locked out the directory is not contacted
+// (RateLimited "too_many_attempts"). An unreachable server is Unavailable
+// "sso_provider_unreachable".
+func (s *Service) LoginLDAP(ctx context.Context, providerID int64, login, password, addr string) (_ account.User, err error) {
 	const op = "sso.LoginLDAP"
 	login, err = cleanLogin(op, login)
 	if err != nil {
@@ -95,11 +98,25 @@ func (s *Service) LoginLDAP(ctx context.Context, providerID int64, login, passwo
 	if !p.Enabled || p.Kind != KindLDAP {
 		return account.User{}, errs.New(op, errs.NotFound, "sso_provider_not_found")
 	}
+	// Before the directory hears of it: password spraying must not reach
+	// it, nor lock the real accounts out there. Attempts refused here are
+	// not audited one by one, as for password logins.
+	subject := directorySubject(p.ID, login)
+	if err := s.limit.CheckLogin(ctx, subject, addr); err != nil {
+		return account.User{}, err
+	}
+	var locked time.Duration
 	defer func() {
 		if err != nil {
-			s.auditFailure(ctx, p, "ldap", err, login)
+			s.auditFailureLocked(ctx, p, "ldap", err, login, locked)
 		}
 	}()
+	wrong := func(cause error) error {
+		if locked, err = s.limit.LoginFailed(ctx, subject, addr); err != nil {
+			s.log.Error("count failed ldap login", "err", err)
+		}
+		return errs.E(op, errs.Unauthenticated, "invalid_credentials", cause)
+	}
 	conn, err := s.dialLDAP(ctx, p)
 	if err != nil {
 		s.log.Warn("ldap connect failed", "provider", p.ID, "err", err)
@@ -115,17 +132,26 @@ func (s *Service) LoginLDAP(ctx context.Context, providerID int64, login, passwo
 	}
 	if res == nil || len(res.Entries) != 1 {
 		s.log.Info("ldap login failed", "provider", p.ID, "login", login, "reason", "no single entry")
-		return account.User{}, errs.New(op, errs.Unauthenticated, "invalid_credentials")
+		return account.User{}, wrong(nil)
 	}
 	entry := res.Entries[0]
 	if err := conn.Bind(entry.DN, password); err != nil {
 		s.log.Info("ldap login failed", "provider", p.ID, "login", login, "err", err)
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
-			return account.User{}, errs.New(op, errs.Unauthenticated, "invalid_credentials")
+			return account.User{}, wrong(nil)
 		}
-		return account.User{}, errs.E(op, errs.Unauthenticated, "invalid_credentials", err)
+		return account.User{}, wrong(err)
+	}
+	if err := s.limit.LoginSucceeded(ctx, subject); err != nil {
+		s.log.Error("clear ldap login failures", "err", err)
 	}
 	return s.provision(ctx, op, p, ldapIdentity(l, entry))
+}
+
+// directorySubject is the lockout subject of a login name at a directory
+// provider: directory names are not Parley's, so they get their own.
+func directorySubject(provider int64, login string) string {
+	return "l:" + strconv.FormatInt(provider, 10) + ":" + strings.ToLower(login)
 }
 
 // ldapIdentity reads an entry. The subject is the entry's stable id

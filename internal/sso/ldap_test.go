@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -188,10 +189,24 @@ func startLDAP(t *testing.T) *ldapEnv {
 }
 
 func (e *ldapEnv) login(login, password string) (int, string, httpapi.User) {
+	return e.loginFrom(e.env.Client(), login, password)
+}
+
+func (e *ldapEnv) loginFrom(c *apiclient.Client, login, password string) (int, string, httpapi.User) {
 	var lr httpapi.LoginResponse
-	st, err := e.env.Client().Do(context.Background(), "POST", "/api/v1/auth/ldap/login",
+	st, err := c.Do(context.Background(), "POST", "/api/v1/auth/ldap/login",
 		map[string]any{"provider_id": e.provider.ID, "login": login, "password": password}, &lr)
 	return st, apiclient.CodeOf(err), lr.User
+}
+
+// clientFrom is an anonymous client whose connections come from the
+// loopback address ip (any of 127.0.0.0/8), so that attempts meant to be
+// from different places do not share the address's lockout.
+func clientFrom(env *servertest.Env, ip string) *apiclient.Client {
+	c := env.Client()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	c.HTTP = &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	return c
 }
 
 func (e *ldapEnv) users(t *testing.T) map[string]httpapi.User {
@@ -246,7 +261,7 @@ func TestLDAPLoginProvisionsAndMapsGroups(t *testing.T) {
 func TestLDAPInjectionInLoginNames(t *testing.T) {
 	e := startLDAP(t)
 	before := len(e.users(t))
-	for _, login := range []string{
+	for i, login := range []string{
 		"*",                          // every entry
 		"w*",                         // a prefix
 		"wangwu)(uid=*",              // close the clause and match anything
@@ -258,7 +273,8 @@ func TestLDAPInjectionInLoginNames(t *testing.T) {
 		strings.Repeat("a", 300),     // too long
 		"carol)(memberOf=cn=parley-", // a partial DN
 	} {
-		st, code, _ := e.login(login, userPass)
+		// Each from its own address: these are not a burst against one.
+		st, code, _ := e.loginFrom(clientFrom(e.env, fmt.Sprintf("127.0.1.%d", i+1)), login, userPass)
 		if st != 401 && st != 400 {
 			t.Errorf("login %q: %d %s, want 401 or 400", login, st, code)
 		}
@@ -449,4 +465,68 @@ func getRaw(t *testing.T, env *servertest.Env, path string) (int, string) {
 		t.Fatal(err)
 	}
 	return st, fmt.Sprint(m)
+}
+
+// TestLDAPLoginLockout: directory logins go through Parley's lockout before
+// the directory is contacted: wrong passwords lock the name at this
+// provider (from wherever they come) and the client address (password
+// spraying), and while locked out nothing reaches the directory, so Parley
+// cannot lock the real account there.
+func TestLDAPLoginLockout(t *testing.T) {
+	e := startLDAP(t)
+	ctx := context.Background()
+	from := func(ip string) *apiclient.Client { return clientFrom(e.env, ip) }
+	// One account, five addresses.
+	for i := range 5 {
+		if st, code, _ := e.loginFrom(from(fmt.Sprintf("127.0.2.%d", i+1)), "wangwu", "wrong password"); st != 401 || code != "invalid_credentials" {
+			t.Fatalf("failure %d: %d %s", i+1, st, code)
+		}
+	}
+	if st, code, _ := e.loginFrom(from("127.0.2.9"), "wangwu", userPass); st != 429 || code != "too_many_attempts" {
+		t.Fatalf("right password during the account's lockout: %d %s", st, code)
+	}
+	if st, code, _ := e.loginFrom(from("127.0.2.9"), "lisi", userPass); st != 200 {
+		t.Fatalf("another account from a clean address: %d %s", st, code)
+	}
+	// One address, five names (spraying).
+	for i := range 5 {
+		if st, code, _ := e.loginFrom(from("127.0.3.1"), fmt.Sprintf("nobody%d", i), userPass); st != 401 || code != "invalid_credentials" {
+			t.Fatalf("spray %d: %d %s", i+1, st, code)
+		}
+	}
+	if st, code, _ := e.loginFrom(from("127.0.3.1"), "lisi", userPass); st != 429 || code != "too_many_attempts" {
+		t.Fatalf("right password from the locked address: %d %s", st, code)
+	}
+	// Point the provider at a closed port: a login that reached the
+	// directory would now answer 503 sso_provider_unreachable.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "ldap://" + ln.Addr().String()
+	ln.Close()
+	ld := *e.provider.LDAP
+	ld.URL = closed
+	if _, err := e.env.Owner.Do(ctx, "PATCH", fmt.Sprintf("/api/v1/sso/providers/%d", e.provider.ID),
+		map[string]any{"ldap": ld}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ ip, login string }{{"127.0.2.10", "wangwu"}, {"127.0.3.1", "carol"}} {
+		if st, code, _ := e.loginFrom(from(c.ip), c.login, userPass); st != 429 || code != "too_many_attempts" {
+			t.Fatalf("%s from %s: the directory was contacted during the lockout: %d %s", c.login, c.ip, st, code)
+		}
+	}
+	if st, code, _ := e.loginFrom(from("127.0.4.1"), "carol", userPass); st != 503 || code != "sso_provider_unreachable" {
+		t.Fatalf("a login that is not locked out reaches the (closed) directory: %d %s", st, code)
+	}
+	failed := auditEntries(t, e.env, "auth.login_failed")
+	locks := 0
+	for _, f := range failed {
+		if f.Details["locked_seconds"] == "60" {
+			locks++
+		}
+	}
+	if len(failed) != 11 || locks != 2 {
+		t.Fatalf("audit: %d failures (want 10 and the unreachable directory), %d lockouts (want 2): %+v", len(failed), locks, failed)
+	}
 }

@@ -205,6 +205,12 @@ func (s *Service) audit(ctx context.Context, tx Tx, e audit.Entry) error {
 // refusal itself wrote nothing). A failure to record is logged, never
 // returned: it must not change what the caller is told.
 func (s *Service) auditFailure(ctx context.Context, p Provider, method string, err error, login string) {
+	s.auditFailureLocked(ctx, p, method, err, login, 0)
+}
+
+// auditFailureLocked is auditFailure for a failure that started a lockout
+// of locked (0: none).
+func (s *Service) auditFailureLocked(ctx context.Context, p Provider, method string, err error, login string, locked time.Duration) {
 	if p.Org == 0 && p.ID != 0 {
 		// A refusal before the pending login was found (a forged state):
 		// the provider named in the URL tells whose trail it belongs to.
@@ -218,6 +224,9 @@ func (s *Service) auditFailure(ctx context.Context, p Provider, method string, e
 	}
 	if login != "" {
 		d["login"] = login
+	}
+	if locked > 0 {
+		d["locked_seconds"] = strconv.Itoa(int(locked.Seconds()))
 	}
 	e := audit.Entry{Org: p.Org, Action: audit.LoginFailed, Outcome: audit.Failure, Details: d}
 	if werr := s.store.Update(ctx, func(tx Tx) error { return s.audit(ctx, tx, e) }); werr != nil {
@@ -244,6 +253,24 @@ type Service struct {
 	// token exchange, keys, userinfo).
 	client *http.Client
 	dir    Directory // nil: the LDAP sync leaves departments alone
+	limit  Limiter   // the lockout of LDAP logins (WithLimiter; the server always sets it)
+}
+
+// Limiter is the login lockout (auth's), applied to directory logins.
+type Limiter interface {
+	// CheckLogin is RateLimited "too_many_attempts" while the subject or
+	// the client address is locked out.
+	CheckLogin(ctx context.Context, subject, addr string) error
+	// LoginFailed counts a failure and returns the lockout it started.
+	LoginFailed(ctx context.Context, subject, addr string) (time.Duration, error)
+	// LoginSucceeded forgets the subject's failures.
+	LoginSucceeded(ctx context.Context, subject string) error
+}
+
+// WithLimiter sets the lockout that LDAP logins go through.
+func (s *Service) WithLimiter(l Limiter) *Service {
+	s.limit = l
+	return s
 }
 
 // WithDirectory lets the LDAP sync maintain departments from
