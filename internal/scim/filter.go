@@ -65,8 +65,12 @@ func (n cmpNode) match(r resource) bool {
 			return false
 		}
 		// userName, e-mail and names compare case-insensitively (caseExact
-		// false in the core schema); ids are digits, where case is moot.
-		a, b := strings.ToLower(x), strings.ToLower(want)
+		// false in the core schema); ids are digits, where case is moot;
+		// externalId is caseExact (RFC 7643 3.1).
+		a, b := x, want
+		if !caseExact[n.attr] {
+			a, b = strings.ToLower(x), strings.ToLower(want)
+		}
 		switch n.op {
 		case "eq":
 			return a == b
@@ -112,6 +116,9 @@ var userAttrs = map[string]string{
 var groupAttrs = map[string]string{
 	"id": "string", "displayname": "string", "externalid": "string", "members": "string", "members.value": "string",
 }
+
+// caseExact are the attributes compared with their case.
+var caseExact = map[string]bool{"externalid": true}
 
 type filterError struct{ msg string }
 

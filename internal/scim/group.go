@@ -36,6 +36,7 @@ type memberRef struct {
 type group struct {
 	Schemas     []string    `json:"schemas"`
 	ID          string      `json:"id"`
+	ExternalID  string      `json:"externalId,omitempty"`
 	DisplayName string      `json:"displayName"`
 	Members     []memberRef `json:"members,omitempty"`
 	Dept        *deptExt    `json:"urn:parley:params:scim:schemas:extension:department:2.0:Group,omitempty"`
@@ -51,9 +52,9 @@ type groupRef struct {
 
 func groupLocation(id int64) string { return "/scim/v2/Groups/" + strconv.FormatInt(id, 10) }
 
-func wireGroup(d account.Department, members []int64) group {
+func wireGroup(d account.Department, ext string, members []int64) group {
 	created := d.CreatedAt.UTC().Format(time.RFC3339)
-	g := group{Schemas: []string{schemaGroup}, ID: strconv.FormatInt(d.ID, 10), DisplayName: d.Name,
+	g := group{Schemas: []string{schemaGroup}, ID: strconv.FormatInt(d.ID, 10), ExternalID: ext, DisplayName: d.Name,
 		Meta: meta{ResourceType: "Group", Created: created, LastModified: created, Location: groupLocation(d.ID)}}
 	if d.Parent != 0 {
 		g.Schemas = append(g.Schemas, schemaDept)
@@ -74,8 +75,11 @@ func groupRefs(ds []account.Department) []groupRef {
 	return out
 }
 
-func groupFilterable(d account.Department, members []int64) resource {
+func groupFilterable(d account.Department, ext string, members []int64) resource {
 	r := resource{"id": strconv.FormatInt(d.ID, 10), "displayname": d.Name}
+	if ext != "" {
+		r["externalid"] = ext
+	}
 	if members != nil {
 		ids := make([]string, len(members))
 		for i, u := range members {
@@ -113,6 +117,10 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 	if err != nil {
 		return err
 	}
+	exts, err := h.sso.SCIMGroupExternalIDs(r.Context(), c)
+	if err != nil {
+		return err
+	}
 	// Members are read per group, so only when the filter needs them for
 	// every group; otherwise only for the page returned.
 	filterOnMembers := strings.Contains(strings.ToLower(fs), "members")
@@ -126,7 +134,7 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 			}
 			members[d.ID] = g.Members
 		}
-		if f == nil || f.match(groupFilterable(d, members[d.ID])) {
+		if f == nil || f.match(groupFilterable(d, exts[d.ID], members[d.ID])) {
 			matched = append(matched, d)
 		}
 	}
@@ -144,7 +152,7 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 				ms = g.Members
 			}
 		}
-		resp.Resources = append(resp.Resources, wireGroup(d, ms))
+		resp.Resources = append(resp.Resources, wireGroup(d, exts[d.ID], ms))
 	}
 	resp.ItemsPerPage = len(resp.Resources)
 	writeJSON(w, http.StatusOK, resp)
@@ -164,7 +172,7 @@ func (h *Handler) writeGroup(w http.ResponseWriter, r *http.Request, status int,
 	if excludesMembers(r) {
 		ms = nil
 	}
-	writeJSON(w, status, wireGroup(g.Department, ms))
+	writeJSON(w, status, wireGroup(g.Department, g.ExternalID, ms))
 }
 
 func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMClient) error {
@@ -183,6 +191,7 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCli
 // groupBody is a Group as clients send it.
 type groupBody struct {
 	DisplayName string            `json:"displayName"`
+	ExternalID  string            `json:"externalId"`
 	Members     []json.RawMessage `json:"members"`
 	Dept        *deptExt          `json:"urn:parley:params:scim:schemas:extension:department:2.0:Group"`
 }
@@ -229,7 +238,8 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, c sso.SCIM
 			return invalid("parent must be a group id")
 		}
 	}
-	g, err := h.sso.SCIMCreateGroup(r.Context(), c, b.DisplayName, parent, members)
+	g, err := h.sso.SCIMCreateGroup(r.Context(), c, sso.SCIMNewGroup{Name: b.DisplayName, Parent: parent, Members: members,
+		ExternalID: b.ExternalID})
 	if err != nil {
 		return err
 	}
@@ -254,7 +264,9 @@ func (h *Handler) putGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCli
 	if err != nil {
 		return err
 	}
-	g, err := h.sso.SCIMUpdateGroup(r.Context(), c, id, sso.SCIMGroupPatch{Name: &b.DisplayName, Members: members})
+	// PUT replaces the resource: an absent externalId is removed.
+	g, err := h.sso.SCIMUpdateGroup(r.Context(), c, id, sso.SCIMGroupPatch{Name: &b.DisplayName, Members: members,
+		ExternalID: &b.ExternalID})
 	if err != nil {
 		return err
 	}
@@ -341,6 +353,10 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 			if err := ms.apply(op, o.Path, o.Value); err != nil {
 				return err
 			}
+		case path == "externalid":
+			if err := patchExternalID(&p, op, o.Value); err != nil {
+				return err
+			}
 		case path == "displayname":
 			if op == "remove" {
 				return invalid("displayName cannot be removed")
@@ -368,11 +384,14 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 					if err := ms.apply(op, "members", v); err != nil {
 						return err
 					}
+				case "externalid":
+					if err := patchExternalID(&p, op, v); err != nil {
+						return err
+					}
 				}
 			}
 		default:
-			// externalId and attributes Parley does not keep are ignored,
-			// as for users.
+			// Attributes Parley does not keep are ignored, as for users.
 		}
 	}
 	if ms.changed {
@@ -383,6 +402,18 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 		return err
 	}
 	h.writeGroup(w, r, http.StatusOK, g)
+	return nil
+}
+
+// patchExternalID sets (add, replace) or removes the externalId.
+func patchExternalID(p *sso.SCIMGroupPatch, op string, raw json.RawMessage) error {
+	ext := ""
+	if op != "remove" {
+		if json.Unmarshal(raw, &ext) != nil {
+			return invalid("externalId must be a string")
+		}
+	}
+	p.ExternalID = &ext
 	return nil
 }
 

@@ -289,3 +289,112 @@ func TestSCIMGroupsIsolationAndHostileFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestSCIMGroupExternalID: the provider's id of a group is kept, returned,
+// filtered on (case-sensitively) and changed by PATCH and PUT.
+func TestSCIMGroupExternalID(t *testing.T) {
+	env := servertest.Start(t)
+	c := newToken(t, env.Owner, env.URL)
+	type extGroup struct {
+		ID          string  `json:"id"`
+		ExternalID  *string `json:"externalId"`
+		DisplayName string  `json:"displayName"`
+	}
+	read := func(method, path string, body any, want int) extGroup {
+		t.Helper()
+		st, data := c.do(method, path, body)
+		if st != want {
+			t.Fatalf("%s %s: %d %s", method, path, st, data)
+		}
+		var g extGroup
+		json.Unmarshal(data, &g)
+		return g
+	}
+	ext := func(g extGroup) string {
+		if g.ExternalID == nil {
+			return "<absent>"
+		}
+		return *g.ExternalID
+	}
+	eng := read("POST", "/scim/v2/Groups", map[string]any{"displayName": "Engineering", "externalId": "00gEng"}, 201)
+	read("POST", "/scim/v2/Groups", map[string]any{"displayName": "Sales"}, 201)
+	if ext(eng) != "00gEng" {
+		t.Fatalf("created: %+v", eng)
+	}
+	if g := read("GET", "/scim/v2/Groups/"+eng.ID, nil, 200); ext(g) != "00gEng" {
+		t.Fatalf("read back: %+v", g)
+	}
+	count := func(filter string) int {
+		t.Helper()
+		l, gs := c.groups("filter=" + url.QueryEscape(filter))
+		for _, g := range gs {
+			if g.ID != eng.ID {
+				t.Errorf("filter %s matched group %s", filter, g.ID)
+			}
+		}
+		return l.TotalResults
+	}
+	for filter, want := range map[string]int{
+		`externalId eq "00gEng"`: 1,
+		`externalId eq "00geng"`: 0, // caseExact
+		`externalId pr`:          1,
+		`externalId sw "00g"`:    1,
+		`externalId eq "00gEng" and displayName eq "engineering"`: 1,
+	} {
+		if n := count(filter); n != want {
+			t.Errorf("filter %s: %d, want %d", filter, n, want)
+		}
+	}
+	// Entra ID: replace by path; Okta: path-less replace.
+	if g := read("PATCH", "/scim/v2/Groups/"+eng.ID, patchOps(map[string]any{"op": "Replace", "path": "externalId", "value": "aad-1"}), 200); ext(g) != "aad-1" {
+		t.Fatalf("after replace by path: %+v", g)
+	}
+	if g := read("PATCH", "/scim/v2/Groups/"+eng.ID, patchOps(map[string]any{"op": "replace",
+		"value": map[string]any{"id": eng.ID, "externalId": "okta-1"}}), 200); ext(g) != "okta-1" || g.DisplayName != "Engineering" {
+		t.Fatalf("after path-less replace: %+v", g)
+	}
+	if n := count(`externalId eq "okta-1"`); n != 1 {
+		t.Fatalf("filter on the new externalId: %d", n)
+	}
+	if g := read("PATCH", "/scim/v2/Groups/"+eng.ID, patchOps(map[string]any{"op": "remove", "path": "externalId"}), 200); ext(g) != "<absent>" {
+		t.Fatalf("after remove: %+v", g)
+	}
+	read("PUT", "/scim/v2/Groups/"+eng.ID, map[string]any{"displayName": "Engineering", "externalId": "put-1"}, 200)
+	// PUT replaces the whole group: no externalId removes it.
+	if g := read("PUT", "/scim/v2/Groups/"+eng.ID, map[string]any{"displayName": "Engineering"}, 200); ext(g) != "<absent>" {
+		t.Fatalf("after PUT without externalId: %+v", g)
+	}
+	read("PATCH", "/scim/v2/Groups/"+eng.ID, patchOps(map[string]any{"op": "add", "path": "externalId", "value": "00gEng"}), 200)
+	// Bad values are refused and change nothing.
+	for _, body := range []any{
+		patchOps(map[string]any{"op": "replace", "path": "externalId", "value": 5}),
+		patchOps(map[string]any{"op": "replace", "path": "externalId", "value": "a\u0000b"}),
+		patchOps(map[string]any{"op": "replace", "path": "externalId", "value": strings.Repeat("x", 257)}),
+	} {
+		if st, data := c.do("PATCH", "/scim/v2/Groups/"+eng.ID, body); st != 400 || !strings.Contains(string(data), "invalidValue") {
+			t.Errorf("bad externalId %v: %d %s", body, st, data)
+		}
+	}
+	if st, data := c.do("POST", "/scim/v2/Groups", map[string]any{"displayName": "Bad", "externalId": strings.Repeat("x", 257)}); st != 400 {
+		t.Errorf("create with a long externalId: %d %s", st, data)
+	}
+	if _, gs := c.groups("filter=" + url.QueryEscape(`displayName eq "Bad"`)); len(gs) != 0 {
+		t.Errorf("a group was created with a bad externalId: %+v", gs)
+	}
+	if g := read("GET", "/scim/v2/Groups/"+eng.ID, nil, 200); ext(g) != "00gEng" {
+		t.Fatalf("after refused changes: %+v", g)
+	}
+	// Another organisation's token does not find it by its externalId.
+	globex := newToken(t, env.OtherOrg("Globex"), env.URL)
+	if l, _ := globex.groups("filter=" + url.QueryEscape(`externalId eq "00gEng"`)); l.TotalResults != 0 {
+		t.Errorf("another organisation's group found by externalId: %d", l.TotalResults)
+	}
+	// Changes are audited with the new value.
+	var p httpapi.AuditPage
+	if _, err := env.Owner.Do(context.Background(), "GET", "/api/v1/audit?action=scim.group.update&target_id="+eng.ID, nil, &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Entries) == 0 || p.Entries[0].Details["external_id"] != "00gEng" {
+		t.Errorf("audit of the externalId change: %+v", p.Entries)
+	}
+}

@@ -585,6 +585,9 @@ func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 		return map[string]any{"schemas": []string{schemaSchema}, "id": id, "name": name, "description": desc,
 			"attributes": attrs, "meta": map[string]any{"resourceType": "Schema", "location": "/scim/v2/Schemas/" + id}}
 	}
+	ext := attr("externalId", "string", false, "readWrite")
+	ext["caseExact"] = true
+	ext["description"] = "The provider's own id of the group, kept as sent; filterable with eq."
 	parent := attr("parent", "string", false, "immutable")
 	parent["description"] = "The parent group's id; absent for a top-level department."
 	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 3, StartIndex: 1, ItemsPerPage: 3,
@@ -593,7 +596,7 @@ func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 				attr("displayName", "string", false, "readWrite"), emails, attr("active", "boolean", false, "readWrite"),
 				refs("groups", "readOnly")),
 			schema(schemaGroup, "Group", "A Parley department",
-				attr("id", "string", false, "readOnly"), attr("displayName", "string", true, "readWrite"),
+				attr("id", "string", false, "readOnly"), ext, attr("displayName", "string", true, "readWrite"),
 				refs("members", "readWrite")),
 			schema(schemaDept, "Department", "Where the department sits in Parley's tree", parent),
 		}})

@@ -32,6 +32,11 @@ type SCIMStore interface {
 	User(ctx context.Context, org, id int64) (account.User, error)
 	// UserDepartments lists the departments a user belongs to.
 	UserDepartments(ctx context.Context, org, user int64) ([]account.Department, error)
+	// SCIMGroupExternalIDs returns the externalId of every department of
+	// the organisation that has one, by department id.
+	SCIMGroupExternalIDs(ctx context.Context, org int64) (map[int64]string, error)
+	// SCIMGroupExternalID returns a department's externalId, "" for none.
+	SCIMGroupExternalID(ctx context.Context, org, dept int64) (string, error)
 }
 
 // SCIMTx holds the writes of SCIM provisioning.
@@ -40,6 +45,8 @@ type SCIMTx interface {
 	DeleteSCIMToken(ctx context.Context, org, id int64) (bool, error)
 	// TouchSCIMToken records when a token was last used.
 	TouchSCIMToken(ctx context.Context, org, id int64, at time.Time) error
+	// SetSCIMGroupExternalID sets a department's externalId; "" removes it.
+	SetSCIMGroupExternalID(ctx context.Context, org, dept int64, ext string) error
 	User(ctx context.Context, org, id int64) (account.User, error)
 }
 

@@ -4,6 +4,9 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/audit"
@@ -27,10 +30,37 @@ const (
 	TargetDepartment audit.TargetType = "department"
 )
 
-// SCIMGroup is a department with its direct members' ids.
+// SCIMGroup is a department with its direct members' ids and the
+// provider's id for it.
 type SCIMGroup struct {
 	account.Department
 	Members []int64
+	// ExternalID is the provider's own id of the group (RFC 7643 3.1),
+	// "" when it sent none: opaque, compared case-sensitively.
+	ExternalID string
+}
+
+// maxExternalID bounds an externalId, in bytes.
+const maxExternalID = 256
+
+// checkExternalID refuses an externalId that is too long, not UTF-8 or
+// holds control characters: it is shown in the admin console and the
+// audit trail. Invalid "external_id_invalid".
+func checkExternalID(op, ext string) error {
+	if len(ext) > maxExternalID || !utf8.ValidString(ext) || strings.ContainsFunc(ext, unicode.IsControl) {
+		return errs.New(op, errs.Invalid, "external_id_invalid").With("max", maxExternalID)
+	}
+	return nil
+}
+
+// SCIMGroupExternalIDs returns the externalId of every department of the
+// organisation that has one, by department id (for lists and filters).
+func (s *Service) SCIMGroupExternalIDs(ctx context.Context, c SCIMClient) (map[int64]string, error) {
+	m, err := s.store.SCIMGroupExternalIDs(ctx, c.Org)
+	if err != nil {
+		return nil, errs.E("sso.SCIMGroupExternalIDs", errs.Other, "", err)
+	}
+	return m, nil
 }
 
 func (s *Service) directory(op string) error {
@@ -71,6 +101,9 @@ func (s *Service) SCIMGroup(ctx context.Context, c SCIMClient, id int64) (SCIMGr
 	for _, m := range d.Members {
 		g.Members = append(g.Members, m.User)
 	}
+	if g.ExternalID, err = s.store.SCIMGroupExternalID(ctx, c.Org, id); err != nil {
+		return SCIMGroup{}, errs.E(op, errs.Other, "", err)
+	}
 	return g, nil
 }
 
@@ -85,10 +118,20 @@ func (s *Service) SCIMUserGroups(ctx context.Context, c SCIMClient, user int64) 
 }
 
 // SCIMGroupPatch changes a group; nil fields stay. Members is the whole
-// new member list.
+// new member list. ExternalID "" removes the externalId.
 type SCIMGroupPatch struct {
-	Name    *string
-	Members []int64
+	Name       *string
+	Members    []int64
+	ExternalID *string
+}
+
+// SCIMNewGroup is a group as the provider creates it: a department below
+// Parent (0: at the top level) with these members.
+type SCIMNewGroup struct {
+	Name       string
+	Parent     int64
+	Members    []int64
+	ExternalID string
 }
 
 // checkMembers refuses ids that are not users of the organisation: the
@@ -104,13 +147,16 @@ func (s *Service) checkMembers(ctx context.Context, op string, c SCIMClient, ids
 	return nil
 }
 
-// SCIMCreateGroup creates a department with these members, below parent
-// (0: at the top level).
-func (s *Service) SCIMCreateGroup(ctx context.Context, c SCIMClient, name string, parent int64, members []int64) (SCIMGroup, error) {
+// SCIMCreateGroup creates a department with its members and externalId.
+func (s *Service) SCIMCreateGroup(ctx context.Context, c SCIMClient, in SCIMNewGroup) (SCIMGroup, error) {
 	const op = "sso.SCIMCreateGroup"
 	if err := s.directory(op); err != nil {
 		return SCIMGroup{}, err
 	}
+	if err := checkExternalID(op, in.ExternalID); err != nil {
+		return SCIMGroup{}, err
+	}
+	parent, members := in.Parent, in.Members
 	if parent != 0 {
 		// A parent the organisation does not have is a bad reference in
 		// the body, not a missing resource.
@@ -125,12 +171,16 @@ func (s *Service) SCIMCreateGroup(ctx context.Context, c SCIMClient, name string
 	}
 	// A sibling of the same name is a Conflict "department_name_taken":
 	// displayName is the group's identity for most providers.
-	d, err := s.dir.CreateDepartment(ctx, system(c), account.NewDepartment{Parent: parent, Name: name})
+	d, err := s.dir.CreateDepartment(ctx, system(c), account.NewDepartment{Parent: parent, Name: in.Name})
 	if err != nil {
 		return SCIMGroup{}, errs.E(op, errs.Other, "", err)
 	}
 	s.auditGroup(ctx, c, AuditSCIMGroupCreated, d.ID, map[string]string{"name": d.Name})
-	if _, err := s.SCIMUpdateGroup(ctx, c, d.ID, SCIMGroupPatch{Members: members}); err != nil {
+	p := SCIMGroupPatch{Members: members}
+	if in.ExternalID != "" {
+		p.ExternalID = &in.ExternalID
+	}
+	if _, err := s.SCIMUpdateGroup(ctx, c, d.ID, p); err != nil {
 		return SCIMGroup{}, err
 	}
 	return s.SCIMGroup(ctx, c, d.ID)
@@ -152,12 +202,24 @@ func (s *Service) SCIMUpdateGroup(ctx context.Context, c SCIMClient, id int64, p
 	if err := s.checkMembers(ctx, op, c, fresh); err != nil {
 		return SCIMGroup{}, err
 	}
+	if p.ExternalID != nil {
+		if err := checkExternalID(op, *p.ExternalID); err != nil {
+			return SCIMGroup{}, err
+		}
+	}
 	details := map[string]string{}
 	if p.Name != nil && *p.Name != g.Name {
 		if _, err := s.dir.UpdateDepartment(ctx, system(c), id, account.DepartmentPatch{Name: p.Name}); err != nil {
 			return SCIMGroup{}, errs.E(op, errs.Other, "", err)
 		}
 		details["name"] = *p.Name
+	}
+	if p.ExternalID != nil && *p.ExternalID != g.ExternalID {
+		err := s.store.Update(ctx, func(tx Tx) error { return tx.SetSCIMGroupExternalID(ctx, c.Org, id, *p.ExternalID) })
+		if err != nil {
+			return SCIMGroup{}, errs.E(op, errs.Other, "", err)
+		}
+		details["external_id"] = *p.ExternalID
 	}
 	want := map[int64]bool{}
 	for _, u := range g.Members {

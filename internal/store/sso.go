@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -270,6 +272,53 @@ func (t *Tx) DeleteSCIMToken(ctx context.Context, org, id int64) (bool, error) {
 func (t *Tx) TouchSCIMToken(ctx context.Context, org, id int64, at time.Time) error {
 	_, err := t.exec(ctx, `UPDATE scim_tokens SET last_used_at = ? WHERE org_id = ? AND id = ?`, ms(at), org, id)
 	return dbErr("store.TouchSCIMToken", err)
+}
+
+// SCIMGroupExternalIDs returns the externalId of each of an organisation's
+// departments that has one, by department id.
+func (q Queries) SCIMGroupExternalIDs(ctx context.Context, org int64) (map[int64]string, error) {
+	const op = "store.SCIMGroupExternalIDs"
+	rows, err := q.query(ctx, `SELECT department_id, external_id FROM scim_group_external_ids WHERE org_id = ?`, org)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var ext string
+		if err := rows.Scan(&id, &ext); err != nil {
+			return nil, dbErr(op, err)
+		}
+		out[id] = ext
+	}
+	return out, dbErr(op, rows.Err())
+}
+
+// SCIMGroupExternalID returns a department's externalId, "" when it has
+// none.
+func (q Queries) SCIMGroupExternalID(ctx context.Context, org, dept int64) (string, error) {
+	var ext string
+	err := q.queryRow(ctx, `SELECT external_id FROM scim_group_external_ids WHERE org_id = ? AND department_id = ?`, org, dept).Scan(&ext)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return ext, dbErr("store.SCIMGroupExternalID", err)
+}
+
+// SetSCIMGroupExternalID sets the externalId of a department of the
+// organisation (another organisation's department is left alone); ""
+// removes it. The row goes with its department (ON DELETE CASCADE).
+func (t *Tx) SetSCIMGroupExternalID(ctx context.Context, org, dept int64, ext string) error {
+	const op = "store.SetSCIMGroupExternalID"
+	if ext == "" {
+		_, err := t.exec(ctx, `DELETE FROM scim_group_external_ids WHERE org_id = ? AND department_id = ?`, org, dept)
+		return dbErr(op, err)
+	}
+	_, err := t.exec(ctx, `INSERT INTO scim_group_external_ids (department_id, org_id, external_id)
+		SELECT id, org_id, ? FROM departments WHERE org_id = ? AND id = ?
+		ON CONFLICT (department_id) DO UPDATE SET external_id = excluded.external_id`, ext, org, dept)
+	return dbErr(op, err)
 }
 
 // AllUsers lists every user of an organisation by id.

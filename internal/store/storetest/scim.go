@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/sso"
 	"github.com/parley-chat/parley/internal/store"
@@ -47,5 +48,56 @@ func testSCIMToken(t *testing.T, s suite) {
 	})
 	if _, err := q.SCIMTokenByHash(ctx, []byte("hash-1")); errs.KindOf(err) != errs.NotFound {
 		t.Fatalf("revoked token: %v", err)
+	}
+}
+
+// SCIM Group externalIds: set, replaced, removed, per organisation, and
+// gone with their department.
+func testSCIMGroupExternalID(t *testing.T, s suite) {
+	db := s.open(t)
+	ctx := context.Background()
+	org, other := mkOrg(t, db), mkOrg(t, db)
+	eng := mkDept(t, db, org, account.Department{}, "Engineering", 0)
+	sales := mkDept(t, db, org, account.Department{}, "Sales", 0)
+	q := store.SSO{DB: db}
+	set := func(org, dept int64, ext string) {
+		t.Helper()
+		update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.SetSCIMGroupExternalID(ctx, org, dept, ext) })
+	}
+	get := func(org, dept int64) string {
+		t.Helper()
+		ext, err := q.SCIMGroupExternalID(ctx, org, dept)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ext
+	}
+	if ext := get(org, eng.ID); ext != "" {
+		t.Fatalf("externalId before any: %q", ext)
+	}
+	set(org, eng.ID, "00gAbC")
+	set(org, sales.ID, "00gAbC") // not unique: two providers may collide
+	set(org, sales.ID, "00gSales")
+	if ext := get(org, eng.ID); ext != "00gAbC" {
+		t.Fatalf("externalId: %q", ext)
+	}
+	if ext := get(other, eng.ID); ext != "" {
+		t.Fatalf("another organisation reads the externalId: %q", ext)
+	}
+	if m, err := q.SCIMGroupExternalIDs(ctx, org); err != nil || len(m) != 2 || m[eng.ID] != "00gAbC" || m[sales.ID] != "00gSales" {
+		t.Fatalf("externalIds: %v (%v)", m, err)
+	}
+	if m, err := q.SCIMGroupExternalIDs(ctx, other); err != nil || len(m) != 0 {
+		t.Fatalf("another organisation's externalIds: %v (%v)", m, err)
+	}
+	set(other, eng.ID, "theirs") // another organisation can neither change
+	set(other, eng.ID, "")       // nor remove it
+	set(org, sales.ID, "")
+	if m, _ := q.SCIMGroupExternalIDs(ctx, org); len(m) != 1 || m[eng.ID] != "00gAbC" {
+		t.Fatalf("after removal: %v", m)
+	}
+	update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.DeleteDepartment(ctx, org, eng.ID) })
+	if m, _ := q.SCIMGroupExternalIDs(ctx, org); len(m) != 0 {
+		t.Fatalf("externalId outlived its department: %v", m)
 	}
 }

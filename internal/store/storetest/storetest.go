@@ -150,6 +150,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"LoginFailures", testLoginFailures},
 		{"Invitation", testInvitation},
 		{"SCIMToken", testSCIMToken},
+		{"SCIMGroupExternalID", testSCIMGroupExternalID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
