@@ -281,6 +281,7 @@ var catalog = map[string]text{
 	"directory_unavailable":              {"The department directory is not available on this server.", "此服务器上的部门通讯录不可用。"},
 	"group_parent_not_found":             {"The parent group is not a department of this organisation.", "上级群组不是本组织的部门。"},
 	"group_member_not_found":             {"A group member is not a user of this organisation.", "群组成员不是本组织的用户。"},
+	"external_id_invalid":                {"The externalId must be at most {max} bytes without control characters.", "externalId 最多 {max} 字节，且不能包含控制字符。"},
 	"department_member_not_found":        {"That user is not in this department.", "该用户不在此部门中。"},
 	"sort_order_invalid":                 {"Invalid sort order.", "排序值无效。"},
 	"subtree_invalid":                    {"subtree must be true or false.", "subtree 只能是 true 或 false。"},
