@@ -70,6 +70,23 @@ func (s *Service) visibleUsers(ctx context.Context, r Reader, actor Actor) ([]in
 	return r.ChannelPeers(ctx, actor.Org, actor.User)
 }
 
+// VisibleAmong returns the users among ids the actor may see, in the order
+// given: all of them for members, the members of their channels (and
+// themself) for guests.
+func (s *Service) VisibleAmong(ctx context.Context, actor Actor, ids []int64) ([]int64, error) {
+	only, err := s.visibleUsers(ctx, s.store, actor)
+	if err != nil {
+		return nil, errs.E("account.VisibleAmong", errs.Other, "", err)
+	}
+	if only == nil {
+		return ids, nil
+	}
+	return slices.DeleteFunc(slices.Clone(ids), func(id int64) bool {
+		_, found := slices.BinarySearch(only, id) // ChannelPeers is sorted
+		return id != actor.User && !found
+	}), nil
+}
+
 // SearchUsers finds active users by name, username, e-mail, phone, employee
 // number or pinyin ("zhangsan", "zs" and "san" find 张三). Guests find only
 // the members of their channels. E-mail and phone follow the scheme.

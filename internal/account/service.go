@@ -327,7 +327,9 @@ func (s *Service) audit(ctx context.Context, tx Tx, actor Actor, action audit.Ac
 	return tx.InsertAudit(ctx, audit.Stamp(ctx, s.now(), e))
 }
 
-// emitUser announces a user change to the organisation (not to guests). The
+// emitUser announces a user change to the organisation: to every member, to
+// the user, and to the guests who share a channel with the user (the only
+// people a guest sees; the stream keeps each guest's set, ADR 0017). The
 // frame is shared by every recipient, so it carries what a plain member may
 // see under the scheme; admins read hidden fields through the API.
 func (s *Service) emitUser(ctx context.Context, tx Tx, u User) error {
@@ -336,7 +338,7 @@ func (s *Service) emitUser(ctx context.Context, tx Tx, u User) error {
 		return err
 	}
 	u = sc.Redact(Actor{Org: u.Org, Role: RoleMember}, u)
-	return tx.Emit(ctx, event.Event{Org: u.Org, All: true, NoGuests: true, User: u.ID, Type: "user.updated"}, func(seq int64) ([]byte, error) {
+	return tx.Emit(ctx, event.Event{Org: u.Org, All: true, NoGuests: true, GuestPeers: true, User: u.ID, Type: "user.updated"}, func(seq int64) ([]byte, error) {
 		return s.enc.EncodeEvent("user.updated", seq, u)
 	})
 }

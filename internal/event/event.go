@@ -35,6 +35,10 @@ type Event struct {
 	// they were invited to and those channels' members (a public channel's
 	// news, directory changes).
 	NoGuests bool
+	// GuestPeers lets a NoGuests event reach, still, the guests who share a
+	// channel with User: the event is about User (their profile), and
+	// guests see the members of their channels.
+	GuestPeers bool
 	// Revoke closes every stream of User (deactivation, session revoked).
 	Revoke bool
 	// Users lists explicit recipients for ephemeral events (presence).

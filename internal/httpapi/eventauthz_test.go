@@ -149,12 +149,36 @@ func TestEventAuthorization(t *testing.T) {
 		q.ID:  {"alice", "member2", "chadmin", "nonmember", "deptin", "admin", "victim"},
 		dm.ID: {"alice", "member2"},
 	}
+	// Whom each guest may see: itself and the members of its channels. A
+	// guest gets user.updated about those people only (and must get
+	// alice's change: she shares channel p with guestin).
+	guestSees := map[string][]string{
+		"guestin": {"guestin", "alice", "member2", "chadmin"},
+		"guest":   {"guest"},
+	}
+	byID := map[int64]string{}
+	for n, id := range ids {
+		byID[id] = n
+	}
 	seen := map[string]bool{}
 	check := func(who string, frames []realtime.Frame, replay bool) {
 		t.Helper()
 		removed := false
+		gotAlice := false
 		for _, f := range frames {
 			seen[f.Type] = true
+			if f.Type == "user.updated" {
+				var u struct {
+					ID int64 `json:"id"`
+				}
+				if err := json.Unmarshal(f.Data, &u); err != nil {
+					t.Fatal(err)
+				}
+				if sees, guest := guestSees[who]; guest && !slices.Contains(sees, byID[u.ID]) {
+					t.Errorf("guest %s (replay %v) received user.updated about %q, who shares no channel with it", who, replay, byID[u.ID])
+				}
+				gotAlice = gotAlice || byID[u.ID] == "alice"
+			}
 			ch := channelOf(t, f)
 			if ch == 0 {
 				continue
@@ -170,6 +194,9 @@ func TestEventAuthorization(t *testing.T) {
 			if who == "member2" && ch == p.ID && f.Type == "member.left" {
 				removed = true // this event reaches them, nothing after it
 			}
+		}
+		if who == "guestin" && !gotAlice {
+			t.Errorf("guestin (replay %v) did not receive user.updated about alice, who shares channel p with it", replay)
 		}
 	}
 	collect := func(who string, s *realtime.Client, until func(realtime.Frame) bool) []realtime.Frame {

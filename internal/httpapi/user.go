@@ -210,8 +210,14 @@ func (a *API) presence(w http.ResponseWriter, r *http.Request, c call) error {
 		return err
 	}
 	// Only users of the caller's organisation are known to the hub under
-	// this organisation, so no presence crosses tenants.
-	p := a.Stream.Presence(c.actor.Org, ids)
+	// this organisation, so no presence crosses tenants; a guest asks only
+	// about the members of its channels, everyone else is offline to it
+	// (like an unknown id, so the answer reveals nobody).
+	visible, err := a.Accounts.VisibleAmong(r.Context(), c.actor, ids)
+	if err != nil {
+		return err
+	}
+	p := a.Stream.Presence(c.actor.Org, visible)
 	resp := PresenceList{Presence: make(map[string]string, len(ids))}
 	for _, id := range ids {
 		st := p[id]

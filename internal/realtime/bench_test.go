@@ -112,7 +112,7 @@ func TestIdleConnMemory(t *testing.T) {
 			l.members[ch][u] = true
 		}
 	}
-	hub := NewHub(Config{PresenceVisible: func(Principal, int64) bool { return false }}, l.source(), l, nil)
+	hub := NewHub(Config{}, l.source(), l, nil)
 	go l.dispatch(hub)
 	var next sync.Mutex
 	user := int64(0)

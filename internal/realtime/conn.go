@@ -30,7 +30,8 @@ type conn struct {
 	pending []*delivery        // catching up: every durable org event since register
 	after   int64              // live: durable events up to this seq were replayed or skipped
 
-	presenceSub []int64 // users whose presence this conn gets, sorted (live state)
+	presenceSub []int64    // users whose presence this conn gets, sorted (live state)
+	guest       *guestView // a guest's channel peers (live state); nil for members
 
 	mu        sync.Mutex
 	q         [][]byte // encoded frames waiting for the writer

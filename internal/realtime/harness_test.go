@@ -23,6 +23,7 @@ type fakeSource struct {
 	channels    func(ctx context.Context, org, user int64) ([]int64, error)
 	eventsSince func(ctx context.Context, org, user, after int64, limit int) ([]event.Event, error)
 	latestSeq   func(ctx context.Context, org int64) (int64, error)
+	members     func(ctx context.Context, org, user, channel int64) (map[int64][]int64, error)
 }
 
 func (f *fakeSource) Channels(ctx context.Context, org, user int64) ([]int64, error) {
@@ -30,6 +31,9 @@ func (f *fakeSource) Channels(ctx context.Context, org, user int64) ([]int64, er
 }
 func (f *fakeSource) EventsSince(ctx context.Context, org, user, after int64, limit int) ([]event.Event, error) {
 	return f.eventsSince(ctx, org, user, after, limit)
+}
+func (f *fakeSource) ChannelMembers(ctx context.Context, org, user, channel int64) (map[int64][]int64, error) {
+	return f.members(ctx, org, user, channel)
 }
 func (f *fakeSource) LatestSeq(ctx context.Context, org int64) (int64, error) {
 	return f.latestSeq(ctx, org)
@@ -161,6 +165,22 @@ func (l *memLog) source() *fakeSource {
 			defer l.mu.Unlock()
 			return l.seq[org], nil
 		},
+		members: func(ctx context.Context, org, user, channel int64) (map[int64][]int64, error) {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			out := map[int64][]int64{}
+			for ch, m := range l.members {
+				if !m[user] || (channel != 0 && ch != channel) {
+					continue
+				}
+				for u, in := range m {
+					if in {
+						out[ch] = append(out[ch], u)
+					}
+				}
+			}
+			return out, nil
+		},
 	}
 }
 
@@ -177,13 +197,15 @@ type harness struct {
 	srv    *httptest.Server
 	closes chan closeNote
 	leaves chan Principal
+
+	subjects map[int64]int64 // seq → whom a user.updated is about (see userUpdated)
 }
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
 	l := newMemLog()
 	h := &harness{t: t, log: l, src: l.source(),
-		closes: make(chan closeNote, 1024), leaves: make(chan Principal, 1024)}
+		closes: make(chan closeNote, 1024), leaves: make(chan Principal, 1024), subjects: map[int64]int64{}}
 	// The hub reads h.src through a wrapper so tests may swap functions
 	// after construction.
 	h.hub = NewHub(cfg, h.src, l, nil)
@@ -251,7 +273,7 @@ func parsePrincipal(s string) (Principal, bool) {
 // checkNoHubGoroutines fails when a reader, writer or Run loop survived.
 func checkNoHubGoroutines(t testing.TB) {
 	t.Helper()
-	checkGoroutines(t, "(*conn).readLoop", "(*conn).writeLoop", "(*Hub).Run", "(*Hub).catchUp")
+	checkGoroutines(t, "(*conn).readLoop", "(*conn).writeLoop", "(*Hub).Run", "(*Hub).catchUp", "(*Hub).loadMembers")
 }
 
 // checkNoConnGoroutines fails when a reader or writer survived.

@@ -33,6 +33,10 @@ type Source interface {
 	// Channels returns the ids of the channels the user is a member of now.
 	// Errors: Unavailable, Internal.
 	Channels(ctx context.Context, org, user int64) ([]int64, error)
+	// ChannelMembers returns, by channel, the members of the channels user
+	// is a member of now (only of channel, when it is not 0): the people a
+	// guest may see. Errors: Unavailable, Internal.
+	ChannelMembers(ctx context.Context, org, user, channel int64) (map[int64][]int64, error)
 	// EventsSince returns up to limit events with Seq > after that the user may
 	// see (addressed by Channel membership at read time, User, or All), in Seq
 	// order. Errors: Conflict "resync_required" when after is older than the
@@ -66,13 +70,6 @@ type Config struct {
 	// another node's report lasts without being re-announced (a dead
 	// node's users go offline after it); default 3×PresenceBeat.
 	PresenceBeat, PresenceTTL time.Duration
-
-	// PresenceVisible reports whether viewer may see subject's presence; nil
-	// means everyone in the organisation (the hook for restricting guests).
-	// It is called under the organisation's lock for each user of a
-	// presence_sub snapshot and each change sent to a subscriber, so it must
-	// be cheap and must not call the Hub.
-	PresenceVisible func(viewer Principal, subject int64) bool
 }
 
 func (c Config) withDefaults() Config {
@@ -348,10 +345,10 @@ func (h *Hub) matches(d *delivery, c *conn) bool {
 		return false
 	}
 	if d.presence {
-		return c.subscribed(d.subject) && h.presenceVisible(d, c)
+		return c.subscribed(d.subject) && c.sees(d.subject)
 	}
-	if ev.All && !(ev.NoGuests && c.p.Guest) {
-		return h.presenceVisible(d, c)
+	if ev.All && !hiddenFromGuest(ev, c.p, c.guest) {
+		return true
 	}
 	if ev.Channel != 0 {
 		if _, ok := c.chans[ev.Channel]; ok {
@@ -367,13 +364,6 @@ func (h *Hub) matches(d *delivery, c *conn) bool {
 		}
 	}
 	return false
-}
-
-func (h *Hub) presenceVisible(d *delivery, c *conn) bool {
-	if d.ev.Type != "presence" || h.cfg.PresenceVisible == nil {
-		return true
-	}
-	return h.cfg.PresenceVisible(c.p, d.subject)
 }
 
 // applyJoin and applyLeave update a catching-up connection's private set.
@@ -498,6 +488,9 @@ func (h *Hub) route(o *orgState, d *delivery) {
 				}
 			}
 		}
+	}
+	if ev.Channel != 0 && len(ev.Join)+len(ev.Leave) > 0 {
+		h.guestMembership(o, d)
 	}
 	if ev.Channel != 0 {
 		for _, u := range ev.Leave {

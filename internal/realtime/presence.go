@@ -86,10 +86,11 @@ func (h *Hub) subscribePresence(c *conn, users []int64) {
 	shown := make([]int64, 0, len(users))
 	status := make([]string, 0, len(users))
 	for _, u := range users {
-		if h.cfg.PresenceVisible != nil && !h.cfg.PresenceVisible(c.p, u) {
-			continue
+		st := StatusOffline // someone a guest may not see is offline to it, like an unknown id
+		if c.sees(u) {
+			st = h.roster.status(o.id, u)
 		}
-		shown, status = append(shown, u), append(status, h.roster.status(o.id, u))
+		shown, status = append(shown, u), append(status, st)
 	}
 	c.enqueue(textFrame(presenceSnapshotJSON(shown, status)))
 	h.presenceSnapshots.Add(1)
@@ -117,6 +118,12 @@ func (o *orgState) setPresenceSub(c *conn, users []int64) {
 	c.presenceSub = users
 }
 
+// sees reports whether c may see user's presence: members see everyone, a
+// guest the members of its channels (guestView); o.mu is held.
+func (c *conn) sees(user int64) bool {
+	return !c.p.Guest || (c.guest != nil && c.guest.sees(user))
+}
+
 // subscribed reports whether c subscribed to user's presence; o.mu is held.
 func (c *conn) subscribed(user int64) bool {
 	_, ok := slices.BinarySearch(c.presenceSub, user)
@@ -131,7 +138,7 @@ func (h *Hub) routePresence(o *orgState, d *delivery) {
 	}
 	n := 0
 	for c := range o.subs[d.subject] {
-		if h.presenceVisible(d, c) {
+		if c.sees(d.subject) {
 			c.enqueue(d.wire)
 			n++
 		}

@@ -220,30 +220,6 @@ func TestPresenceSubLimit(t *testing.T) {
 	}
 }
 
-// PresenceVisible still decides: a guest's snapshot and changes leave out
-// the users it may not see.
-func TestPresenceGuestHook(t *testing.T) {
-	h := newHarness(t, Config{PresenceVisible: func(viewer Principal, subject int64) bool {
-		return !viewer.Guest || subject == 2
-	}})
-	guest, _ := h.connectAs("1:9:guest")
-	member, _ := h.connect(1)
-	if got := subscribe(t, guest, 2, 3); got != "map[2:offline]" {
-		t.Fatalf("guest snapshot %v", got)
-	}
-	if got := subscribe(t, member, 2, 3); got != "map[2:offline 3:offline]" {
-		t.Fatalf("member snapshot %v", got)
-	}
-	h.connect(3)
-	h.connect(2)
-	if got := h.presenceUntilMarker(guest, 9); !slices.Equal(got, []string{"2:online"}) {
-		t.Errorf("guest got %v, want only 2 online", got)
-	}
-	if got := h.presenceUntilMarker(member, 1); !slices.Equal(got, []string{"3:online", "2:online"}) {
-		t.Errorf("member got %v", got)
-	}
-}
-
 // Connecting n clients costs O(n) presence frames: each stream subscribes
 // to k users, so a connect reaches at most k streams. Announcing every
 // connect to every stream, as before, cost n(n-1)/2.

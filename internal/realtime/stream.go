@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/parley-chat/parley/internal/errs"
-	"github.com/parley-chat/parley/internal/event"
 )
 
 // ServeStream upgrades an authenticated request to the event stream and
@@ -90,6 +89,18 @@ func (h *Hub) catchUp(c *conn, since int64, fresh bool) {
 	for _, ch := range chans {
 		set[ch] = struct{}{}
 	}
+	var view *guestView
+	if p.Guest {
+		// Read after register, like chans: the changes committed since are
+		// in the replay or in c.pending, and replaying one the read already
+		// holds changes nothing.
+		members, err := h.src.ChannelMembers(ctx, p.Org, p.User, 0)
+		if err != nil {
+			h.sourceFailed(c, "channel members", err)
+			return
+		}
+		view = newGuestView(p.User, members)
+	}
 	last := since
 	// A fresh stream needs no replay: every event after latest was committed
 	// after register, so Deliver put it in c.pending.
@@ -113,8 +124,11 @@ func (h *Hub) catchUp(c *conn, since int64, fresh bool) {
 				continue // defensive: the Source must return Seq > after, ascending
 			}
 			applyJoin(set, ev, p.User)
-			if len(ev.Frame) > 0 && !ev.Revoke && !hiddenFromGuest(ev, p) {
+			if len(ev.Frame) > 0 && !ev.Revoke && !hiddenFromGuest(ev, p, view) {
 				frames = append(frames, textFrame(ev.Frame))
+			}
+			if view != nil {
+				view.apply(ev, nil)
 			}
 			applyLeave(set, ev, p.User)
 			last = ev.Seq
@@ -127,16 +141,19 @@ func (h *Hub) catchUp(c *conn, since int64, fresh bool) {
 			break
 		}
 	}
-	h.goLive(c, set, last)
+	h.goLive(c, set, view, last)
 }
 
 // goLive routes c's pending events after last and switches it to the
-// index, atomically with respect to Deliver.
-func (h *Hub) goLive(c *conn, set map[int64]struct{}, last int64) {
+// index, atomically with respect to Deliver. A guest's view follows the
+// pending events too, then reads the members of the channels it joined
+// meanwhile.
+func (h *Hub) goLive(c *conn, set map[int64]struct{}, view *guestView, last int64) {
 	o := c.org
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c.chans = set
+	c.guest = view
 	q := [][]byte{wireReady}
 	for _, d := range c.pending {
 		ev := &d.ev
@@ -147,7 +164,13 @@ func (h *Hub) goLive(c *conn, set map[int64]struct{}, last int64) {
 		if h.matches(d, c) {
 			q = append(q, d.wire)
 		}
+		if view != nil {
+			view.apply(ev, nil)
+		}
 		applyLeave(set, ev, c.p.User)
+	}
+	for ch, l := range view.pendingLoads() {
+		h.loadMembers(c, ch, l)
 	}
 	c.pending = nil
 	c.after = last
@@ -192,10 +215,4 @@ func (h *Hub) RejectStream(w http.ResponseWriter, r *http.Request, code int) {
 	c := &conn{hub: h, nc: nc}
 	c.write(closeFrame(code))
 	nc.Close()
-}
-
-// hiddenFromGuest reports an event for everyone but guests that reaches p,
-// a guest, only because it is addressed to everyone.
-func hiddenFromGuest(ev *event.Event, p Principal) bool {
-	return p.Guest && ev.All && ev.NoGuests && ev.User != p.User
 }

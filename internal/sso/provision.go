@@ -181,16 +181,17 @@ func (s *Service) refreshUser(ctx context.Context, tx Tx, p Provider, u account.
 }
 
 // emitUser announces a provisioned user as account does for its own changes:
-// not to guests (they see only their channels' members) but to the user
-// themself, with what a plain member may see under the permission scheme,
-// since the frame is shared by every recipient.
+// to members, to the user themself and to the guests who share a channel
+// with them (not to other guests: they see only their channels' members),
+// with what a plain member may see under the permission scheme, since the
+// frame is shared by every recipient.
 func (s *Service) emitUser(ctx context.Context, tx Tx, u account.User) error {
 	sc, err := account.LoadScheme(ctx, tx, u.Org)
 	if err != nil {
 		return err
 	}
 	u = sc.Redact(account.Actor{Org: u.Org, Role: account.RoleMember}, u)
-	return tx.Emit(ctx, event.Event{Org: u.Org, All: true, NoGuests: true, User: u.ID, Type: "user.updated"}, func(seq int64) ([]byte, error) {
+	return tx.Emit(ctx, event.Event{Org: u.Org, All: true, NoGuests: true, GuestPeers: true, User: u.ID, Type: "user.updated"}, func(seq int64) ([]byte, error) {
 		return s.enc.EncodeEvent("user.updated", seq, u)
 	})
 }

@@ -68,6 +68,12 @@ func (s Streams) Channels(ctx context.Context, org, user int64) ([]int64, error)
 	return s.UserChannelIDs(ctx, org, user)
 }
 
+// ChannelMembers returns, by channel, the members of user's channels (of
+// channel only, when not 0): the people a guest's stream may show.
+func (s Streams) ChannelMembers(ctx context.Context, org, user, channel int64) (map[int64][]int64, error) {
+	return s.ChannelMembersOf(ctx, org, user, channel)
+}
+
 // Update runs fn in a write transaction (for maintenance such as pruning).
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error { return db.update(ctx, fn) }
 

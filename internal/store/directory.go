@@ -49,6 +49,30 @@ func (q Queries) ChannelPeers(ctx context.Context, org, user int64) ([]int64, er
 		WHERE m.org_id = ? AND m.user_id = ? ORDER BY p.user_id`, org, user)
 }
 
+// ChannelMembersOf returns, by channel, the members of the channels, DMs
+// and group DMs user is a member of (only channel, when not 0), user
+// included: the same people as ChannelPeers, kept by channel so that a
+// stream can follow each channel's membership changes.
+func (q Queries) ChannelMembersOf(ctx context.Context, org, user, channel int64) (map[int64][]int64, error) {
+	const op = "store.ChannelMembersOf"
+	rows, err := q.query(ctx, `SELECT p.channel_id, p.user_id FROM channel_members m
+		JOIN channel_members p ON p.channel_id = m.channel_id
+		WHERE m.org_id = ? AND m.user_id = ? AND (? = 0 OR m.channel_id = ?)`, org, user, channel, channel)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	out := make(map[int64][]int64)
+	for rows.Next() {
+		var ch, u int64
+		if err := rows.Scan(&ch, &u); err != nil {
+			return nil, dbErr(op, err)
+		}
+		out[ch] = append(out[ch], u)
+	}
+	return out, dbErr(op, rows.Err())
+}
+
 // SearchChannels finds channels (not DMs) by name or pinyin among those the
 // user is a member of and, with public, the organisation's public channels.
 // Archived channels come last.

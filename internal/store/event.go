@@ -68,19 +68,19 @@ func (db *DB) allocEvents(ctx context.Context, tx *sql.Tx, pend []pendingEvent) 
 			evs[i] = ev
 		}
 	}
-	const rows = 500 // 12 parameters a row, well below either engine's limit
+	const rows = 500 // 13 parameters a row, well below either engine's limit
 	for start := 0; start < len(evs); start += rows {
 		chunk := evs[start:min(start+rows, len(evs))]
 		var b strings.Builder
-		b.WriteString(`INSERT INTO events (org_id, seq, channel_id, user_id, all_users, no_guests, revoke, type, joins, leaves, frame, created_at) VALUES `)
-		args := make([]any, 0, len(chunk)*12)
+		b.WriteString(`INSERT INTO events (org_id, seq, channel_id, user_id, all_users, no_guests, guest_peers, revoke, type, joins, leaves, frame, created_at) VALUES `)
+		args := make([]any, 0, len(chunk)*13)
 		now := ms(db.opts.Now())
 		for i, ev := range chunk {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, ev.Org, ev.Seq, ev.Channel, ev.User, ev.All, ev.NoGuests, ev.Revoke, ev.Type, joinIDs(ev.Join),
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, ev.Org, ev.Seq, ev.Channel, ev.User, ev.All, ev.NoGuests, ev.GuestPeers, ev.Revoke, ev.Type, joinIDs(ev.Join),
 				joinIDs(ev.Leave), ev.Frame, now)
 		}
 		if _, err := tx.ExecContext(ctx, db.d.rebind(b.String()), args...); err != nil {
@@ -114,7 +114,7 @@ func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit 
 		return nil, errs.New(op, errs.Conflict, "resync_required")
 	}
 	rows, err := q.query(ctx, `
-		SELECT seq, channel_id, user_id, all_users, no_guests, revoke, type, joins, leaves, frame
+		SELECT seq, channel_id, user_id, all_users, no_guests, guest_peers, revoke, type, joins, leaves, frame
 		FROM events
 		WHERE org_id = ? AND seq > ?
 		  AND (all_users = TRUE OR user_id = ?
@@ -128,13 +128,13 @@ func (q Queries) EventsSince(ctx context.Context, org, user, after int64, limit 
 }
 
 // scanEvents reads the rows of an events query (seq, channel_id, user_id,
-// all_users, no_guests, revoke, type, joins, leaves, frame).
+// all_users, no_guests, guest_peers, revoke, type, joins, leaves, frame).
 func scanEvents(op string, org int64, rows *sql.Rows) ([]event.Event, error) {
 	var evs []event.Event
 	for rows.Next() {
 		ev := event.Event{Org: org}
 		var joins, leaves string
-		if err := rows.Scan(&ev.Seq, &ev.Channel, &ev.User, &ev.All, &ev.NoGuests, &ev.Revoke, &ev.Type, &joins, &leaves, &ev.Frame); err != nil {
+		if err := rows.Scan(&ev.Seq, &ev.Channel, &ev.User, &ev.All, &ev.NoGuests, &ev.GuestPeers, &ev.Revoke, &ev.Type, &joins, &leaves, &ev.Frame); err != nil {
 			return nil, dbErr(op, err)
 		}
 		ev.Join, ev.Leave = splitIDs(joins), splitIDs(leaves)
@@ -158,7 +158,7 @@ func (q Queries) OrgEventsSince(ctx context.Context, org, after int64, limit int
 		return nil, errs.New(op, errs.Conflict, "resync_required")
 	}
 	rows, err := q.query(ctx, `
-		SELECT seq, channel_id, user_id, all_users, no_guests, revoke, type, joins, leaves, frame
+		SELECT seq, channel_id, user_id, all_users, no_guests, guest_peers, revoke, type, joins, leaves, frame
 		FROM events
 		WHERE org_id = ? AND seq > ?
 		ORDER BY seq LIMIT ?`, org, after, limit)

@@ -184,7 +184,7 @@ func testEveryField(t *testing.T, b Backend) {
 	n.Subscribe(r.add)
 	start(t, n)
 	want := event.Event{Org: 42, Seq: 1, Channel: 9, User: 11, Type: "member.left", Frame: []byte(`{"type":"member.left","x":"中文"}`),
-		Join: []int64{1, 2}, Leave: []int64{3}, All: true, Revoke: true, Users: []int64{5, 6, 7}}
+		Join: []int64{1, 2}, Leave: []int64{3}, All: true, NoGuests: true, GuestPeers: true, Revoke: true, Users: []int64{5, 6, 7}}
 	n.PublishCommitted([]event.Event{want})
 	got := r.wait(t, "the event", func(evs []event.Event) bool { return len(evs) == 1 })[0]
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {

@@ -18,6 +18,7 @@ const (
 	flagAll = 1 << iota
 	flagRevoke
 	flagNoGuests
+	flagGuestPeers // a node of an older version ignores it: its guests miss the event, nothing leaks
 )
 
 func appendEvent(b []byte, ev *event.Event) []byte {
@@ -44,6 +45,9 @@ func appendEvent(b []byte, ev *event.Event) []byte {
 	}
 	if ev.NoGuests {
 		f |= flagNoGuests
+	}
+	if ev.GuestPeers {
+		f |= flagGuestPeers
 	}
 	return append(b, f)
 }
@@ -139,6 +143,7 @@ func decode(msg []byte) ([]event.Event, error) {
 		ev.All = r.b[0]&flagAll != 0
 		ev.Revoke = r.b[0]&flagRevoke != 0
 		ev.NoGuests = r.b[0]&flagNoGuests != 0
+		ev.GuestPeers = r.b[0]&flagGuestPeers != 0
 		r.b = r.b[1:]
 		evs = append(evs, ev)
 	}

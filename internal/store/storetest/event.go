@@ -129,7 +129,7 @@ func testOrgEventsSince(t *testing.T, s suite) {
 		ev.Org = org
 		update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.Emit(ctx, ev, frame) })
 	}
-	emit(org, event.Event{All: true, NoGuests: true, Type: "everyone"})
+	emit(org, event.Event{All: true, NoGuests: true, GuestPeers: true, User: a.ID, Type: "everyone"})
 	emit(org, event.Event{User: a.ID, Type: "to a", Revoke: true})
 	emit(other, event.Event{All: true, Type: "other org"})
 	emit(org, event.Event{Channel: 77, Type: "in a channel nobody here is in", Join: []int64{5, 6}, Leave: []int64{6}})
@@ -147,7 +147,7 @@ func testOrgEventsSince(t *testing.T, s suite) {
 		string(ev.Frame) != `{"seq":3}` || ev.Type != "in a channel nobody here is in" {
 		t.Fatalf("stored event %+v", ev)
 	}
-	if !evs[1].Revoke || evs[1].User != a.ID || !evs[0].All || !evs[0].NoGuests || evs[1].NoGuests {
+	if !evs[1].Revoke || evs[1].User != a.ID || !evs[0].All || !evs[0].NoGuests || evs[1].NoGuests || !evs[0].GuestPeers || evs[1].GuestPeers {
 		t.Fatalf("events %+v", evs)
 	}
 	if evs, err := db.OrgEventsSince(ctx, org, 1, 1); err != nil || len(evs) != 1 || evs[0].Seq != 2 {
