@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,107 @@ func TestClusterPresenceAndTyping(t *testing.T) {
 	c.nodes[0].kill()
 	watcher.status(u2, "offline")
 	t.Logf("u2 shown offline %s after its node was killed (TTL 1s, beat 200ms)", time.Since(killed).Round(10*time.Millisecond))
+}
+
+// A guest on node 1 sees only the members of its channels, whichever node
+// they are on: the presence of a peer connected to node 0 but not of a
+// stranger on node 0, the peer's profile change but not the stranger's; a
+// channel the guest is added to on node 0 brings its members' statuses
+// (read in the background on node 1); removed from the peer's channel, the
+// guest gets a last offline for the peer and then neither their presence
+// nor their typing.
+func TestClusterGuestSeesOnlyChannelPeers(t *testing.T) {
+	ns := startNATS(t, 1)
+	c := newCluster(t, []string{ns[0].url(), ns[0].url()}, "--presence-beat", "200ms", "--presence-ttl", "2s")
+	ctx := context.Background()
+	if _, err := c.users[0].api.CreateUser(ctx, "guest@acme.test", "guest", userPassword, "guest"); err != nil {
+		t.Fatal(err)
+	}
+	gapi, gu, err := c.client().Login(ctx, "guest", userPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.users = append(c.users, &person{idx: len(c.users), id: gu.ID, name: "guest", api: gapi})
+	g := len(c.users) - 1
+	peer, stranger := c.users[1], c.users[2]
+	a, err := peer.api.CreateChannel(ctx, "with-guest", "private", []int64{gu.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ps := c.dialStream(t, 1, 0) // the peer, on node 0
+	ss := c.dialStream(t, 2, 0) // the stranger, on node 0
+	owner := c.dialStream(t, 0, 1)
+	if !pollUntil(10*time.Second, func() bool {
+		got := owner.snapshot(peer.id, stranger.id)
+		return got[peer.id] == "online" && got[stranger.id] == "online"
+	}) {
+		t.Fatal("node 1 does not show the peer and the stranger (on node 0) online")
+	}
+	gs := c.dialStream(t, g, 1) // the guest, on node 1
+	if got := gs.snapshot(peer.id, stranger.id); got[peer.id] != "online" || got[stranger.id] != "offline" {
+		t.Fatalf("guest snapshot %v: want the peer online and the stranger offline", got)
+	}
+
+	// Profile changes: durable events reach node 1 in commit order, so the
+	// stranger's, committed first, would come before the peer's.
+	for _, u := range []*person{stranger, peer} {
+		if _, err := u.api.Do(ctx, "PATCH", "/api/v1/users/me", map[string]any{"status_text": "busy " + u.name}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gs.until("the peer's user.updated", func(f realtime.Frame) bool {
+		if f.Type != "user.updated" {
+			return false
+		}
+		if !strings.Contains(string(f.Data), "busy "+peer.name) {
+			t.Fatalf("guest received a user.updated that is not the peer's: %s", f.Raw)
+		}
+		return true
+	})
+
+	// The stranger (on node 0) adds the guest to a channel: node 1 reads
+	// its members and the guest sees the stranger online.
+	if _, err := stranger.api.CreateChannel(ctx, "now-shared", "private", []int64{gu.ID}); err != nil {
+		t.Fatal(err)
+	}
+	gs.status(stranger.id, "online")
+
+	// Removed from the peer's channel: member.left, then a last offline.
+	if _, err := peer.api.Do(ctx, "DELETE", fmt.Sprintf("/api/v1/channels/%d/members/%d", a.ID, gu.ID), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	left := false
+	gs.until("the peer offline", func(f realtime.Frame) bool {
+		if f.Type == "member.left" {
+			left = true
+		}
+		return f.Type == "presence" && f.UserID == peer.id
+	})
+	if last := gs.seen[len(gs.seen)-1]; !left || last != fmt.Sprintf("%d:offline", peer.id) {
+		t.Fatalf("guest removed from the peer's channel: member.left %v, then %s; want member.left then offline", left, last)
+	}
+	// Then the peer's dnd and typing, and after them (same node, same
+	// order on the bus) the stranger's away: the guest gets only the last.
+	handled := func(s *stream) {
+		if err := s.c.Send(ctx, map[string]string{"type": "ping"}); err != nil {
+			t.Fatal(err)
+		}
+		s.until("pong", func(f realtime.Frame) bool { return f.Type == "pong" })
+	}
+	for _, m := range []map[string]any{{"type": "presence", "status": "dnd"}, {"type": "typing", "channel_id": a.ID}} {
+		if err := ps.c.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	handled(ps)
+	if err := ss.c.Send(ctx, map[string]string{"type": "presence", "status": "away"}); err != nil {
+		t.Fatal(err)
+	}
+	gs.until("the stranger away", func(f realtime.Frame) bool {
+		if (f.Type == "presence" && f.UserID == peer.id) || f.Type == "typing" {
+			t.Fatalf("guest got %s about its former peer", f.Raw)
+		}
+		return f.Type == "presence" && f.UserID == stranger.id && f.Status == "away"
+	})
 }

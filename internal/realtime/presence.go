@@ -76,23 +76,21 @@ func (h *Hub) syncPresence(o *orgState, user int64, want string) {
 // unique, at most MaxPresenceSub) and queues one snapshot frame of their
 // statuses. The swap and the snapshot happen under the organisation lock,
 // as Deliver does, so no change is lost or sent before the snapshot. Users
-// c may not see (PresenceVisible) are left out of the snapshot and their
-// changes are filtered at delivery, where the hook is authoritative.
+// a guest may not see are offline in it, like unknown ids, and their
+// changes are filtered at delivery (conn.sees; guest.go).
 func (h *Hub) subscribePresence(c *conn, users []int64) {
 	o := c.org
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.setPresenceSub(c, users)
-	shown := make([]int64, 0, len(users))
-	status := make([]string, 0, len(users))
-	for _, u := range users {
-		st := StatusOffline // someone a guest may not see is offline to it, like an unknown id
+	status := make([]string, len(users))
+	for i, u := range users {
+		status[i] = StatusOffline
 		if c.sees(u) {
-			st = h.roster.status(o.id, u)
+			status[i] = h.roster.status(o.id, u)
 		}
-		shown, status = append(shown, u), append(status, st)
 	}
-	c.enqueue(textFrame(presenceSnapshotJSON(shown, status)))
+	c.enqueue(textFrame(presenceSnapshotJSON(users, status)))
 	h.presenceSnapshots.Add(1)
 }
 
