@@ -3,11 +3,13 @@
 // boxes, a dialog) and checked through the API or a reload: a group's handle
 // and description, profile field order and admin-only flag, the sibling
 // order of departments, a department head and the member order. Then axe on
-// every admin section, light and dark.
+// every admin section (light and dark) and on the dialogs they open, and no
+// untranslated string on any of them in 中文.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { en } from '../src/i18n/en';
-import { Api, axe, launch, OWNER, Server, signIn } from './harness';
+import { zhCN } from '../src/i18n/zh-CN';
+import { Api, axe, launch, OWNER, Server, signIn, untranslated } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -51,6 +53,33 @@ async function go(page: Page, path: string) {
 async function press(control: Locator, key: string) {
   await control.focus();
   await control.press(key);
+}
+
+/** What shows once each section has loaded its data (in any language). */
+const ready = (a: Page): Record<string, Locator> => ({
+  users: a.getByRole('cell', { name: 'new@example.com' }), // the users list and the open invitation
+  security: a.locator('main.admin input[type=number]'),
+  audit: a.locator('main.admin table tbody tr').first(),
+  sso: a.getByText('Corp directory').first(),
+  departments: a.getByRole('group', { name: 'Alpha' }),
+  groups: a.locator('main.admin .dir-node').first(),
+  fields: a.getByRole('group', { name: 'Desk' }),
+  permissions: a.locator('#perm-mention_all'),
+});
+
+/** The ids of every section in the console's tabs; fails when one is added without a ready check here. */
+async function sections(a: Page): Promise<string[]> {
+  await go(a, '/admin/users');
+  const tabs = await a.locator('nav.tabs a').evaluateAll((els) => els.map((e) => e.getAttribute('href')!.replace('/admin/', '')));
+  expect(tabs).toEqual(Object.keys(ready(a)));
+  return tabs;
+}
+
+/** Opens a section and waits for its data. */
+async function open(a: Page, id: string) {
+  await go(a, '/admin/' + id);
+  await a.locator(`nav.tabs a[href="/admin/${id}"][aria-current="page"]`).waitFor();
+  await ready(a)[id]!.waitFor();
 }
 
 const focusedLabel = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
@@ -120,21 +149,7 @@ describe('admin console', () => {
     const s = await signIn(browser, server, OWNER.username, OWNER.password);
     const a = s.page;
     const violations: string[] = [];
-    // Every section in the console's tabs; the list below fails when one is added, so its ready check is written.
-    await go(a, '/admin/users');
-    const tabs = (await a.locator('nav.tabs a').evaluateAll((els) => els.map((e) => e.getAttribute('href')!.replace('/admin/', ''))));
-    // What shows once each page has loaded its data.
-    const ready: Record<string, Locator> = {
-      users: a.getByRole('cell', { name: 'new@example.com' }), // the users list and the open invitation
-      security: a.getByLabel(en['admin.min_length']),
-      audit: a.locator('main.admin table tbody tr').first(),
-      sso: a.getByText('Corp directory').first(),
-      departments: a.getByRole('group', { name: 'Alpha' }),
-      groups: a.locator('main.admin .dir-node').first(),
-      fields: a.getByRole('group', { name: 'Desk' }),
-      permissions: a.getByLabel(en['perm.mention_all']),
-    };
-    expect(tabs).toEqual(Object.keys(ready));
+    const tabs = await sections(a);
     // The forms and dialogs the sections open, checked in the light theme (same tokens as the pages).
     const dialog = a.getByRole('dialog');
     const extras: Record<string, [string, () => Promise<void>][]> = {
@@ -149,9 +164,7 @@ describe('admin console', () => {
       ],
     };
     for (const id of tabs) {
-      await go(a, '/admin/' + id);
-      await a.locator(`nav.tabs a[href="/admin/${id}"][aria-current="page"]`).waitFor();
-      await ready[id]!.waitFor();
+      await open(a, id);
       violations.push(...(await axe(a)).map((v) => `${id}: ${v}`));
       await a.evaluate(() => document.documentElement.setAttribute('data-theme', 'dark'));
       violations.push(...(await axe(a)).map((v) => `${id} dark: ${v}`));
@@ -163,6 +176,29 @@ describe('admin console', () => {
       }
     }
     expect(violations).toEqual([]);
+    expect(s.errors).toEqual([]);
+    await s.context.close();
+  });
+
+  it('shows no untranslated strings on any admin section in 中文', async () => {
+    const s = await signIn(browser, server, OWNER.username, OWNER.password, { locale: 'zh-CN' });
+    const a = s.page;
+    const found: string[] = [];
+    for (const id of await sections(a)) {
+      await open(a, id);
+      found.push(...(await untranslated(a)).map((w) => `${id}: ${w}`));
+    }
+    // The new controls' dialogs too: a group's edit dialog and a department's members.
+    await open(a, 'groups');
+    await a.locator('main.admin .dir-node').first().getByRole('button', { name: zhCN['admin.edit'] as string, exact: true }).click();
+    await a.getByRole('dialog').waitFor();
+    found.push(...(await untranslated(a)).map((w) => `group dialog: ${w}`));
+    await a.keyboard.press('Escape');
+    await open(a, 'departments');
+    await a.getByRole('group', { name: 'Alpha' }).getByRole('button', { name: zhCN['admin.members'] as string, exact: true }).click();
+    await a.getByRole('dialog').locator('input[type=checkbox]').first().waitFor();
+    found.push(...(await untranslated(a)).map((w) => `members dialog: ${w}`));
+    expect(found).toEqual([]);
     expect(s.errors).toEqual([]);
     await s.context.close();
   });

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { en } from '../src/i18n/en';
+import { zhCN } from '../src/i18n/zh-CN';
 
 export const OWNER = { email: 'owner@example.com', username: 'owner', password: 'correct-horse-battery-1', name: 'Olivia Owner' };
 
@@ -240,4 +242,32 @@ export async function axe(page: Page): Promise<string[]> {
     const r = await (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run({ resultTypes: ['violations'] });
     return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
   });
+}
+
+/** English interface strings (those with a different Chinese translation) shown on a 中文 page outside user content. */
+export function untranslated(page: Page): Promise<string[]> {
+  // English strings that have a different Chinese translation must not appear outside user content.
+  const english = Object.entries(en)
+    .filter(([k, v]) => JSON.stringify(v) !== JSON.stringify((zhCN as Record<string, unknown>)[k]))
+    .flatMap(([, v]) => (typeof v === 'string' ? [v] : Object.values(v)))
+    .map((s) => s.replace(/\{\w+\}/g, '').trim())
+    .filter((s) => s.length > 2);
+  return page.evaluate((words) => {
+    const found = new Set<string>();
+    const check = (text: string | null, where: string) => {
+      const t = (text ?? '').trim();
+      if (!t) return;
+      if (/[A-Za-z]{3,}/.test(t) && words.some((w) => t === w || (w.length > 6 && t.includes(w)))) found.add(`${where}: ${t}`);
+    };
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement?.closest('[data-uc], code, kbd, option')) continue;
+      check(n.textContent, 'text');
+    }
+    for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
+      if (el.closest('[data-uc]')) continue;
+      for (const a of ['aria-label', 'placeholder', 'title']) check(el.getAttribute(a), a);
+    }
+    return [...found];
+  }, english);
 }

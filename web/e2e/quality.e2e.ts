@@ -3,10 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { en } from '../src/i18n/en';
-import { zhCN } from '../src/i18n/zh-CN';
-import { Api, launch, OWNER, SAMPLE, Server, signIn, openChannel } from './harness';
+import type { Browser } from 'playwright-core';
+import { Api, launch, OWNER, SAMPLE, Server, signIn, openChannel, untranslated } from './harness';
 
 let server: Server;
 let browser: Browser;
@@ -81,33 +79,6 @@ describe('security', () => {
     await context.close();
   });
 });
-
-function untranslated(page: Page): Promise<string[]> {
-  // English strings that have a different Chinese translation must not appear outside user content.
-  const english = Object.entries(en)
-    .filter(([k, v]) => JSON.stringify(v) !== JSON.stringify((zhCN as Record<string, unknown>)[k]))
-    .flatMap(([, v]) => (typeof v === 'string' ? [v] : Object.values(v)))
-    .map((s) => s.replace(/\{\w+\}/g, '').trim())
-    .filter((s) => s.length > 2);
-  return page.evaluate((words) => {
-    const found = new Set<string>();
-    const check = (text: string | null, where: string) => {
-      const t = (text ?? '').trim();
-      if (!t) return;
-      if (/[A-Za-z]{3,}/.test(t) && words.some((w) => t === w || (w.length > 6 && t.includes(w)))) found.add(`${where}: ${t}`);
-    };
-    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      if (n.parentElement?.closest('[data-uc], code, kbd, option')) continue;
-      check(n.textContent, 'text');
-    }
-    for (const el of document.querySelectorAll('[aria-label], [placeholder], [title]')) {
-      if (el.closest('[data-uc]')) continue;
-      for (const a of ['aria-label', 'placeholder', 'title']) check(el.getAttribute(a), a);
-    }
-    return [...found];
-  }, english);
-}
 
 describe('中文 interface', () => {
   it('shows no untranslated strings after switching to 中文', async () => {

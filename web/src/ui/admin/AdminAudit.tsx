@@ -91,7 +91,8 @@ export function AdminAudit() {
               <td>{e.target_type ? (e.target_type === 'user' ? who(e.target_id) : `${e.target_type} #${e.target_id}`) : '—'}</td>
               <td>{e.address}</td>
               <td>{e.outcome === 'success' ? t('audit.success') : t('audit.failure')}</td>
-              <td class="details">{Object.entries(e.details).map(([k, v]) => <div key={k}><span class="muted">{k}:</span> {v}</div>)}</td>
+              {/* The details are the stored record, shown verbatim (keys and values as written), not interface text. */}
+              <td class="details" data-uc="">{Object.entries(e.details).map(([k, v]) => <div key={k}><span class="muted">{k}:</span> {v}</div>)}</td>
             </tr>
           ))}
         </tbody>
