@@ -117,7 +117,7 @@ func TestClusterPresenceAndTyping(t *testing.T) {
 	})
 
 	// A node started now learns who is online elsewhere.
-	late := newServer(t, t.TempDir(), "--database", c.database, "--nats", ns[0].url(),
+	late := newServer(t, t.TempDir(), "--database", c.database, "--nats", ns[0].url(), "--secret-key-file", c.keyFile,
 		"--presence-beat", "200ms", "--presence-ttl", "1s")
 	late.start()
 	c.nodes = append(c.nodes, late)

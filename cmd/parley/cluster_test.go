@@ -158,6 +158,7 @@ func tailLines(s string, n int) string {
 type cluster struct {
 	*fixture
 	database string
+	keyFile  string // the --secret-key-file every node shares
 	nodes    []*proc
 }
 
@@ -170,15 +171,25 @@ func newCluster(tb testing.TB, nats []string, extra ...string) *cluster {
 	db := storetest.Postgres(tb).Database
 	dir := filepath.Join(tb.TempDir(), "boot")
 	bootstrap(tb, "--data", dir, "--database", db)
-	c := &cluster{database: db}
+	c := &cluster{database: db, keyFile: newKeyFile(tb)}
 	for i, urls := range nats {
-		args := append([]string{"--database", db, "--nats", urls}, extra...)
+		args := append([]string{"--database", db, "--nats", urls, "--secret-key-file", c.keyFile}, extra...)
 		n := newServer(tb, filepath.Join(tb.TempDir(), "node"+strconv.Itoa(i)), args...)
 		n.start()
 		c.nodes = append(c.nodes, n)
 	}
 	c.fixture = setupFixture(tb, c.nodes[0])
 	return c
+}
+
+// newKeyFile writes a new secret key file with the CLI.
+func newKeyFile(tb testing.TB) string {
+	tb.Helper()
+	f := filepath.Join(tb.TempDir(), "secret.key")
+	if code, out := runBinary(tb, "admin", "new-secret-key", f); code != 0 {
+		tb.Fatalf("admin new-secret-key: exit %d\n%s", code, out)
+	}
+	return f
 }
 
 // bases returns the nodes' base URLs starting with node first: the order a

@@ -68,6 +68,9 @@ func copyInstallation(from, to string, quiet bool, stdout, stderr io.Writer) int
 	fmt.Fprintf(stdout, "next: start the nodes with --database (PARLEY_DATABASE) set to the new database. Uploaded files stay in %s: "+
 		"keep --data %s on a single node, or copy them into the --files-s3 bucket of a cluster (docs/deploy/README.md)\n",
 		filepath.Join(dir, "files"), dir)
+	fmt.Fprintf(stdout, "SSO and 2FA secrets were copied sealed, as they were: give every node --secret-key-file "+
+		"(PARLEY_SECRET_KEY_FILE) naming a copy of %s (the key the server in %s used)\n",
+		filepath.Join(dir, server.KeyFileName), dir)
 	return 0
 }
 

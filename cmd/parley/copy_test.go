@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/apiclient"
+	"github.com/parley-chat/parley/internal/auth"
 	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/realtime"
 	"github.com/parley-chat/parley/internal/store/storetest"
@@ -34,6 +36,10 @@ func TestMigrateToPostgres(t *testing.T) {
 	target := storetest.Postgres(t) // a new, empty database
 	ctx := context.Background()
 	fx := newFixture(t)
+	// A user with two-step login: their TOTP secret is sealed in the SQLite
+	// database, copied as it is, and must open on the copy with the same key.
+	twoStep := enrolTwoStep(t, fx)
+
 	// u2's stream position before the history below: resuming from it must
 	// replay the same events from the copy as from the original.
 	since := replay(t, fx.srv.URL(), fx.users[2].api.Token, -1)
@@ -85,8 +91,19 @@ func TestMigrateToPostgres(t *testing.T) {
 
 	// The server on the copy. It keeps the data directory for the uploaded
 	// files (the copy moves their metadata; a cluster would use --files-s3).
-	pg := newServer(t, fx.srv.dir, "--database", target.Database)
+	// Without the installation's key the copy's nodes refuse to start, with
+	// a clear error: none (PostgreSQL needs an explicit key file) or another.
+	if code, out := runBinary(t, "serve", "--data", t.TempDir(), "--database", target.Database, "--addr", "127.0.0.1:0"); code != 1 ||
+		!strings.Contains(out, "secret_key_required") || !strings.Contains(out, "--secret-key-file") {
+		t.Fatalf("serve on PostgreSQL without a key file: exit %d, want 1 and secret_key_required:\n%s", code, out)
+	}
+	if code, out := runBinary(t, "serve", "--data", t.TempDir(), "--database", target.Database, "--addr", "127.0.0.1:0",
+		"--secret-key-file", newKeyFile(t)); code != 1 || !strings.Contains(out, "secret_key_unknown") {
+		t.Fatalf("serve on the copy with another key: exit %d, want 1 and secret_key_unknown:\n%s", code, out)
+	}
+	pg := newServer(t, fx.srv.dir, "--database", target.Database, "--secret-key-file", filepath.Join(fx.srv.dir, "secret.key"))
 	pg.start()
+	twoStep.login(t, pg.URL())
 	var moved []*person
 	for _, u := range fx.users {
 		c := &apiclient.Client{Base: pg.URL(), HTTP: fx.client().HTTP}
@@ -386,4 +403,56 @@ func searchIDs(t *testing.T, c *apiclient.Client, q string) []int64 {
 		ids = append(ids, r.Message.ID)
 	}
 	return ids
+}
+
+// twoStepUser is a user who turned on two-step login, with their TOTP
+// secret as the authenticator app holds it.
+type twoStepUser struct {
+	email, secret string
+	http          *http.Client
+}
+
+// enrolTwoStep creates a user on the fixture's server and turns on their
+// two-step login with a code computed from the secret it hands out.
+func enrolTwoStep(tb testing.TB, fx *fixture) twoStepUser {
+	tb.Helper()
+	ctx := context.Background()
+	u := twoStepUser{email: "twostep@acme.test", http: fx.client().HTTP}
+	if _, err := fx.users[0].api.CreateUser(ctx, u.email, "twostep", userPassword, "member"); err != nil {
+		tb.Fatal(err)
+	}
+	c, _, err := fx.client().Login(ctx, u.email, userPassword)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var setup httpapi.TwoFactorSetup
+	if _, err := c.Do(ctx, "POST", "/api/v1/users/me/2fa/setup", map[string]any{}, &setup); err != nil {
+		tb.Fatal(err)
+	}
+	u.secret = setup.Secret
+	code, _ := auth.CodeAt(u.secret, time.Now())
+	if _, err := c.Do(ctx, "POST", "/api/v1/users/me/2fa/enable", map[string]any{"code": code}, nil); err != nil {
+		tb.Fatalf("enable 2FA: %v", err)
+	}
+	return u
+}
+
+// login signs the user in on base in two steps, with a TOTP code: the
+// server must open the stored secret to check it.
+func (u twoStepUser) login(tb testing.TB, base string) {
+	tb.Helper()
+	ctx := context.Background()
+	c := &apiclient.Client{Base: base, HTTP: u.http}
+	var ch httpapi.TwoFactorChallenge
+	if st, err := c.Do(ctx, "POST", "/api/v1/auth/login", map[string]any{"login": u.email, "password": userPassword}, &ch); err != nil ||
+		st != 202 || ch.Challenge == "" {
+		tb.Fatalf("two-step login, first step: %d %v", st, err)
+	}
+	// The next time step: the one of the enabling code is spent.
+	code, _ := auth.CodeAt(u.secret, time.Now().Add(30*time.Second))
+	var lr httpapi.LoginResponse
+	if st, err := c.Do(ctx, "POST", "/api/v1/auth/login/2fa", map[string]any{"challenge": ch.Challenge, "code": code}, &lr); err != nil ||
+		st != 200 || lr.Token == "" {
+		tb.Fatalf("two-step login with a TOTP code: %d %v", st, err)
+	}
 }

@@ -486,6 +486,9 @@ func TestDeployKubernetes(t *testing.T) {
 	if cfg.Database == "" || cfg.NATS == "" {
 		t.Fatalf("a cluster needs PARLEY_DATABASE and PARLEY_NATS; got database %v, nats %q", cfg.Database != "", cfg.NATS)
 	}
+	if cfg.SecretKeyFile == "" {
+		t.Errorf("a PostgreSQL cluster needs PARLEY_SECRET_KEY_FILE (a node refuses to start without it)")
+	}
 	if grace := time.Duration(parley.Spec.Template.Spec.TerminationGracePeriodSeconds) * time.Second; grace <= cfg.ShutdownTimeout {
 		t.Errorf("terminationGracePeriodSeconds %v must exceed the shutdown timeout %v", grace, cfg.ShutdownTimeout)
 	}

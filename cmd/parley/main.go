@@ -40,6 +40,10 @@ Usage:
                                   add another organisation (SaaS mode)
   parley admin reindex [--data DIR] [--quiet]
                                   rebuild the message search index (progress on stderr)
+  parley admin new-secret-key FILE
+                                  write a new key for --secret-key-file (mode 0600)
+  parley admin rotate-secret-key [--data DIR] [--new-key-file NEW]
+                                  re-encrypt the stored SSO and 2FA secrets under a new key
   parley bench [--suite smoke|standard] [--json FILE] [--write-doc FILE]
                                   run the benchmark suite (see docs/benchmarks.md)
   parley healthcheck [--addr HOST:PORT] [--ready]
@@ -176,12 +180,21 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 func admin(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	if len(args) > 0 && args[0] == "reindex" {
-		return reindex(args[1:], stdout, stderr, getenv)
+	if len(args) > 0 {
+		switch args[0] {
+		case "reindex":
+			return reindex(args[1:], stdout, stderr, getenv)
+		case "new-secret-key":
+			return newSecretKey(args[1:], stdout, stderr)
+		case "rotate-secret-key":
+			return rotateSecretKey(args[1:], stdout, stderr, getenv)
+		}
 	}
 	if len(args) == 0 || (args[0] != "bootstrap" && args[0] != "create-org") {
 		fmt.Fprint(stderr, "Usage: parley admin bootstrap|create-org --data DIR --org NAME --email E --password P [--username U] [--name N]\n"+
-			"       parley admin reindex [--data DIR] [--quiet]\n")
+			"       parley admin reindex [--data DIR] [--quiet]\n"+
+			"       parley admin new-secret-key FILE\n"+
+			"       parley admin rotate-secret-key [--data DIR] [--database URL] [--secret-key-file F] [--new-key-file NEW]\n")
 		return 2
 	}
 	sub := args[0]

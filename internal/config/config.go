@@ -46,6 +46,8 @@ type Config struct {
 	FilesS3Secret   string        // secret access key (prefer the environment variable)
 	SMTPURL         string        // smtp://[user:password@]host[:port] for invitation e-mails; empty: links are shared by hand
 	SMTPFrom        string        // From address of Parley's e-mail
+	SecretKeyFile   string        // key sealing provider and TOTP secrets; empty: DataDir/secret.key (SQLite only)
+	SecretOldKeys   string        // comma-separated key files that still open values but seal nothing (rotation)
 }
 
 // Default returns the embedded-default configuration.
@@ -201,6 +203,12 @@ func options() []option {
 		}),
 		mk("smtp-from", "From address of Parley's e-mail, e.g. \"Parley <noreply@example.com>\" (required with --smtp-url)", func() (func(*Config) string, func(*Config, string) error) {
 			return str(func(c *Config) *string { return &c.SMTPFrom })
+		}),
+		mk("secret-key-file", "file holding the key that encrypts SSO provider secrets and TOTP secrets in the database (32 random bytes in base64); empty: DATA/secret.key, created on first start (SQLite only: with PostgreSQL every node must be given the same key file). Back it up apart from the database", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.SecretKeyFile })
+		}),
+		mk("secret-old-key-files", "comma-separated key files of former keys: they still decrypt, never encrypt (during a key rotation, see parley admin rotate-secret-key)", func() (func(*Config) string, func(*Config, string) error) {
+			return str(func(c *Config) *string { return &c.SecretOldKeys })
 		}),
 	}
 }

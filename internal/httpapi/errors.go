@@ -185,6 +185,15 @@ var catalog = map[string]text{
 	"copy_unsupported":    {"This binary cannot copy the schema it found.", "本程序无法复制所发现的数据库架构。"},
 	"copy_mismatch":       {"The copy does not match the source (counts or checksums); nothing was committed.", "副本与源数据不一致（行数或校验和），未提交任何数据。"},
 
+	// Sealed secrets (ADR 0019): start-up, parley admin rotate-secret-key, and
+	// a server given the wrong key file.
+	"secret_key_required":  {"No secret key is configured; set --secret-key-file (required with PostgreSQL).", "未配置密钥：请设置 --secret-key-file（使用 PostgreSQL 时必须设置）。"},
+	"secret_key_invalid":   {"The secret key file is missing or does not hold a key.", "密钥文件不存在或其中没有有效的密钥。"},
+	"secret_key_unknown":   {"A stored secret was encrypted with a key this server does not have; ask the administrator to configure the right key file.", "已保存的密钥是用本服务器没有的密钥加密的，请联系管理员配置正确的密钥文件。"},
+	"secret_unreadable":    {"A stored secret cannot be decrypted (damaged or altered); it must be entered again.", "已保存的密钥无法解密（已损坏或被篡改），需要重新填写。"},
+	"secret_not_sealed":    {"The value is not an encrypted secret.", "该值不是加密后的密钥。"},
+	"secret_key_unchanged": {"The new key file holds the key already in use; give a new one.", "新密钥文件中的密钥与当前使用的相同，请提供新的密钥。"},
+
 	// Account security.
 	"password_too_simple":           {"Use at least {min} kinds of characters: lower-case, upper-case, digits, symbols.", "密码至少需要包含 {min} 类字符：小写字母、大写字母、数字、符号。"},
 	"password_too_common":           {"This password is one of the most common ones; choose another.", "该密码属于最常见的密码，请换一个。"},

@@ -110,9 +110,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, web http.Hand
 		// The store publishes only once a write commits, after the bus exists.
 		publish = func(evs []event.Event) { nb.PublishCommitted(evs) }
 	}
-	db, err := store.Open(ctx, cfg.DataDir, cfg.Migrate, store.Options{Database: cfg.Database, Publish: publish,
-		Logger: log, Now: now})
+	keys, err := loadKeyring(cfg.DataDir, cfg.Database, ParseKeyFiles(cfg.SecretKeyFile, cfg.SecretOldKeys), log)
 	if err != nil {
+		release()
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DataDir, cfg.Migrate, store.Options{Database: cfg.Database, Publish: publish,
+		Logger: log, Now: now, Secrets: keys})
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if err := sealSecrets(ctx, db, log); err != nil {
+		db.Close()
 		release()
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/event"
+	"github.com/parley-chat/parley/internal/secret"
 )
 
 // Options configure a DB.
@@ -32,6 +33,9 @@ type Options struct {
 	MaxBatch int
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Secrets seals the credentials stored for identity providers and TOTP
+	// (ADR 0019). Without it the store refuses to write or read them.
+	Secrets *secret.Keyring
 }
 
 // DB is the store on SQLite or PostgreSQL: a pool of read connections and
@@ -107,7 +111,7 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
 	db := &DB{
-		Queries: Queries{q: read, d: d, now: opts.Now},
+		Queries: Queries{q: read, d: d, now: opts.Now, secrets: opts.Secrets},
 		d:       d,
 		path:    path, read: read, write: write, opts: opts,
 		reqs:    make([]chan *writeReq, d.writers),
@@ -289,7 +293,7 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 				return nil, false, err
 			}
 		}
-		t := &Tx{Queries: Queries{q: tx, tx: tx, d: db.d, stmts: db.wstmts, now: db.opts.Now}, tx: tx}
+		t := &Tx{Queries: Queries{q: tx, tx: tx, d: db.d, stmts: db.wstmts, now: db.opts.Now, secrets: db.opts.Secrets}, tx: tx}
 		if err := runFn(r.fn, t); err != nil {
 			results[i] = err
 			if !savepoints {
@@ -373,4 +377,6 @@ type Queries struct {
 	d     *dialect
 	stmts *stmtCache // prepared statements of the pool q runs on; nil on PostgreSQL
 	now   func() time.Time
+	// secrets seals and opens provider and TOTP secrets; nil refuses them.
+	secrets *secret.Keyring
 }

@@ -44,7 +44,7 @@ func (q Queries) PasswordHash(ctx context.Context, org, user int64) (string, err
 	return h, nil
 }
 
-// TOTP returns a user's TOTP secret; NotFound when they have none.
+// TOTP returns a user's TOTP secret, opened; NotFound when they have none.
 func (q Queries) TOTP(ctx context.Context, org, user int64) (auth.TOTP, error) {
 	var t auth.TOTP
 	var created int64
@@ -54,17 +54,24 @@ func (q Queries) TOTP(ctx context.Context, org, user int64) (auth.TOTP, error) {
 	if err != nil {
 		return auth.TOTP{}, notFound("store.TOTP", "totp_not_found", err)
 	}
+	if t.Secret, err = q.open("store.TOTP", t.Secret, totpLabel(t.User)); err != nil {
+		return auth.TOTP{}, err
+	}
 	t.CreatedAt = fromMS(created)
 	return t, nil
 }
 
-// PutTOTP stores (or replaces) a user's TOTP secret.
+// PutTOTP stores (or replaces) a user's TOTP secret, sealed.
 func (t *Tx) PutTOTP(ctx context.Context, s auth.TOTP) error {
-	_, err := t.exec(ctx, `
+	sealed, err := t.seal("store.PutTOTP", s.Secret, totpLabel(s.User))
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `
 		INSERT INTO totp_secrets (user_id, org_id, secret, enabled, last_step, created_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, enabled = excluded.enabled,
 			last_step = excluded.last_step, created_at = excluded.created_at`,
-		s.User, s.Org, s.Secret, s.Enabled, s.LastStep, ms(s.CreatedAt))
+		s.User, s.Org, sealed, s.Enabled, s.LastStep, ms(s.CreatedAt))
 	return dbErr("store.PutTOTP", err)
 }
 

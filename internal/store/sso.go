@@ -24,12 +24,19 @@ var _ sso.Store = SSO{}
 
 const providerCols = `id, org_id, kind, name, enabled, settings, secret, synced_at, created_at, updated_at`
 
-func scanProvider(s scanner) (sso.Provider, error) {
+func (q Queries) scanProvider(s scanner) (sso.Provider, error) {
 	var p sso.Provider
-	var kind, settings string
+	var kind, settings, sealed string
 	var synced, created, updated int64
-	if err := s.Scan(&p.ID, &p.Org, &kind, &p.Name, &p.Enabled, &settings, &p.Secret, &synced, &created, &updated); err != nil {
+	if err := s.Scan(&p.ID, &p.Org, &kind, &p.Name, &p.Enabled, &settings, &sealed, &synced, &created, &updated); err != nil {
 		return sso.Provider{}, err
+	}
+	if sealed != "" {
+		plain, err := q.open("store.Provider", []byte(sealed), providerLabel(p.ID))
+		if err != nil {
+			return sso.Provider{}, err
+		}
+		p.Secret = string(plain)
 	}
 	p.Kind = sso.Kind(kind)
 	// The settings are the sso.Settings value as JSON, field names as in Go.
@@ -42,7 +49,7 @@ func scanProvider(s scanner) (sso.Provider, error) {
 
 // Provider finds an identity provider by id.
 func (q Queries) Provider(ctx context.Context, id int64) (sso.Provider, error) {
-	p, err := scanProvider(q.queryRow(ctx, `SELECT `+providerCols+` FROM sso_providers WHERE id = ?`, id))
+	p, err := q.scanProvider(q.queryRow(ctx, `SELECT `+providerCols+` FROM sso_providers WHERE id = ?`, id))
 	if err != nil {
 		return sso.Provider{}, notFound("store.Provider", "sso_provider_not_found", err)
 	}
@@ -60,7 +67,7 @@ func (q Queries) Providers(ctx context.Context, org int64) ([]sso.Provider, erro
 	defer rows.Close()
 	out := []sso.Provider{}
 	for rows.Next() {
-		p, err := scanProvider(rows)
+		p, err := q.scanProvider(rows)
 		if err != nil {
 			return nil, dbErr(op, err)
 		}
@@ -69,30 +76,50 @@ func (q Queries) Providers(ctx context.Context, org int64) ([]sso.Provider, erro
 	return out, dbErr(op, rows.Err())
 }
 
-// InsertProvider stores a new identity provider.
+// InsertProvider stores a new identity provider, its secret sealed.
 func (t *Tx) InsertProvider(ctx context.Context, p sso.Provider) (sso.Provider, error) {
 	settings, err := json.Marshal(p.Settings)
 	if err != nil {
 		return sso.Provider{}, fmt.Errorf("store.InsertProvider: %w", err)
 	}
+	// The secret is sealed with the new row's id (see providerLabel), so it
+	// is written once the id is known.
 	err = t.queryRow(ctx, `
 		INSERT INTO sso_providers (org_id, kind, name, enabled, settings, secret, synced_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		p.Org, string(p.Kind), p.Name, p.Enabled, string(settings), p.Secret, ms(p.SyncedAt), ms(p.CreatedAt),
+		VALUES (?, ?, ?, ?, ?, '', ?, ?, ?) RETURNING id`,
+		p.Org, string(p.Kind), p.Name, p.Enabled, string(settings), ms(p.SyncedAt), ms(p.CreatedAt),
 		ms(p.UpdatedAt)).Scan(&p.ID)
+	if err != nil {
+		return sso.Provider{}, dbErr("store.InsertProvider", err)
+	}
+	if p.Secret == "" {
+		return p, nil
+	}
+	sealed, err := t.seal("store.InsertProvider", []byte(p.Secret), providerLabel(p.ID))
+	if err != nil {
+		return sso.Provider{}, err
+	}
+	_, err = t.exec(ctx, `UPDATE sso_providers SET secret = ? WHERE id = ?`, string(sealed), p.ID)
 	return p, dbErr("store.InsertProvider", err)
 }
 
-// UpdateProvider saves a provider's name, state, settings and secret.
+// UpdateProvider saves a provider's name, state, settings and secret
+// (sealed).
 func (t *Tx) UpdateProvider(ctx context.Context, p sso.Provider) error {
 	settings, err := json.Marshal(p.Settings)
 	if err != nil {
 		return fmt.Errorf("store.UpdateProvider: %w", err)
 	}
+	var sealed []byte // no secret stays empty: there is nothing to hide
+	if p.Secret != "" {
+		if sealed, err = t.seal("store.UpdateProvider", []byte(p.Secret), providerLabel(p.ID)); err != nil {
+			return err
+		}
+	}
 	_, err = t.exec(ctx, `
 		UPDATE sso_providers SET name = ?, enabled = ?, settings = ?, secret = ?, updated_at = ?
 		WHERE org_id = ? AND id = ?`,
-		p.Name, p.Enabled, string(settings), p.Secret, ms(p.UpdatedAt), p.Org, p.ID)
+		p.Name, p.Enabled, string(settings), string(sealed), ms(p.UpdatedAt), p.Org, p.ID)
 	return dbErr("store.UpdateProvider", err)
 }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/parley-chat/parley/internal/account"
 	"github.com/parley-chat/parley/internal/apiclient"
 	"github.com/parley-chat/parley/internal/config"
+	"github.com/parley-chat/parley/internal/secret"
 	"github.com/parley-chat/parley/internal/server"
 	"github.com/parley-chat/parley/internal/store/storetest"
 )
@@ -83,6 +85,13 @@ func (e *Env) startServer(extraLog io.Writer) {
 	cfg := config.Default()
 	cfg.DataDir = e.Dir
 	cfg.Database = e.Database
+	if e.Database != "" {
+		// PostgreSQL needs a key file; the SQLite default is DATA/secret.key.
+		cfg.SecretKeyFile = filepath.Join(e.Dir, "secret.key")
+		if _, _, err := secret.ReadOrCreateKeyFile(cfg.SecretKeyFile); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	cfg.Addr = "127.0.0.1:0"
 	if e.configure != nil {
 		e.configure(&cfg)

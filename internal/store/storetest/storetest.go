@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/secret"
 	"github.com/parley-chat/parley/internal/store"
 )
 
@@ -31,10 +32,14 @@ type Target struct {
 	Database string
 }
 
-// Open opens the target (migrating it) with opts and closes it at cleanup.
+// Open opens the target (migrating it) with opts and closes it at cleanup;
+// without opts.Secrets, with a keyring of a new key.
 func (tg Target) Open(tb testing.TB, opts store.Options) *store.DB {
 	tb.Helper()
 	opts.Database = tg.Database
+	if opts.Secrets == nil {
+		opts.Secrets = NewKeyring(tb)
+	}
 	db, err := store.Open(context.Background(), tg.Dir, true, opts)
 	if err != nil {
 		tb.Fatalf("open %s store: %v", engineName(tg), err)
@@ -48,6 +53,16 @@ func engineName(tg Target) string {
 		return store.SQLite
 	}
 	return store.Postgres
+}
+
+// NewKeyring returns a keyring of one new random key.
+func NewKeyring(tb testing.TB) *secret.Keyring {
+	tb.Helper()
+	k, err := secret.NewKey(secret.GenerateKey())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return secret.NewKeyring(k)
 }
 
 // SQLite returns a target on a new SQLite database in a temporary directory.
@@ -151,6 +166,10 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"Invitation", testInvitation},
 		{"SCIMToken", testSCIMToken},
 		{"SCIMGroupExternalID", testSCIMGroupExternalID},
+		{"SecretsSealed", testSecretsSealed},
+		{"SecretsWrongKey", testSecretsWrongKey},
+		{"SecretsUpgradeFromPlaintext", testSecretsUpgradeFromPlaintext},
+		{"SecretsRotation", testSecretsRotation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
