@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/parley-chat/parley/internal/bench"
+	"github.com/parley-chat/parley/internal/server"
 )
 
 const benchUsage = `Usage: parley bench [--suite smoke|standard] [--spawn | --url URL... --token T]
@@ -102,8 +103,24 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	sp := spawner{exe: self, stderr: stderr, cpu: serverCPU, database: *database, nats: *natsURL}
+	if *database != "" {
+		// PostgreSQL nodes need a shared secret key file (ADR 0019); the
+		// bench stores no SSO or 2FA secrets, so a key for this run will do.
+		keyDir, err := os.MkdirTemp("", "parley-bench-key")
+		if err != nil {
+			fmt.Fprintln(stderr, "parley bench:", err)
+			return 1
+		}
+		defer os.RemoveAll(keyDir)
+		sp.keyFile = filepath.Join(keyDir, "secret.key")
+		if _, err := server.NewSecretKeyFile(sp.keyFile); err != nil {
+			fmt.Fprintln(stderr, "parley bench:", err)
+			return 1
+		}
+	}
 	o := bench.Options{Suite: suite, URLs: urls, Token: *token, DataDir: *dataDir, Seed: *seed,
-		Launcher: spawner{exe: self, stderr: stderr, cpu: serverCPU, database: *database, nats: *natsURL},
+		Launcher: sp,
 		Worker:   workerProcess(self, stderr), Database: *database, Nodes: *nodes, Cross: *cross,
 		Command: "parley bench " + strings.Join(args, " ")}
 	if *only != "" {
@@ -149,6 +166,7 @@ type spawner struct {
 	cpu    string // pin the server to this CPU list with taskset; empty: no pinning
 	// database and nats are passed to every node (--database, --nats).
 	database, nats string
+	keyFile        string // --secret-key-file of every node on database
 }
 
 func cpuSet(cpus ...int) *unix.CPUSet {
@@ -185,7 +203,7 @@ func (s spawner) Start(ctx context.Context, dir, addr string) (bench.Server, err
 	}
 	args := []string{"serve", "--data", dir, "--addr", addr, "--log-level", "warn"}
 	if s.database != "" {
-		args = append(args, "--database", s.database)
+		args = append(args, "--database", s.database, "--secret-key-file", s.keyFile)
 	}
 	if s.nats != "" {
 		args = append(args, "--nats", s.nats)
