@@ -69,6 +69,7 @@ func New(s *sso.Service, log *slog.Logger) *Handler {
 		{"PUT /scim/v2/Groups/{id}", h.putGroup},
 		{"PATCH /scim/v2/Groups/{id}", h.patchGroup},
 		{"DELETE /scim/v2/Groups/{id}", h.deleteGroup},
+		{"POST /scim/v2/Bulk", h.bulk},
 	} {
 		h.mux.Handle(rt.pattern, h.authed(rt.fn))
 	}
@@ -84,7 +85,7 @@ func Routes() []string {
 		"GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users/{id}", "PUT /scim/v2/Users/{id}",
 		"PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}",
 		"GET /scim/v2/Groups", "POST /scim/v2/Groups", "GET /scim/v2/Groups/{id}", "PUT /scim/v2/Groups/{id}",
-		"PATCH /scim/v2/Groups/{id}", "DELETE /scim/v2/Groups/{id}"}
+		"PATCH /scim/v2/Groups/{id}", "DELETE /scim/v2/Groups/{id}", "POST /scim/v2/Bulk"}
 }
 
 // ServeHTTP serves SCIM requests; a panic becomes a SCIM 500.
@@ -147,6 +148,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if fe, ok := err.(*filterError); ok {
 		writeError(w, http.StatusBadRequest, "invalidFilter", fe.msg)
+		return
+	}
+	if le, ok := err.(*limitError); ok {
+		writeError(w, http.StatusRequestEntityTooLarge, le.scimType, le.msg)
 		return
 	}
 	code := errs.CodeOf(err)
@@ -536,7 +541,7 @@ func (h *Handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request, 
 		"schemas":          []string{schemaSPConfig},
 		"documentationUri": "https://github.com/parley-chat/parley/blob/main/docs/sso.md",
 		"patch":            supported{true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":             map[string]any{"supported": true, "maxOperations": maxBulkOperations, "maxPayloadSize": maxBulkPayload},
 		"filter":           map[string]any{"supported": true, "maxResults": maxCount},
 		"changePassword":   supported{false},
 		"sort":             supported{false},
