@@ -130,8 +130,8 @@ func TestSCIMBulkCreatesUsersAndAGroupByBulkID(t *testing.T) {
 	// Each operation is audited as if sent alone.
 	var p httpapi.AuditPage
 	if _, err := env.Owner.Do(context.Background(), "GET", "/api/v1/audit?action=user.create", nil, &p); err != nil || len(p.Entries) != 2 ||
-		p.Entries[0].Details["provisioned_by"] != "scim" {
-		t.Fatalf("user.create audit: %v %+v", err, p.Entries)
+		p.Entries[0].Details["provisioned_by"] != "scim" || p.Entries[0].Address != "127.0.0.1" || p.Entries[0].UserAgent == "" {
+		t.Fatalf("user.create audit (by scim, from the provider's address): %v %+v", err, p.Entries)
 	}
 }
 

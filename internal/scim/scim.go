@@ -11,12 +11,14 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/sso"
 )
@@ -100,6 +102,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// The audit entries of provisioning carry the provider's address, as
+	// those of the REST API carry the client's (the connection's remote
+	// address: no trusted-proxy setting yet).
+	addr := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	r = r.WithContext(audit.WithSource(r.Context(), audit.Source{Address: addr, UserAgent: r.UserAgent()}))
 	h.mux.ServeHTTP(w, r)
 }
 
