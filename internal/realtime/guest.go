@@ -151,15 +151,6 @@ func (v *guestView) apply(ev *event.Event, f visibility) *memberLoad {
 	return started
 }
 
-// pendingLoads returns the reads recorded while the stream caught up, to
-// start once it is live; none for a nil view (a member).
-func (v *guestView) pendingLoads() map[int64]*memberLoad {
-	if v == nil {
-		return nil
-	}
-	return v.loading
-}
-
 // loaded installs the members read for ch by l, then replays the changes
 // delivered since it was asked for. It reports false when the read is
 // stale: the guest left ch meanwhile, or left and joined again (a newer
@@ -195,11 +186,13 @@ func hiddenFromGuest(ev *event.Event, p Principal, v *guestView) bool {
 // channel after its delivery (Join was applied before it, Leave is applied
 // after): a subscriber of someone who became visible gets their status,
 // of someone who stopped being visible an offline frame, so nothing stale
-// stays on the guest's screen. o.mu is held.
+// stays on the guest's screen. It walks the organisation's live guest
+// connections, not the channel's: nothing at all where no guest is
+// connected, and few where some are. o.mu is held.
 func (h *Hub) guestMembership(o *orgState, d *delivery) {
 	ev := &d.ev
-	for c := range o.index[ev.Channel] {
-		if c.guest == nil || (ev.Seq != 0 && ev.Seq <= c.after) {
+	for c := range o.guests {
+		if _, in := c.chans[ev.Channel]; !in || (ev.Seq != 0 && ev.Seq <= c.after) {
 			continue
 		}
 		if l := c.guest.apply(ev, h.guestSaw(o, c)); l != nil {

@@ -165,6 +165,7 @@ type orgState struct {
 	catching  map[*conn]struct{}           // connections replaying history
 	index     map[int64]map[*conn]struct{} // channel → live member connections
 	subs      map[int64]map[*conn]struct{} // user → live connections subscribed to their presence
+	guests    map[*conn]struct{}           // live connections of guests (their views follow membership; guest.go)
 	count     map[int64]int                // user → connections (both states)
 	announced map[int64]string             // user → last status this node published
 	removed   bool                         // dropped from Hub.orgs; re-lookup
@@ -176,7 +177,8 @@ func newOrgState(id int64) *orgState {
 	return &orgState{
 		id: id, live: make(map[int64][]*conn), catching: make(map[*conn]struct{}),
 		index: make(map[int64]map[*conn]struct{}), subs: make(map[int64]map[*conn]struct{}),
-		count: make(map[int64]int), announced: make(map[int64]string),
+		guests: make(map[*conn]struct{}),
+		count:  make(map[int64]int), announced: make(map[int64]string),
 	}
 }
 
@@ -253,6 +255,7 @@ func (h *Hub) unregister(c *conn) {
 			o.unindex(c, ch)
 		}
 		o.setPresenceSub(c, nil)
+		delete(o.guests, c)
 	}
 	if o.count[c.p.User]--; o.count[c.p.User] <= 0 {
 		delete(o.count, c.p.User)

@@ -169,8 +169,11 @@ func (h *Hub) goLive(c *conn, set map[int64]struct{}, view *guestView, last int6
 		}
 		applyLeave(set, ev, c.p.User)
 	}
-	for ch, l := range view.pendingLoads() {
-		h.loadMembers(c, ch, l)
+	if view != nil {
+		o.guests[c] = struct{}{}
+		for ch, l := range view.loading {
+			h.loadMembers(c, ch, l)
+		}
 	}
 	c.pending = nil
 	c.after = last
