@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -63,6 +64,7 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	nodes := fs.Int("nodes", 1, "spawn this many nodes on --database, joined by --nats (a cluster)")
 	natsURL := fs.String("nats", "", "NATS URL(s) of the spawned cluster, with --nodes > 1")
 	cross := fs.Bool("cross", false, "with --nodes > 1: send through node 1 only and stream from the others, so every delivery crosses nodes")
+	pprofDir := fs.String("pprof", "", "write CPU profiles of the server, the sender and each worker during every measured workload into this directory")
 	pin := fs.Bool("pin", false, "run the spawned server alone on CPU 1 and the load generator on CPU 0 (needs taskset and 2+ CPUs)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -101,9 +103,26 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fmt.Fprintln(stderr, "parley bench: --nodes > 1 needs --database postgres://... and --nats")
 		return 2
 	}
+	var serverPprof string
+	if *pprofDir != "" {
+		if len(urls) > 0 || *nodes > 1 {
+			fmt.Fprintln(stderr, "parley bench: --pprof profiles one spawned server")
+			return 2
+		}
+		if err := os.MkdirAll(*pprofDir, 0o755); err != nil {
+			fmt.Fprintln(stderr, "parley bench:", err)
+			return 1
+		}
+		port, err := pprofPort()
+		if err != nil {
+			fmt.Fprintln(stderr, "parley bench:", err)
+			return 1
+		}
+		serverPprof = "127.0.0.1:" + port
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	sp := spawner{exe: self, stderr: stderr, cpu: serverCPU, database: *database, nats: *natsURL}
+	sp := spawner{exe: self, stderr: stderr, cpu: serverCPU, database: *database, nats: *natsURL, pprof: serverPprof}
 	if *database != "" {
 		// PostgreSQL nodes need a shared secret key file (ADR 0019); the
 		// bench stores no SSO or 2FA secrets, so a key for this run will do.
@@ -122,7 +141,10 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	o := bench.Options{Suite: suite, URLs: urls, Token: *token, DataDir: *dataDir, Seed: *seed,
 		Launcher: sp,
 		Worker:   workerProcess(self, stderr), Database: *database, Nodes: *nodes, Cross: *cross,
-		Command: "parley bench " + strings.Join(args, " ")}
+		Command: "parley bench " + strings.Join(args, " "), ProfileDir: *pprofDir}
+	if serverPprof != "" {
+		o.ServerPprof = "http://" + serverPprof
+	}
 	if *only != "" {
 		o.Only = strings.Split(*only, ",")
 	}
@@ -167,6 +189,18 @@ type spawner struct {
 	// database and nats are passed to every node (--database, --nats).
 	database, nats string
 	keyFile        string // --secret-key-file of every node on database
+	pprof          string // the server's profiler address; empty: off
+}
+
+// pprofPort returns a loopback TCP port that was free a moment ago.
+func pprofPort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	return port, err
 }
 
 func cpuSet(cpus ...int) *unix.CPUSet {
@@ -207,6 +241,9 @@ func (s spawner) Start(ctx context.Context, dir, addr string) (bench.Server, err
 	}
 	if s.nats != "" {
 		args = append(args, "--nats", s.nats)
+	}
+	if s.pprof != "" {
+		args = append(args, "--pprof", s.pprof)
 	}
 	cmd := exec.Command(s.exe, args...)
 	if s.cpu != "" {

@@ -104,6 +104,10 @@ type Options struct {
 	// node and connects every client to the others, so every delivery
 	// crosses nodes (the cluster's send→deliver figure).
 	Cross bool
+	// ServerPprof is the spawned server's profiler (http://host:port) and
+	// ProfileDir where a CPU profile of it is written for each measured
+	// workload (server-NAME.pprof); empty: no profiles.
+	ServerPprof, ProfileDir string
 }
 
 // Run executes the suite and returns its result. An error means the run

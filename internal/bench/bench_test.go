@@ -1,11 +1,16 @@
 package bench
 
 import (
+	"bytes"
 	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parley-chat/parley/internal/chat"
+	"github.com/parley-chat/parley/internal/httpapi"
+	"github.com/parley-chat/parley/internal/realtime"
 )
 
 func TestHistogramQuantiles(t *testing.T) {
@@ -237,5 +242,50 @@ func TestRewriteDocKeepsNotes(t *testing.T) {
 	}
 	if RewriteDoc(again, r) != again {
 		t.Error("rewriting is not stable")
+	}
+}
+
+// The generator's fast path reads the frames the server writes (the
+// httpapi encoder's) exactly as a JSON decoder does, and refuses shapes it
+// does not know, which then go through the decoder.
+func TestSplitEventMatchesDecoder(t *testing.T) {
+	msg, err := httpapi.Encoder{}.EncodeEvent("message.posted", 987654321, chat.Message{
+		ID: 5, Org: 1, Channel: 42, Seq: 7, ClientID: "bxyz.1.2", Author: 3, Text: `quote " and \ and "seq":1 中文`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		frame string
+		fast  bool
+	}{
+		{string(msg), true},
+		{`{"seq":5,"type":"member.joined","data":{"user_id":3}}`, true},
+		{`{"type":"hello","seq":12,"presence_interval":25,"idle_timeout":60}`, false},
+		{`{"type":"ready"}`, false},
+		{`{"type":"typing","channel_id":1,"user_id":2}`, false},
+		{`{"seq":5,"type":"a\"b","data":{}}`, false},
+		{`{"seq":5,"type":"x","data":{},"extra":1}`, false},
+		{`{"seq":,"type":"x","data":{}}`, false},
+	} {
+		seq, typ, data, ok := splitEvent([]byte(c.frame))
+		if ok != c.fast {
+			t.Errorf("%s: fast path %v, want %v", c.frame, ok, c.fast)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		f, err := realtime.DecodeFrame([]byte(c.frame))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq != f.Seq || typ != f.Type || !bytes.Equal(data, f.Data) {
+			t.Errorf("%s: split (%d, %q, %s), decoder (%d, %q, %s)", c.frame, seq, typ, data, f.Seq, f.Type, f.Data)
+		}
+	}
+	_, _, data, _ := splitEvent(msg)
+	p, err := parsePosted(data)
+	if err != nil || p.Channel != 42 || p.Seq != 7 || p.ClientID != "bxyz.1.2" {
+		t.Errorf("parsePosted(split data) = %+v, %v", p, err)
 	}
 }

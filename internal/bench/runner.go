@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -534,4 +536,91 @@ func parallel(par, n int, fn func(i int) error) error {
 	}
 	wg.Wait()
 	return first
+}
+
+// profile records CPU profiles for d into ProfileDir, when profiling was
+// asked for: the spawned server's (server-NAME.pprof), this process's
+// senders (generator-NAME.pprof) and each worker's (worker-NAME-PID.pprof),
+// since the generator shares the machine and its cost per frame counts
+// too. The returned func waits for them. Failures are notes, not errors:
+// profiles are a diagnosis aid, not figures.
+func (r *runner) profile(ctx context.Context, name string, d time.Duration) (wait func()) {
+	if r.o.ProfileDir == "" {
+		return func() {}
+	}
+	var wg sync.WaitGroup
+	if r.o.ServerPprof != "" {
+		wg.Go(func() {
+			secs := max(1, int(d.Round(time.Second)/time.Second))
+			u := r.o.ServerPprof + "/debug/pprof/profile?seconds=" + strconv.Itoa(secs)
+			req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+			if err != nil {
+				r.note("profile %s: %v", name, err)
+				return
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				r.note("profile %s: %v", name, err)
+				return
+			}
+			defer resp.Body.Close()
+			if err := writeFile(filepath.Join(r.o.ProfileDir, "server-"+name+".pprof"), resp.Body); err != nil {
+				r.note("profile %s: %v", name, err)
+			}
+		})
+	}
+	wg.Go(func() {
+		if err := ProfileCPU(ctx, filepath.Join(r.o.ProfileDir, "generator-"+name+".pprof"), d); err != nil {
+			r.note("profile %s: %v", name, err)
+		}
+	})
+	if r.fleet != nil {
+		wg.Go(func() {
+			reps, err := r.fleet.all(Command{Op: "profile", Run: filepath.Join(r.o.ProfileDir, "worker-"+name),
+				DurationMS: int(d / time.Millisecond)})
+			if m := merge(reps); err == nil && m.Err != "" {
+				err = errors.New(m.Err)
+			}
+			if err != nil {
+				r.note("profile %s: workers: %v", name, err)
+			}
+		})
+	}
+	return func() {
+		wg.Wait()
+		r.prog.logf("%s: CPU profiles in %s", name, r.o.ProfileDir)
+	}
+}
+
+func writeFile(path string, src io.Reader) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, src)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// ProfileCPU writes a CPU profile of this process for d (or until ctx ends)
+// to path.
+func ProfileCPU(ctx context.Context, path string, d time.Duration) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	pprof.StopCPUProfile()
+	return f.Close()
 }

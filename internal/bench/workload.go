@@ -146,6 +146,7 @@ func (r *runner) openLoop(ctx context.Context, name string, rate float64, d time
 	var mu sync.Mutex
 	stop := r.prog.during(name, d)
 	defer stop()
+	defer r.profile(ctx, name, d)()
 	st.start = time.Now().Add(20 * time.Millisecond)
 	for i := range total {
 		sched := st.start.Add(time.Duration(i) * interval)

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,6 +51,11 @@ type Client struct {
 	nc net.Conn
 	br *bufio.Reader
 
+	// Reader state, owned by the goroutine calling Next.
+	buf         []byte    // NextRaw's reused payload buffer
+	deadline    time.Time // the read deadline last set
+	deadlineSet bool
+
 	wmu    sync.Mutex
 	closed bool
 }
@@ -90,31 +96,63 @@ func Dial(ctx context.Context, rawURL string, header http.Header, since int64) (
 // server closes the stream it returns a *CloseError. After an error the
 // client must be closed.
 func (c *Client) Next(ctx context.Context) (Frame, error) {
-	if dl, ok := ctx.Deadline(); ok {
-		c.nc.SetReadDeadline(dl)
-	} else {
-		c.nc.SetReadDeadline(time.Time{})
+	p, err := c.next(ctx, false)
+	if err != nil {
+		return Frame{}, err
 	}
-	stop := context.AfterFunc(ctx, func() { c.nc.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
+	return DecodeFrame(p)
+}
+
+// NextRaw is Next without the decoding: it returns the payload of the next
+// data frame, valid only until the following call (the buffer is reused).
+// It is for receivers that read a few fields of a great many frames, such
+// as the load generator; DecodeFrame decodes a payload like Next does.
+func (c *Client) NextRaw(ctx context.Context) ([]byte, error) {
+	return c.next(ctx, true)
+}
+
+func (c *Client) next(ctx context.Context, reuse bool) ([]byte, error) {
+	// Deadlines cost a timer update each: set one only when it changes,
+	// and watch ctx only when it can end.
+	dl, _ := ctx.Deadline()
+	if !c.deadlineSet || !dl.Equal(c.deadline) {
+		c.nc.SetReadDeadline(dl)
+		c.deadline, c.deadlineSet = dl, true
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { c.nc.SetReadDeadline(time.Unix(1, 0)) })
+		defer func() {
+			if !stop() {
+				c.deadlineSet = false // the AfterFunc ran: the deadline must be set again
+			}
+		}()
+	}
 	for {
 		hd, err := ws.ReadHeader(c.br)
 		if err != nil {
-			return Frame{}, c.readErr(ctx, err)
+			return nil, c.readErr(ctx, err)
 		}
 		if hd.Length > maxServerFrame || !hd.Fin {
-			return Frame{}, fmt.Errorf("realtime: unsupported server frame (fin=%v, %d bytes)", hd.Fin, hd.Length)
+			return nil, fmt.Errorf("realtime: unsupported server frame (fin=%v, %d bytes)", hd.Fin, hd.Length)
 		}
-		p := make([]byte, hd.Length)
+		var p []byte
+		if reuse {
+			if int64(cap(c.buf)) < hd.Length {
+				c.buf = make([]byte, hd.Length)
+			}
+			p = c.buf[:hd.Length]
+		} else {
+			p = make([]byte, hd.Length)
+		}
 		if _, err := io.ReadFull(c.br, p); err != nil {
-			return Frame{}, c.readErr(ctx, err)
+			return nil, c.readErr(ctx, err)
 		}
 		if hd.Masked {
 			ws.Cipher(p, hd.Mask, 0)
 		}
 		switch hd.OpCode {
 		case ws.OpPing:
-			c.writeFrame(ctx, ws.NewPongFrame(p))
+			c.writeFrame(ctx, ws.NewPongFrame(bytes.Clone(p)))
 		case ws.OpPong:
 		case ws.OpClose:
 			code, reason := ws.ParseCloseFrameData(p)
@@ -123,9 +161,9 @@ func (c *Client) Next(ctx context.Context) (Frame, error) {
 			}
 			c.writeFrame(ctx, ws.NewCloseFrame(ws.NewCloseFrameBody(code, "")))
 			c.nc.Close()
-			return Frame{}, &CloseError{Code: int(code), Reason: reason}
+			return nil, &CloseError{Code: int(code), Reason: reason}
 		case ws.OpText, ws.OpBinary:
-			return decodeFrame(p)
+			return p, nil
 		}
 	}
 }
@@ -137,7 +175,8 @@ func (c *Client) readErr(ctx context.Context, err error) error {
 	return fmt.Errorf("realtime: read: %w", err)
 }
 
-func decodeFrame(p []byte) (Frame, error) {
+// DecodeFrame decodes the payload of a server data frame.
+func DecodeFrame(p []byte) (Frame, error) {
 	var w struct {
 		Seq       int64            `json:"seq"`
 		Type      string           `json:"type"`
