@@ -273,6 +273,46 @@ describe('reordering and flags', () => {
     ]);
   });
 
+  it('ignores a second press while a move is saving, and reloads the list when a move fails half-way', async () => {
+    const db = rows([
+      { id: 1, name: 'Desk', sort_order: 0, admin_only: false },
+      { id: 2, name: 'Floor', sort_order: 0, admin_only: false },
+      { id: 3, name: 'Start date', sort_order: 0, admin_only: false },
+    ], (a, b) => a.sort_order - b.sort_order || a.name.localeCompare(b.name));
+    let refuse = false;
+    db.route((method, path) => {
+      if (method === 'GET' && path === '/profile-fields') return () => ({ fields: db.items });
+      const m = /^\/profile-fields\/(\d+)$/.exec(path);
+      if (method === 'PATCH' && m) {
+        if (refuse && m[1] === '3') throw new Error('refused'); // the fake's way to answer with an error below
+        return (body) => Object.assign(db.items.find((x) => x.id === Number(m[1]))!, body);
+      }
+      return undefined;
+    });
+    const f = globalThis.fetch as ReturnType<typeof vi.fn>;
+    const routed = f.getMockImplementation() as (url: string, init: RequestInit) => Promise<Response>;
+    f.mockImplementation(async (url: string, init: RequestInit) => {
+      try {
+        return await routed(url, init);
+      } catch {
+        return new Response(JSON.stringify({ error: { code: 'permission_denied', message: 'Not allowed.' } }), { status: 403 });
+      }
+    });
+    const root = mount(<AdminProfileFields />);
+    await vi.waitFor(() => expect(names(root, '.dir-node > span[data-uc]')).toEqual(['Desk', 'Floor', 'Start date']));
+    button(root, 'Move Start date up').click();
+    button(root, 'Move Start date up').click(); // while the first is saving
+    await vi.waitFor(() => expect(status(root)).toBe('Start date moved to position 2 of 3.'));
+    expect(writes(db.calls)).toEqual(['PATCH /profile-fields/3 {"sort_order":1}', 'PATCH /profile-fields/2 {"sort_order":2}']);
+    // Floor up: its own number is saved, Start date's is refused. The list shows what the server has
+    // (Floor and Start date both 1, so by name), not the order from before the press.
+    refuse = true;
+    button(root, 'Move Floor up').click();
+    await vi.waitFor(() => expect(root.querySelector('[role=alert]')?.textContent).toBe('Not allowed.'));
+    await vi.waitFor(() => expect(names(root, '.dir-node > span[data-uc]')).toEqual(['Desk', 'Floor', 'Start date']));
+    expect(status(root)).toBe('Start date moved to position 2 of 3.'); // no announcement of a move that failed
+  });
+
   it('reorders sibling departments, not across parents', async () => {
     me.value = user(1, 'Admin');
     me.value.role = 'owner';

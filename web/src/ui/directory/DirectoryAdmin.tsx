@@ -44,7 +44,7 @@ export function AdminDepartments() {
   const kids = childrenOf(tree);
   // Siblings are renumbered in their new order; only the ones whose number changes are saved.
   const reorder = (sibs: Department[], i: number, delta: -1 | 1) => void mover.move('dept-' + sibs[i]!.id, delta, sibs[i]!.name, i + 1 + delta, sibs.length,
-    () => saveOrder(moved(sibs, i, delta), (d) => d.sort_order, (d, o) => directoryApi.orderDepartment(d.id, o)).then(() => { setError(''); return reload(); }));
+    () => saveOrder(moved(sibs, i, delta), (d) => d.sort_order, (d, o) => directoryApi.orderDepartment(d.id, o)).finally(reload).then(() => setError('')));
   const level = (parent: number, sibs = kids.get(parent) ?? []) => (
     <ul class="dir-tree">
       {sibs.map((d, i) => (
@@ -229,7 +229,7 @@ export function PeopleDialog({ set, onClose }: { set: PeopleSet; onClose(): void
         </label>
         <MoveButtons rowKey={'member-' + p.id} name={name} up={same(i - 1)} down={same(i + 1)}
           onMove={(delta) => void mover.move('member-' + p.id, delta, name, i + 1 + delta, members.length,
-            () => saveOrder(moved(members, i, delta), (m) => m.order, (m, o) => arrange({ ...m, order: o })).then(reload))} />
+            () => saveOrder(moved(members, i, delta), (m) => m.order, (m, o) => arrange({ ...m, order: o })).finally(reload))} />
       </>
     );
   };
@@ -363,7 +363,7 @@ export function AdminProfileFields() {
   const mover = useMover((e) => setError(message(e)));
   const done = () => { setError(''); return reload(); };
   const reorder = (i: number, delta: -1 | 1) => void mover.move('field-' + fields[i]!.id, delta, fields[i]!.name, i + 1 + delta, fields.length,
-    () => saveOrder(moved(fields, i, delta), (f) => f.sort_order, (f, o) => directoryApi.updateProfileField(f.id, { sort_order: o })).then(done));
+    () => saveOrder(moved(fields, i, delta), (f) => f.sort_order, (f, o) => directoryApi.updateProfileField(f.id, { sort_order: o })).finally(reload).then(() => setError('')));
   const toggle = (f: ProfileField) => void mover.change(() => directoryApi.updateProfileField(f.id, { admin_only: !f.admin_only }).then(done),
     t(f.admin_only ? 'admin.field_admin_only_off' : 'admin.field_admin_only_on', { name: f.name }), `[data-admin-only="${f.id}"]`);
   return (

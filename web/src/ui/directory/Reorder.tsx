@@ -11,7 +11,11 @@ import { renumbered } from '../../state/addressbook';
 const moveButton = (key: string, delta: number) => `[data-move="${key}:${delta}"]`;
 
 export interface Mover {
-  /** Runs a move; on success announces the row's new place and refocuses its button. */
+  /**
+   * Runs a move; on success announces the row's new place and refocuses its
+   * button. Ignored while another change is saving. save should reload the
+   * list whether it succeeds or not (a reorder can fail half-way).
+   */
   move(key: string, delta: -1 | 1, name: string, place: number, count: number, save: () => Promise<unknown>): Promise<void>;
   /**
    * Runs another change of a row (a toggle that may move it); on success
@@ -29,6 +33,9 @@ export function useMover(onError: (e: unknown) => void): Mover {
   // Bumped on every change so the effect runs even when the message repeats.
   const [, setTick] = useState(0);
   const pending = useRef<string[] | null>(null);
+  // One change at a time: a second press while the first is saving would
+  // renumber from the list as it was before the first.
+  const busy = useRef(false);
   // Keyed rows are moved in the DOM, which drops the focus; put it back on the
   // same control of the moved row (for a move at either end, its other button).
   useLayoutEffect(() => {
@@ -44,11 +51,15 @@ export function useMover(onError: (e: unknown) => void): Mover {
     }
   });
   const change: Mover['change'] = async (save, text, ...focus) => {
+    if (busy.current) return;
+    busy.current = true;
     try {
       await save();
     } catch (e) {
       onError(e);
       return;
+    } finally {
+      busy.current = false;
     }
     pending.current = focus;
     setStatus(text);
