@@ -84,7 +84,7 @@ func deployFiles(t *testing.T) []string {
 func TestDeployCommandsAreReal(t *testing.T) {
 	commands := map[string]map[string]bool{}
 	for _, sub := range [][]string{{"serve"}, {"migrate"}, {"healthcheck"}, {"admin", "bootstrap"}, {"admin", "create-org"},
-		{"admin", "reindex"}} {
+		{"admin", "reindex"}, {"admin", "new-secret-key"}, {"admin", "rotate-secret-key"}} {
 		commands[strings.Join(sub, " ")] = commandFlags(t, sub...)
 	}
 	commands["version"] = map[string]bool{}
