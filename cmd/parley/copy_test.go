@@ -69,6 +69,9 @@ func TestMigrateToPostgres(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "verified: every copied table") {
 		t.Fatalf("migrate: exit %d\n%s", code, out)
 	}
+	if !strings.Contains(out, "--secret-key-file") || !strings.Contains(out, filepath.Join(fx.srv.dir, "secret.key")) {
+		t.Errorf("the report does not tell to give the nodes the installation's secret key file")
+	}
 	for _, table := range []string{"orgs", "users", "sessions", "channels", "channel_members", "messages", "message_edits",
 		"mentions", "reactions", "events", "audit_log", "files"} {
 		if !regexp.MustCompile(`(?m)^` + table + `\s+copied\s+[1-9]\d*\s+[0-9a-f]{64}$`).MatchString(out) {

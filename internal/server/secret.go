@@ -75,6 +75,7 @@ func loadKeys(dataDir, database string, files KeyFiles, log *slog.Logger) (secre
 	} else if primary, err = secret.ReadKeyFile(files.Primary); err != nil {
 		return secret.Key{}, nil, err
 	}
+	warnIfShared(log, append([]string{files.Primary}, files.Old...))
 	var old []secret.Key
 	for _, f := range files.Old {
 		k, err := secret.ReadKeyFile(f)
@@ -84,6 +85,17 @@ func loadKeys(dataDir, database string, files KeyFiles, log *slog.Logger) (secre
 		old = append(old, k)
 	}
 	return primary, old, nil
+}
+
+// warnIfShared logs key files that users other than the owner may read:
+// not refused (a mounted Kubernetes Secret may be 0644 inside a one-user
+// container), but worth a line in the log.
+func warnIfShared(log *slog.Logger, files []string) {
+	for _, f := range files {
+		if fi, err := os.Stat(f); f != "" && err == nil && fi.Mode().Perm()&0o077 != 0 {
+			log.Warn("the secret key file is readable by other users; chmod 600 it", "file", f, "mode", fi.Mode().Perm().String())
+		}
+	}
 }
 
 func isSQLite(database string) bool { return database == "" || database == store.SQLite }
