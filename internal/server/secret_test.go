@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base32"
 	"log/slog"
 	"net/http"
@@ -167,4 +168,65 @@ func seedTOTP(t *testing.T, dir string, db *store.DB) (org, user int64) {
 		t.Fatal(err)
 	}
 	return o.ID, u.ID
+}
+
+// Upgrading: TOTP and provider secrets an older version stored in clear are
+// encrypted by the first start of this one, and still work.
+func TestStartSealsPlaintextSecrets(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir = dir
+	if err := startStop(t, cfg); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	o, u, err := server.BootstrapDB(ctx, dir, "", account.BootstrapInput{OrgName: "Acme", Email: "owner@acme.test",
+		Username: "owner", Password: servertest.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the previous version wrote, straight into the tables.
+	raw, err := sql.Open("sqlite", filepath.Join(dir, store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO totp_secrets (user_id, org_id, secret, enabled, last_step, created_at) VALUES (?, ?, ?, 1, 0, 0)`,
+		u.ID, o.ID, []byte("old-plain-totp-12345")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO sso_providers (org_id, kind, name, settings, secret, created_at, updated_at) VALUES (?, 'ldap', 'Corp', '{}', 'old-plain-bind-password', 0, 0)`,
+		o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := startStop(t, cfg); err != nil {
+		t.Fatalf("first start after the upgrade: %v", err)
+	}
+	var totp []byte
+	var bind string
+	if err := raw.QueryRow(`SELECT secret FROM totp_secrets WHERE user_id = ?`, u.ID).Scan(&totp); err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.QueryRow(`SELECT secret FROM sso_providers WHERE org_id = ?`, o.ID).Scan(&bind); err != nil {
+		t.Fatal(err)
+	}
+	if !secret.IsSealed(totp) || !secret.IsSealed([]byte(bind)) || strings.Contains(bind, "old-plain") {
+		t.Fatalf("after the first start: totp %q, provider %q; want both sealed", totp, bind)
+	}
+	key, err := secret.ReadKeyFile(filepath.Join(dir, server.KeyFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, dir, false, store.Options{Secrets: secret.NewKeyring(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got, err := db.TOTP(ctx, o.ID, u.ID); err != nil || string(got.Secret) != "old-plain-totp-12345" {
+		t.Fatalf("TOTP after sealing: %q %v", got.Secret, err)
+	}
+	ps, err := db.Providers(ctx, o.ID)
+	if err != nil || len(ps) != 1 || ps[0].Secret != "old-plain-bind-password" {
+		t.Fatalf("provider after sealing: %+v %v", ps, err)
+	}
 }
