@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/parley-chat/parley/internal/errs"
@@ -189,4 +190,36 @@ func TestGuestMemberReadFailureResumes(t *testing.T) {
 	guest, _ := h.connectAs("1:9:guest")
 	h.log.commit(event.Event{Org: 1, Channel: 2, User: 9, Type: "member.joined", Join: []int64{9}}, 0)
 	expectClose(t, guest, CloseGoingAway)
+}
+
+// A guest added to a channel while its stream catches up (after its view
+// was read) still gets that channel's members: the join is applied from the
+// catch-up buffer and their members are read once the stream is live.
+func TestGuestJoinedWhileCatchingUp(t *testing.T) {
+	h := newHarness(t, Config{})
+	h.log.join(2, 1, 2)
+	h.connect(2)
+	read := h.src.members
+	var once sync.Once
+	h.src.members = func(ctx context.Context, org, user, channel int64) (map[int64][]int64, error) {
+		m, err := read(ctx, org, user, channel)
+		if channel == 0 {
+			once.Do(func() { // committed just after the view was read, delivered before the stream is live
+				seq := h.log.commit(event.Event{Org: 1, Channel: 2, User: 9, Type: "member.joined", Join: []int64{9}}, 0).Seq
+				h.log.waitDelivered(1, seq)
+			})
+		}
+		return m, err
+	}
+	guest, _ := h.connectAs("1:9:guest")
+	if f := mustNext(t, guest, false); f.Type != "member.joined" {
+		t.Fatalf("got %s, want the guest's member.joined", f.Raw)
+	}
+	switch got := subscribe(t, guest, 2); got {
+	case "map[2:online]": // the members were read before the subscription arrived
+	case "map[2:offline]":
+		waitPresence(t, guest, "2:online")
+	default:
+		t.Fatalf("guest snapshot %v", got)
+	}
 }
