@@ -171,11 +171,13 @@ schemas["SecurityPolicy"] = obj("The organisation's password and two-factor poli
     "password_min_length": i("Minimum password length in characters, 8–64.", minimum=8, maximum=64),
     "password_min_classes": i("Minimum kinds of characters (lower-case, upper-case, digits, others), 1–4.", minimum=1, maximum=4),
     "require_2fa": b("Every user must use two-factor authentication; users without it set it up at their next login."),
+    "sso_require_2fa": b("SSO and LDAP sign-ins also pass Parley's second step: a user with TOTP answers the same challenge as after a password, and under `require_2fa` a user without it must set it up. False (the default): the identity provider owns the second factor."),
 })
 schemas["TwoFactorStatus"] = obj("The caller's two-factor authentication.", {
     "enabled": b("TOTP two-factor authentication is on."),
     "recovery_codes_left": i("Unused recovery codes (0 when off).", minimum=0),
     "required": b("The organisation requires two-factor authentication."),
+    "enrolment_required": b("This session may do nothing but set two-factor authentication up (an SSO sign-in while `sso_require_2fa` is off is not asked to, even when `required`)."),
 })
 schemas["TwoFactorSetup"] = obj("A new TOTP secret (SHA-1, 6 digits, 30 s) to add to an authenticator app; confirm with POST /api/v1/users/me/2fa/enable.", {
     "secret": s("The secret in base32, for typing in by hand."),
@@ -288,14 +290,15 @@ schemas["LoginRequest"] = obj("A password login.", {
     "cookie": {"type": "boolean", "default": False, "description": "Start a cookie session (sets `parley_session` and `parley_csrf`) instead of returning a bearer token."},
 }, required=["login", "password"], request=True)
 schemas["SecondFactorRequest"] = obj("The second step of a login: exactly one of `code` and `recovery_code`.", {
-    "challenge": s("The `challenge` of the 202 answer of POST /api/v1/auth/login.", maxLength=128),
+    "challenge": s("The `challenge` of the 202 answer of POST /api/v1/auth/login (or of the LDAP login, or a JSON SSO callback). May be left out after a browser SSO sign-in sent to `/?sso_2fa=1`: the challenge is then in the HttpOnly cookie `parley_2fa`.", maxLength=128),
     "code": s("The 6-digit code from the authenticator app (spaces allowed).", maxLength=16),
     "recovery_code": s("One of the recovery codes (case, spaces and dashes ignored); each works once.", maxLength=64),
-}, required=["challenge"], request=True)
+}, request=True)
 schemas["SecurityPolicyPatch"] = obj("Policy fields to change; absent fields stay.", {
     "password_min_length": i("8–64.", minimum=8, maximum=64),
     "password_min_classes": i("1–4.", minimum=1, maximum=4),
     "require_2fa": b("Require two-factor authentication of every user."),
+    "sso_require_2fa": b("SSO and LDAP sign-ins also pass Parley's second step (see SecurityPolicy)."),
 }, request=True)
 schemas["PasswordChange"] = obj("A password change.", {
     "current_password": s("The current password.", maxLength=1024),
@@ -711,7 +714,7 @@ op("POST", "/api/v1/auth/login", "login", "session", "Log in with a password",
    errors={"400": ["credentials_required"], "401": ["invalid_credentials"], "429": ["too_many_attempts"]})
 op("POST", "/api/v1/auth/login/2fa", "loginSecondFactor", "session", "Finish a login with a second factor",
    "The second step of a login for users with two-factor authentication: the `challenge` from the 202 answer of POST /api/v1/auth/login and a TOTP code or a recovery code. Answers like a completed login (a cookie session or a token, as the first step asked). No authentication. Wrong codes count toward the account's lockout like wrong passwords; a TOTP code is accepted once (`two_factor_code_used` for a replay in the same window).",
-   auth=False, body="SecondFactorRequest", ok=ok("200", "Logged in.", "LoginResponse", SETCOOKIE),
+   auth=False, body="SecondFactorRequest", ok=ok("200", "Logged in; the `parley_2fa` challenge cookie, if used, is cleared (also when the challenge is no longer valid).", "LoginResponse", SETCOOKIE),
    errors={"400": ["two_factor_code_required", "two_factor_code_invalid", "two_factor_code_used"], "401": ["challenge_invalid"], "429": ["too_many_attempts"]})
 op("POST", "/api/v1/auth/logout", "logout", "session", "Log out", "Ends the calling session (cookie or token) and clears the session cookies. Any authenticated user.",
    ok={"204": {"description": "Logged out.", "headers": {"Set-Cookie": {"description": "Clears `parley_session` and `parley_csrf`.", "schema": {"type": "string"}}}}})
@@ -1042,20 +1045,22 @@ op("GET", "/api/v1/auth/sso/{id}/start", "ssoStart", "sso", "Start an OIDC sign-
    auth=False, pathparams=["ProviderID"], ok={"302": {"description": "To the identity provider.", "headers": {"Location": {"description": "The authorization URL.", "schema": {"type": "string"}}}}},
    errors={"404": ["sso_provider_not_found"], "503": ["sso_provider_unreachable"]})
 op("GET", "/api/v1/auth/sso/{id}/callback", "ssoCallback", "sso", "OIDC redirect URI",
-   "Where the provider sends the browser back. Checks the state against the browser's cookie and the pending sign-in (each usable once), exchanges the code with the PKCE verifier, verifies the ID token (signature, issuer, audience, expiry, nonce, at most 16 KiB), provisions the user on first sign-in and starts a cookie session. A browser (Accept: text/html) is redirected to `/`, or to `/?sso_error=CODE` on failure; other clients get JSON. Nothing is created on a refusal. No authentication.",
+   "Where the provider sends the browser back. Checks the state against the browser's cookie and the pending sign-in (each usable once), exchanges the code with the PKCE verifier, verifies the ID token (signature, issuer, audience, expiry, nonce, at most 16 KiB), provisions the user on first sign-in and starts a cookie session. When the organisation's `sso_require_2fa` is on and the user has TOTP, the second step is owed instead: a browser is sent to `/?sso_2fa=1` with the challenge in the HttpOnly, SameSite=Strict cookie `parley_2fa` (path /api/v1/auth/login/2fa, 5 minutes), other clients get the 202 challenge. A browser (Accept: text/html) is redirected to `/`, or to `/?sso_error=CODE` on failure; other clients get JSON. Nothing is created on a refusal. No authentication.",
    auth=False, pathparams=["ProviderID"],
    params=[{"name": n, "in": "query", "description": d, "schema": {"type": "string", "maxLength": 2048}} for n, d in
            (("state", "State from the authorization request."), ("code", "Authorization code."), ("error", "The provider's error, when it refused."))],
-   ok=dict(ok("200", "Signed in (JSON clients); the token is empty, the session is in the cookies.", "LoginResponse", SETCOOKIE),
-           **{"303": {"description": "Browsers: to the web client, signed in or with `?sso_error=CODE`."}}),
+   ok=dict(ok("200", "Signed in (JSON clients); the token is empty, the session is in the cookies (with `two_factor_enrolment_required` when it may only set 2FA up).", "LoginResponse", SETCOOKIE),
+           **ok("202", "JSON clients: the identity provider signed the user in and Parley's second step is owed (`sso_require_2fa`): finish with POST /api/v1/auth/login/2fa.", "TwoFactorChallenge"),
+           **{"303": {"description": "Browsers: to the web client, signed in, with `?sso_2fa=1` (second step owed) or with `?sso_error=CODE`."}}),
    errors={"400": ["sso_callback_invalid", "sso_email_missing"], "401": ["sso_denied", "sso_state_mismatch", "sso_exchange_failed", "sso_token_invalid",
            "sso_token_expired", "sso_nonce_mismatch", "sso_userinfo_failed", "sso_subject_missing", "user_deactivated"],
-           "404": ["sso_provider_not_found"], "409": ["sso_email_taken", "username_taken"], "413": ["sso_token_too_large"], "503": ["sso_provider_unreachable"]})
+           "404": ["sso_provider_not_found"], "409": ["sso_email_taken", "username_taken"], "413": ["sso_token_too_large"], "429": ["too_many_attempts"], "503": ["sso_provider_unreachable"]})
 op("POST", "/api/v1/auth/ldap/login", "ldapLogin", "sso", "Log in with directory credentials",
-   "Finds the entry whose `login_attr` equals the login (escaped into the filter, so filter syntax in a login name matches nothing), binds as it with the password, provisions the user on first login and returns a bearer token (or a cookie session with `cookie: true`). An empty password is refused (it would be an anonymous bind). No authentication.",
-   auth=False, body="LDAPLoginRequest", ok=ok("200", "Logged in.", "LoginResponse", SETCOOKIE),
+   "Finds the entry whose `login_attr` equals the login (escaped into the filter, so filter syntax in a login name matches nothing), binds as it with the password, provisions the user on first login and returns a bearer token (or a cookie session with `cookie: true`). An empty password is refused (it would be an anonymous bind). Wrong passwords and unknown names count toward the login lockout of the name at this provider and of the client address, as password logins do; while either is locked out the directory is not contacted (429). With the organisation's `sso_require_2fa`, a user with TOTP gets the 202 challenge of a password login. No authentication.",
+   auth=False, body="LDAPLoginRequest", ok=dict(ok("200", "Logged in (with `two_factor_enrolment_required` when the session may only set 2FA up).", "LoginResponse", SETCOOKIE),
+                                               **ok("202", "The directory accepted the password; Parley's second step is owed (`sso_require_2fa`): finish with POST /api/v1/auth/login/2fa.", "TwoFactorChallenge")),
    errors={"400": ["credentials_required", "sso_email_missing"], "401": ["invalid_credentials", "user_deactivated"], "404": ["sso_provider_not_found"],
-           "409": ["sso_email_taken", "username_taken"], "503": ["sso_provider_unreachable"]})
+           "409": ["sso_email_taken", "username_taken"], "429": ["too_many_attempts"], "503": ["sso_provider_unreachable"]})
 op("GET", "/api/v1/auth/saml/{id}/metadata", "samlMetadata", "sso", "SAML service provider metadata",
    "This server's SAML 2.0 service provider metadata for the provider (entity id = this URL, assertion consumer service, HTTP-POST binding), to give to the identity provider. No authentication.",
    auth=False, pathparams=["ProviderID"], ok={"200": {"description": "The metadata.", "content": {"application/samlmetadata+xml": {"schema": {"type": "string"}}}}},
@@ -1065,11 +1070,13 @@ op("GET", "/api/v1/auth/saml/{id}/start", "samlStart", "sso", "Start a SAML sign
    auth=False, pathparams=["ProviderID"], ok={"302": {"description": "To the identity provider.", "headers": {"Location": {"description": "The single sign-on URL with SAMLRequest and RelayState.", "schema": {"type": "string"}}}}},
    errors={"400": ["sso_saml_metadata_invalid"], "404": ["sso_provider_not_found"]})
 op("POST", "/api/v1/auth/saml/{id}/acs", "samlACS", "sso", "SAML assertion consumer service",
-   "The identity provider's HTTP-POST (form fields `SAMLResponse`, `RelayState`; `application/x-www-form-urlencoded`, at most 512 KiB). The response must answer our pending request (RelayState and InResponseTo), be signed by the provider over the assertion read (defeating signature wrapping), be addressed to us and current, and its assertion id must be new (replay). Then as the OIDC callback: the user is provisioned on first sign-in, a cookie session starts, browsers are redirected to `/` (or `/?sso_error=CODE`), other clients get JSON. Nothing is created on a refusal. No authentication.",
+   "The identity provider's HTTP-POST (form fields `SAMLResponse`, `RelayState`; `application/x-www-form-urlencoded`, at most 512 KiB). The response must answer our pending request (RelayState and InResponseTo), be signed by the provider over the assertion read (defeating signature wrapping), be addressed to us and current, and its assertion id must be new (replay). Then as the OIDC callback: the user is provisioned on first sign-in, a cookie session starts, browsers are redirected to `/` (or `/?sso_error=CODE`), other clients get JSON; with `sso_require_2fa`, the second step is owed as after the OIDC callback (`/?sso_2fa=1` and the `parley_2fa` cookie, or the 202 challenge). Nothing is created on a refusal. No authentication.",
    auth=False, pathparams=["ProviderID"],
-   ok=dict(ok("200", "Signed in (JSON clients).", "LoginResponse", SETCOOKIE), **{"303": {"description": "Browsers: to the web client."}}),
+   ok=dict(ok("200", "Signed in (JSON clients).", "LoginResponse", SETCOOKIE),
+           **ok("202", "JSON clients: Parley's second step is owed (`sso_require_2fa`).", "TwoFactorChallenge"),
+           **{"303": {"description": "Browsers: to the web client (`?sso_2fa=1` when the second step is owed)."}}),
    errors={"400": ["sso_callback_invalid", "sso_email_missing", "sso_saml_metadata_invalid"], "401": ["sso_state_mismatch", "sso_assertion_invalid", "sso_assertion_replayed", "sso_subject_missing", "user_deactivated"],
-           "404": ["sso_provider_not_found"], "409": ["sso_email_taken", "username_taken"]})
+           "404": ["sso_provider_not_found"], "409": ["sso_email_taken", "username_taken"], "429": ["too_many_attempts"]})
 op("GET", "/api/v1/sso/providers", "listSSOProviders", "sso", "The organisation's identity providers", "Organisation owners and admins.",
    ok=ok("200", "The providers.", "SSOProviderList"), errors={"403": ["admin_required"]})
 op("POST", "/api/v1/sso/providers", "createSSOProvider", "sso", "Add an identity provider", "Organisation owners and admins.", body="SSOProviderRequest",

@@ -192,3 +192,56 @@ func TestAccessTokensExpire(t *testing.T) {
 		}
 	}
 }
+
+// TestExternalLoginsUnderThePolicy: an identity provider's sign-in skips
+// Parley's second factor unless the organisation asks for it; then it is
+// a login like a right password: a challenge for a user with TOTP, and
+// under enforcement an enrol-only session for one without.
+func TestExternalLoginsUnderThePolicy(t *testing.T) {
+	svc, clk, u := fixture(t)
+	ctx := context.Background()
+	in := auth.ExternalInput{Kind: auth.KindCookie, Address: "10.0.0.1"}
+	owner := account.ActorOf(u)
+	on := true
+	if _, err := svc.UpdatePolicy(ctx, owner, auth.PolicyPatch{Require2FA: &on}); err != nil {
+		t.Fatal(err)
+	}
+	// Off by default: even under enforcement, a full session.
+	res, err := svc.LoginExternal(ctx, u, in)
+	if err != nil || res.SecondFactor || res.MustEnrol || res.Session.Pending != "" {
+		t.Fatalf("default: %+v %v", res, err)
+	}
+	if _, err := svc.UpdatePolicy(ctx, owner, auth.PolicyPatch{SSORequire2FA: &on}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = svc.LoginExternal(ctx, u, in)
+	if err != nil || !res.MustEnrol || res.Session.Pending != auth.PendingEnrol {
+		t.Fatalf("under enforcement without TOTP: %+v %v", res, err)
+	}
+	secret, _ := enrol(t, svc, clk, u, res.Session)
+	clk.advance(30 * time.Second)
+	res, err = svc.LoginExternal(ctx, u, in)
+	if err != nil || !res.SecondFactor || res.Token == "" {
+		t.Fatalf("with TOTP: %+v %v", res, err)
+	}
+	if _, _, err := svc.Authenticate(ctx, res.Token); code(t, err) != "two_factor_required" {
+		t.Fatalf("the challenge used as a session: %v", err)
+	}
+	c, _ := auth.CodeAt(secret, clk.now())
+	done, err := svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: res.Token, Code: c, Address: "10.0.0.1"})
+	if err != nil || done.Session.Kind != auth.KindCookie || done.Session.Pending != "" {
+		t.Fatalf("second step: %+v %v", done, err)
+	}
+	// Wrong codes after an SSO sign-in lock the account as after a password.
+	clk.advance(30 * time.Second)
+	ch, _ := svc.LoginExternal(ctx, u, in)
+	for range 5 {
+		svc.LoginSecondFactor(ctx, auth.SecondFactorInput{Challenge: ch.Token, Code: "000000", Address: "10.0.0.2"})
+	}
+	if _, err := svc.LoginExternal(ctx, u, in); code(t, err) != "too_many_attempts" {
+		t.Fatalf("sso sign-in during the lockout: %v", err)
+	}
+	if _, err := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.3"}); code(t, err) != "too_many_attempts" {
+		t.Fatalf("password login during the lockout: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/parley-chat/parley/internal/apiclient"
+	"github.com/parley-chat/parley/internal/httpapi"
 	"github.com/parley-chat/parley/internal/server/servertest"
 )
 
@@ -53,5 +54,34 @@ func TestLockoutIsSharedAndDurable(t *testing.T) {
 	do(t, env.Owner, "GET", "/api/v1/audit?action=auth.login_failed", nil, &page)
 	if len(page.Entries) != 5 || page.Entries[0].Details["locked_seconds"] != "60" || page.Entries[1].Details["locked_seconds"] != "" {
 		t.Fatalf("audit of the failures: %+v", page.Entries)
+	}
+}
+
+// TestSSOTwoFactorSetting: the organisation's "SSO sign-ins also need
+// Parley's 2FA" setting is off by default, changed by admins only, and
+// audited as a policy change.
+func TestSSOTwoFactorSetting(t *testing.T) {
+	env := servertest.Start(t)
+	ctx := context.Background()
+	member, _ := env.User("member")
+	var p httpapi.SecurityPolicy
+	do(t, member, "GET", "/api/v1/org/security-policy", nil, &p)
+	if p.SSORequire2FA {
+		t.Fatalf("default policy %+v", p)
+	}
+	_, err := member.Do(ctx, "PATCH", "/api/v1/org/security-policy", map[string]any{"sso_require_2fa": true}, nil)
+	wantCode(t, err, 403, "admin_required")
+	do(t, env.Owner, "PATCH", "/api/v1/org/security-policy", map[string]any{"sso_require_2fa": true}, &p)
+	if !p.SSORequire2FA || p.Require2FA {
+		t.Fatalf("after the change %+v", p)
+	}
+	do(t, member, "GET", "/api/v1/org/security-policy", nil, &p)
+	if !p.SSORequire2FA {
+		t.Fatalf("read back %+v", p)
+	}
+	var page httpapi.AuditPage
+	do(t, env.Owner, "GET", "/api/v1/audit?action=org.security_policy", nil, &page)
+	if len(page.Entries) != 1 || page.Entries[0].Details["sso_require_2fa"] != "false → true" {
+		t.Fatalf("audit %+v", page.Entries)
 	}
 }

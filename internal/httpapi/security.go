@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/parley-chat/parley/internal/auth"
+	"github.com/parley-chat/parley/internal/errs"
 )
 
 // Account security: the password policy, password change, TOTP two-factor
@@ -23,13 +24,34 @@ type secondFactorRequest struct {
 	RecoveryCode string `json:"recovery_code"`
 }
 
+// challengeCookie carries the challenge of an SSO sign-in's second step
+// from the browser redirect to POST /auth/login/2fa (ADR 0018): HttpOnly,
+// SameSite=Strict and scoped to that one path, so neither scripts, other
+// sites nor other routes ever see it.
+const challengeCookie = "parley_2fa"
+
+func (a *API) setChallengeCookie(w http.ResponseWriter, tok string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: challengeCookie, Value: tok, Path: "/api/v1/auth/login/2fa", MaxAge: maxAge,
+		HttpOnly: true, Secure: a.SecureCookies, SameSite: http.SameSiteStrictMode})
+}
+
 func (a *API) loginSecondFactor(w http.ResponseWriter, r *http.Request) error {
 	var req secondFactorRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
+	fromCookie := false
+	if req.Challenge == "" {
+		if ck, err := r.Cookie(challengeCookie); err == nil {
+			req.Challenge, fromCookie = ck.Value, true
+		}
+	}
 	res, err := a.Auth.LoginSecondFactor(r.Context(), auth.SecondFactorInput{Challenge: req.Challenge, Code: req.Code,
 		RecoveryCode: req.RecoveryCode, Address: clientAddr(r), UserAgent: r.UserAgent()})
+	// A wrong code may be typed again; a finished or dead challenge goes.
+	if fromCookie && (err == nil || errs.CodeOf(err) == "challenge_invalid") {
+		a.setChallengeCookie(w, "", -1)
+	}
 	if err != nil {
 		return err
 	}
@@ -59,16 +81,21 @@ type SecurityPolicy struct {
 	PasswordMinLength  int  `json:"password_min_length"`
 	PasswordMinClasses int  `json:"password_min_classes"`
 	Require2FA         bool `json:"require_2fa"`
+	// SSORequire2FA: SSO and LDAP sign-ins also pass Parley's second step
+	// (and Require2FA's enrolment); false: the identity provider owns it.
+	SSORequire2FA bool `json:"sso_require_2fa"`
 }
 
 type securityPolicyPatch struct {
 	PasswordMinLength  *int  `json:"password_min_length"`
 	PasswordMinClasses *int  `json:"password_min_classes"`
 	Require2FA         *bool `json:"require_2fa"`
+	SSORequire2FA      *bool `json:"sso_require_2fa"`
 }
 
 func wirePolicy(p auth.Policy) SecurityPolicy {
-	return SecurityPolicy{PasswordMinLength: p.MinLength, PasswordMinClasses: p.MinClasses, Require2FA: p.Require2FA}
+	return SecurityPolicy{PasswordMinLength: p.MinLength, PasswordMinClasses: p.MinClasses, Require2FA: p.Require2FA,
+		SSORequire2FA: p.SSORequire2FA}
 }
 
 func (a *API) getSecurityPolicy(w http.ResponseWriter, r *http.Request, c call) error {
@@ -86,7 +113,7 @@ func (a *API) patchSecurityPolicy(w http.ResponseWriter, r *http.Request, c call
 		return err
 	}
 	p, err := a.Auth.UpdatePolicy(r.Context(), c.actor, auth.PolicyPatch{MinLength: req.PasswordMinLength,
-		MinClasses: req.PasswordMinClasses, Require2FA: req.Require2FA})
+		MinClasses: req.PasswordMinClasses, Require2FA: req.Require2FA, SSORequire2FA: req.SSORequire2FA})
 	if err != nil {
 		return err
 	}
@@ -116,6 +143,9 @@ type TwoFactorStatus struct {
 	Enabled           bool `json:"enabled"`
 	RecoveryCodesLeft int  `json:"recovery_codes_left"`
 	Required          bool `json:"required"`
+	// EnrolmentRequired: this session may do nothing but set 2FA up
+	// (Required does not imply it: SSO sign-ins are exempt by default).
+	EnrolmentRequired bool `json:"enrolment_required"`
 }
 
 func (a *API) getTwoFactor(w http.ResponseWriter, r *http.Request, c call) error {
@@ -123,7 +153,8 @@ func (a *API) getTwoFactor(w http.ResponseWriter, r *http.Request, c call) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, TwoFactorStatus{Enabled: st.Enabled, RecoveryCodesLeft: st.RecoveryCodesLeft, Required: st.Required})
+	writeJSON(w, http.StatusOK, TwoFactorStatus{Enabled: st.Enabled, RecoveryCodesLeft: st.RecoveryCodesLeft, Required: st.Required,
+		EnrolmentRequired: c.session.Pending == auth.PendingEnrol})
 	return nil
 }
 

@@ -384,17 +384,17 @@ func (a *API) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 	return a.finishSSO(w, r, u, err)
 }
 
-// finishSSO opens a cookie session after an SSO sign-in and answers:
-// browsers (which ask for text/html on a navigation) are sent to the web
-// client, with ?sso_error=CODE on failure; other clients get JSON.
+// finishSSO logs in after an SSO sign-in (under the organisation's 2FA
+// policy for SSO) and answers: browsers (which ask for text/html on a
+// navigation) are sent to the web client, with ?sso_error=CODE on failure,
+// or ?sso_2fa=1 when the second step is owed (the challenge then travels in
+// an HttpOnly cookie, never in a URL); other clients get JSON, with the
+// challenge in a 202 body as after a password.
 func (a *API) finishSSO(w http.ResponseWriter, r *http.Request, u account.User, err error) error {
+	var res auth.LoginResult
 	if err == nil {
-		var tok string
-		var sess auth.Session
-		tok, sess, err = a.Auth.SessionFor(r.Context(), u, auth.KindCookie, clientAddr(r), r.UserAgent())
-		if err == nil {
-			a.setSessionCookies(w, tok, sess)
-		}
+		res, err = a.Auth.LoginExternal(r.Context(), u, auth.ExternalInput{Kind: auth.KindCookie, Address: clientAddr(r),
+			UserAgent: r.UserAgent()})
 	}
 	wantsJSON := !strings.Contains(r.Header.Get("Accept"), "text/html")
 	if err != nil {
@@ -410,9 +410,15 @@ func (a *API) finishSSO(w http.ResponseWriter, r *http.Request, u account.User, 
 		return nil
 	}
 	if wantsJSON {
-		writeJSON(w, http.StatusOK, LoginResponse{User: wireUser(u)})
+		a.writeLogin(w, res)
 		return nil
 	}
+	if res.SecondFactor {
+		a.setChallengeCookie(w, res.Token, int(auth.ChallengeLifetime/time.Second))
+		http.Redirect(w, r, "/?sso_2fa=1", http.StatusSeeOther)
+		return nil
+	}
+	a.setSessionCookies(w, res.Token, res.Session)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 	return nil
 }
@@ -430,17 +436,11 @@ func (a *API) ldapLogin(w http.ResponseWriter, r *http.Request) error {
 	if req.Cookie {
 		kind = auth.KindCookie
 	}
-	tok, sess, err := a.Auth.SessionFor(r.Context(), u, kind, clientAddr(r), r.UserAgent())
+	res, err := a.Auth.LoginExternal(r.Context(), u, auth.ExternalInput{Kind: kind, Address: clientAddr(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		return err
 	}
-	resp := LoginResponse{User: wireUser(u)}
-	if req.Cookie {
-		a.setSessionCookies(w, tok, sess)
-	} else {
-		resp.Token = tok
-	}
-	writeJSON(w, http.StatusOK, resp)
+	a.writeLogin(w, res)
 	return nil
 }
 
