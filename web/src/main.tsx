@@ -33,7 +33,9 @@ setSessionHooks(
   () => {
     stopConnection();
     chatStore.resetChat(0);
-    if (location.pathname !== '/login' && !location.pathname.startsWith('/setup') && !location.pathname.startsWith('/invite/')) navigate('/login', true);
+    // The query stays: an SSO sign-in comes back to /?sso_error=CODE or
+    // /?sso_2fa=1, which the login page reads.
+    if (location.pathname !== '/login' && !location.pathname.startsWith('/setup') && !location.pathname.startsWith('/invite/')) navigate('/login' + location.search, true);
   },
 );
 

@@ -1682,7 +1682,7 @@ export interface paths {
         };
         /**
          * OIDC redirect URI
-         * @description Where the provider sends the browser back. Checks the state against the browser's cookie and the pending sign-in (each usable once), exchanges the code with the PKCE verifier, verifies the ID token (signature, issuer, audience, expiry, nonce, at most 16 KiB), provisions the user on first sign-in and starts a cookie session. A browser (Accept: text/html) is redirected to `/`, or to `/?sso_error=CODE` on failure; other clients get JSON. Nothing is created on a refusal. No authentication.
+         * @description Where the provider sends the browser back. Checks the state against the browser's cookie and the pending sign-in (each usable once), exchanges the code with the PKCE verifier, verifies the ID token (signature, issuer, audience, expiry, nonce, at most 16 KiB), provisions the user on first sign-in and starts a cookie session. When the organisation's `sso_require_2fa` is on and the user has TOTP, the second step is owed instead: a browser is sent to `/?sso_2fa=1` with the challenge in the HttpOnly, SameSite=Strict cookie `parley_2fa` (path /api/v1/auth/login/2fa, 5 minutes), other clients get the 202 challenge. A browser (Accept: text/html) is redirected to `/`, or to `/?sso_error=CODE` on failure; other clients get JSON. Nothing is created on a refusal. No authentication.
          */
         get: operations["ssoCallback"];
         put?: never;
@@ -1704,7 +1704,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with directory credentials
-         * @description Finds the entry whose `login_attr` equals the login (escaped into the filter, so filter syntax in a login name matches nothing), binds as it with the password, provisions the user on first login and returns a bearer token (or a cookie session with `cookie: true`). An empty password is refused (it would be an anonymous bind). No authentication.
+         * @description Finds the entry whose `login_attr` equals the login (escaped into the filter, so filter syntax in a login name matches nothing), binds as it with the password, provisions the user on first login and returns a bearer token (or a cookie session with `cookie: true`). An empty password is refused (it would be an anonymous bind). Wrong passwords and unknown names count toward the login lockout of the name at this provider and of the client address, as password logins do; while either is locked out the directory is not contacted (429). With the organisation's `sso_require_2fa`, a user with TOTP gets the 202 challenge of a password login. No authentication.
          */
         post: operations["ldapLogin"];
         delete?: never;
@@ -1773,7 +1773,7 @@ export interface paths {
         put?: never;
         /**
          * SAML assertion consumer service
-         * @description The identity provider's HTTP-POST (form fields `SAMLResponse`, `RelayState`; `application/x-www-form-urlencoded`, at most 512 KiB). The response must answer our pending request (RelayState and InResponseTo), be signed by the provider over the assertion read (defeating signature wrapping), be addressed to us and current, and its assertion id must be new (replay). Then as the OIDC callback: the user is provisioned on first sign-in, a cookie session starts, browsers are redirected to `/` (or `/?sso_error=CODE`), other clients get JSON. Nothing is created on a refusal. No authentication.
+         * @description The identity provider's HTTP-POST (form fields `SAMLResponse`, `RelayState`; `application/x-www-form-urlencoded`, at most 512 KiB). The response must answer our pending request (RelayState and InResponseTo), be signed by the provider over the assertion read (defeating signature wrapping), be addressed to us and current, and its assertion id must be new (replay). Then as the OIDC callback: the user is provisioned on first sign-in, a cookie session starts, browsers are redirected to `/` (or `/?sso_error=CODE`), other clients get JSON; with `sso_require_2fa`, the second step is owed as after the OIDC callback (`/?sso_2fa=1` and the `parley_2fa` cookie, or the 202 challenge). Nothing is created on a refusal. No authentication.
          */
         post: operations["samlACS"];
         delete?: never;
@@ -2526,6 +2526,8 @@ export interface components {
             password_min_classes: number;
             /** @description Every user must use two-factor authentication; users without it set it up at their next login. */
             require_2fa: boolean;
+            /** @description SSO and LDAP sign-ins also pass Parley's second step: a user with TOTP answers the same challenge as after a password, and under `require_2fa` a user without it must set it up. False (the default): the identity provider owns the second factor. */
+            sso_require_2fa: boolean;
         };
         /** @description The caller's two-factor authentication. */
         TwoFactorStatus: {
@@ -2535,6 +2537,8 @@ export interface components {
             recovery_codes_left: number;
             /** @description The organisation requires two-factor authentication. */
             required: boolean;
+            /** @description This session may do nothing but set two-factor authentication up (an SSO sign-in while `sso_require_2fa` is off is not asked to, even when `required`). */
+            enrolment_required: boolean;
         };
         /** @description A new TOTP secret (SHA-1, 6 digits, 30 s) to add to an authenticator app; confirm with POST /api/v1/users/me/2fa/enable. */
         TwoFactorSetup: {
@@ -2812,8 +2816,8 @@ export interface components {
         };
         /** @description The second step of a login: exactly one of `code` and `recovery_code`. */
         SecondFactorRequest: {
-            /** @description The `challenge` of the 202 answer of POST /api/v1/auth/login. */
-            challenge: string;
+            /** @description The `challenge` of the 202 answer of POST /api/v1/auth/login (or of the LDAP login, or a JSON SSO callback). May be left out after a browser SSO sign-in sent to `/?sso_2fa=1`: the challenge is then in the HttpOnly cookie `parley_2fa`. */
+            challenge?: string;
             /** @description The 6-digit code from the authenticator app (spaces allowed). */
             code?: string;
             /** @description One of the recovery codes (case, spaces and dashes ignored); each works once. */
@@ -2827,6 +2831,8 @@ export interface components {
             password_min_classes?: number;
             /** @description Require two-factor authentication of every user. */
             require_2fa?: boolean;
+            /** @description SSO and LDAP sign-ins also pass Parley's second step (see SecurityPolicy). */
+            sso_require_2fa?: boolean;
         };
         /** @description A password change. */
         PasswordChange: {
@@ -4114,7 +4120,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in. */
+            /** @description Logged in; the `parley_2fa` challenge cookie, if used, is cleared (also when the challenge is no longer valid). */
             200: {
                 headers: {
                     /** @description With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token). */
@@ -7355,7 +7361,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed in (JSON clients); the token is empty, the session is in the cookies. */
+            /** @description Signed in (JSON clients); the token is empty, the session is in the cookies (with `two_factor_enrolment_required` when it may only set 2FA up). */
             200: {
                 headers: {
                     /** @description With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token). */
@@ -7366,7 +7372,16 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Browsers: to the web client, signed in or with `?sso_error=CODE`. */
+            /** @description JSON clients: the identity provider signed the user in and Parley's second step is owed (`sso_require_2fa`): finish with POST /api/v1/auth/login/2fa. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorChallenge"];
+                };
+            };
+            /** @description Browsers: to the web client, signed in, with `?sso_2fa=1` (second step owed) or with `?sso_error=CODE`. */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -7383,6 +7398,8 @@ export interface operations {
             409: components["responses"]["Error"];
             /** @description Too large. Codes: `sso_token_too_large`. */
             413: components["responses"]["Error"];
+            /** @description Too many requests; see Retry-After. Codes: `too_many_attempts`. */
+            429: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `sso_provider_unreachable`, `unavailable`. */
             503: components["responses"]["Error"];
         };
@@ -7400,7 +7417,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in. */
+            /** @description Logged in (with `two_factor_enrolment_required` when the session may only set 2FA up). */
             200: {
                 headers: {
                     /** @description With a cookie session: `parley_session` (HttpOnly, SameSite=Lax) and `parley_csrf` (readable, to echo in X-CSRF-Token). */
@@ -7409,6 +7426,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description The directory accepted the password; Parley's second step is owed (`sso_require_2fa`): finish with POST /api/v1/auth/login/2fa. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorChallenge"];
                 };
             };
             /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `credentials_required`, `sso_email_missing`. */
@@ -7421,6 +7447,8 @@ export interface operations {
             409: components["responses"]["Error"];
             /** @description Too large. Codes: `body_too_large`. */
             413: components["responses"]["Error"];
+            /** @description Too many requests; see Retry-After. Codes: `too_many_attempts`. */
+            429: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `sso_provider_unreachable`, `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };
@@ -7506,7 +7534,16 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description Browsers: to the web client. */
+            /** @description JSON clients: Parley's second step is owed (`sso_require_2fa`). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorChallenge"];
+                };
+            };
+            /** @description Browsers: to the web client (`?sso_2fa=1` when the second step is owed). */
             303: {
                 headers: {
                     [name: string]: unknown;
@@ -7521,6 +7558,8 @@ export interface operations {
             404: components["responses"]["Error"];
             /** @description Conflicts with the current state. Codes: `sso_email_taken`, `username_taken`. */
             409: components["responses"]["Error"];
+            /** @description Too many requests; see Retry-After. Codes: `too_many_attempts`. */
+            429: components["responses"]["Error"];
             /** @description Temporarily unavailable; retry (see Retry-After). Codes: `unavailable`, `shutting_down`. */
             503: components["responses"]["Error"];
         };

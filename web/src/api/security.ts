@@ -42,8 +42,9 @@ function qs(params: Record<string, string | number | undefined>): string {
 export const securityApi = {
   login: (login: string, password: string) =>
     request<LoginResponse | TwoFactorChallenge>('POST', '/auth/login', { login, password, cookie: true }),
+  /** An empty challenge: the server takes the one an SSO sign-in left in its HttpOnly cookie. */
   loginSecondFactor: (challenge: string, code: { code?: string; recovery_code?: string }) =>
-    request<LoginResponse>('POST', '/auth/login/2fa', { challenge, ...code }),
+    request<LoginResponse>('POST', '/auth/login/2fa', challenge ? { challenge, ...code } : code),
 
   policy: () => request<SecurityPolicy>('GET', '/org/security-policy'),
   updatePolicy: (p: Partial<SecurityPolicy>) => request<SecurityPolicy>('PATCH', '/org/security-policy', p),

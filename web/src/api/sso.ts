@@ -10,12 +10,13 @@ export type SSOProvider = S['SSOProvider'];
 export type SSOProviderRequest = S['SSOProviderRequest'];
 export type SSOTestResult = S['SSOTestResult'];
 export type SSOSyncResult = S['SSOSyncResult'];
+type TwoFactorChallenge = S['TwoFactorChallenge'];
 export type SCIMToken = S['SCIMToken'];
 
 export const ssoApi = {
   loginOptions: () => request<{ providers: SSOOption[] }>('GET', '/auth/sso/providers'),
   ldapLogin: (providerId: ID, login: string, password: string) =>
-    request<LoginResponse>('POST', '/auth/ldap/login', { provider_id: providerId, login, password, cookie: true }),
+    request<LoginResponse | TwoFactorChallenge>('POST', '/auth/ldap/login', { provider_id: providerId, login, password, cookie: true }),
 
   providers: () => request<{ providers: SSOProvider[] }>('GET', '/sso/providers'),
   create: (b: SSOProviderRequest) => request<SSOProvider>('POST', '/sso/providers', b),

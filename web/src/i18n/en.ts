@@ -342,6 +342,7 @@ export const en = {
   // Account security, admin console, audit log.
   'login.two_factor': 'Two-step verification',
   'login.code_hint': 'Enter the 6-digit code from your authenticator app.',
+  'login.sso_two_factor': 'Your identity provider signed you in. Your organisation also asks for Parley\'s two-step verification.',
   'login.recovery_hint': 'Enter one of your recovery codes. Each code works once.',
   'login.code': 'Code',
   'login.recovery_code': 'Recovery code',
@@ -465,6 +466,8 @@ export const en = {
   'admin.policy_common': 'The 10,000 most common passwords, and passwords containing the user\'s name or e-mail, are always refused.',
   'admin.require_2fa': 'Require two-step verification for everyone',
   'admin.require_2fa_note': 'Users without it must set it up at their next sign-in before they can do anything else.',
+  'admin.sso_require_2fa': 'Single sign-on also needs two-step verification',
+  'admin.sso_require_2fa_note': 'Off: the identity provider (OIDC, SAML, LDAP) is in charge of the second factor. On: after signing in there, people who use an authenticator app also enter its code here, and the requirement above applies to them too. Turn it on when your provider has no second factor of its own, such as a plain LDAP directory.',
   'admin.policy_saved': 'Policy saved.',
   'audit.time': 'Time',
   'audit.actor': 'Who',

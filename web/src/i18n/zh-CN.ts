@@ -342,6 +342,7 @@ export const zhCN: Record<keyof typeof en, Dict[string]> = {
   // Account security, admin console, audit log.
   'login.two_factor': '两步验证',
   'login.code_hint': '请输入身份验证器应用中的 6 位验证码。',
+  'login.sso_two_factor': '已通过身份提供方登录。你的组织还要求完成 Parley 的两步验证。',
   'login.recovery_hint': '请输入一个恢复码。每个恢复码只能使用一次。',
   'login.code': '验证码',
   'login.recovery_code': '恢复码',
@@ -465,6 +466,8 @@ export const zhCN: Record<keyof typeof en, Dict[string]> = {
   'admin.policy_common': '最常见的 10,000 个密码以及包含用户姓名或邮箱的密码始终会被拒绝。',
   'admin.require_2fa': '要求所有人开启两步验证',
   'admin.require_2fa_note': '未开启的用户下次登录时必须先完成设置，才能进行其他操作。',
+  'admin.sso_require_2fa': '单点登录也需要两步验证',
+  'admin.sso_require_2fa_note': '关闭时，二次验证由身份提供方（OIDC、SAML、LDAP）负责。开启后，使用验证器应用的用户在身份提供方登录后还需在此输入验证码，上面的“要求所有人开启”也适用于他们。如果身份提供方本身没有二次验证（例如普通的 LDAP 目录），请开启。',
   'admin.policy_saved': '策略已保存。',
   'audit.time': '时间',
   'audit.actor': '操作者',

@@ -2,6 +2,7 @@
 import { signal } from '@preact/signals';
 import { api, ApiError, setApiLanguage, setUnauthenticatedHandler } from '../api/client';
 import { isChallenge, securityApi } from '../api/security';
+import { ssoApi } from '../api/sso';
 import type { LoginResponse, Org, User } from '../api/types';
 import { locale, setLocale } from '../i18n';
 
@@ -33,9 +34,11 @@ export async function boot(): Promise<void> {
   try {
     const u = await api.me();
     unreachable.value = false;
-    // A session that must enrol in 2FA can read only its own account.
+    // A session that must enrol in 2FA can read only its own account. The
+    // session says so itself: an SSO sign-in need not enrol even when the
+    // organisation requires 2FA (unless it asks that of SSO too).
     const tf = await securityApi.twoFactor().catch(() => null);
-    await signedIn(u, !!tf && tf.required && !tf.enabled);
+    await signedIn(u, !!tf && tf.enrolment_required);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       unreachable.value = false;
@@ -87,6 +90,19 @@ export async function login(loginName: string, password: string): Promise<string
   return null;
 }
 
+/**
+ * Logs in with directory (LDAP) credentials; like login, returns the
+ * challenge when the organisation asks SSO sign-ins for Parley's 2FA and the
+ * user has it.
+ */
+export async function loginDirectory(providerId: number, loginName: string, password: string): Promise<string | null> {
+  const r = await ssoApi.ldapLogin(providerId, loginName, password);
+  if (isChallenge(r)) return r.challenge;
+  await afterLogin(r);
+  return null;
+}
+
+/** The challenge of an SSO sign-in is in a cookie the page cannot read: pass ''. */
 export async function loginSecondFactor(challenge: string, code: { code?: string; recovery_code?: string }): Promise<void> {
   await afterLogin(await securityApi.loginSecondFactor(challenge, code));
 }

@@ -2,9 +2,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import { locale, t, type Locale } from '../i18n';
-import { changeLocale, login, loginSecondFactor, signedIn } from '../state/session';
+import { changeLocale, login, loginDirectory, loginSecondFactor, signedIn } from '../state/session';
 import { navigate } from '../state/router';
-import { ssoApi } from '../api/sso';
 import { SSOLogin } from './SSOLogin';
 
 export function LangSwitch() {
@@ -16,7 +15,11 @@ export function LangSwitch() {
   );
 }
 
-/** The second step of a login: a code from the authenticator app, or a recovery code. */
+/**
+ * The second step of a login: a code from the authenticator app, or a
+ * recovery code. The challenge is '' after an SSO sign-in (?sso_2fa=1): the
+ * server keeps it in an HttpOnly cookie.
+ */
 function SecondFactor({ challenge, onRestart }: { challenge: string; onRestart(): void }) {
   const [code, setCode] = useState('');
   const [recovery, setRecovery] = useState(false);
@@ -30,6 +33,7 @@ function SecondFactor({ challenge, onRestart }: { challenge: string; onRestart()
         setErr('');
         try {
           await loginSecondFactor(challenge, recovery ? { recovery_code: code } : { code });
+          // Leaves ?sso_2fa=1 behind too.
           navigate(location.pathname === '/login' ? '/' : location.pathname, true);
         } catch (x) {
           if (x instanceof ApiError && x.code === 'challenge_invalid') onRestart();
@@ -39,6 +43,7 @@ function SecondFactor({ challenge, onRestart }: { challenge: string; onRestart()
         }
       }}>
         <h1>{t('login.two_factor')}</h1>
+        {!challenge && <p class="muted">{t('login.sso_two_factor')}</p>}
         <p class="muted">{recovery ? t('login.recovery_hint') : t('login.code_hint')}</p>
         <label>{recovery ? t('login.recovery_code') : t('login.code')}
           <input class="input code-input" name="code" autoFocus required autoComplete="one-time-code" inputMode={recovery ? 'text' : 'numeric'}
@@ -54,17 +59,31 @@ function SecondFactor({ challenge, onRestart }: { challenge: string; onRestart()
   );
 }
 
+/** Whether the page was reached from an SSO sign-in that owes the second step. */
+export function ssoChallengePending(): boolean {
+  return new URLSearchParams(location.search).get('sso_2fa') === '1';
+}
+
 export function Login() {
   const [name, setName] = useState('');
   const [pw, setPw] = useState('');
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
-  const [challenge, setChallenge] = useState<string | null>(null);
+  // After an SSO sign-in that owes Parley's second step (?sso_2fa=1) the
+  // challenge is '' (in a cookie); after a password, the one answered.
+  const [challenge, setChallenge] = useState<string | null>(() => (ssoChallengePending() ? '' : null));
   const [ldap, setLdap] = useState(0); // an LDAP provider id, or 0 for a Parley password
   useEffect(() => {
     api.setupNeeded().then((r) => r.needed && setErr(t('setup.no_token')), () => {});
   }, []);
-  if (challenge) return <SecondFactor challenge={challenge} onRestart={() => { setChallenge(null); setPw(''); setErr(t('login.expired')); }} />;
+  if (challenge !== null) {
+    return <SecondFactor challenge={challenge} onRestart={() => {
+      setChallenge(null);
+      setPw('');
+      setErr(t('login.expired'));
+      if (ssoChallengePending()) navigate('/login', true); // a dead SSO challenge: sign in again
+    }} />;
+  }
   return (
     <main class="auth" id="main">
       <form class="auth-card form" onSubmit={async (e) => {
@@ -72,13 +91,7 @@ export function Login() {
         setBusy(true);
         setErr('');
         try {
-          if (ldap) {
-            const r = await ssoApi.ldapLogin(ldap, name.trim(), pw);
-            await signedIn(r.user ?? (await api.me()));
-            navigate(location.pathname === '/login' ? '/' : location.pathname, true);
-            return;
-          }
-          const ch = await login(name.trim(), pw);
+          const ch = ldap ? await loginDirectory(ldap, name.trim(), pw) : await login(name.trim(), pw);
           if (ch) { setChallenge(ch); return; }
           navigate(location.pathname === '/login' ? '/' : location.pathname, true);
         } catch (x) {

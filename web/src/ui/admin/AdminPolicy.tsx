@@ -28,6 +28,8 @@ export function AdminPolicy() {
         <p class="muted small">{t('admin.policy_common')}</p>
         <label class="check"><input type="checkbox" checked={p.require_2fa} onChange={(e) => setP({ ...p, require_2fa: e.currentTarget.checked })} /> {t('admin.require_2fa')}</label>
         <p class="muted small">{t('admin.require_2fa_note')}</p>
+        <label class="check"><input type="checkbox" checked={p.sso_require_2fa} onChange={(e) => setP({ ...p, sso_require_2fa: e.currentTarget.checked })} /> {t('admin.sso_require_2fa')}</label>
+        <p class="muted small">{t('admin.sso_require_2fa_note')}</p>
         {msg && <p class={msg.ok ? 'ok-text' : 'error-text'} role={msg.ok ? 'status' : 'alert'}>{msg.text}</p>}
         <div class="form-actions"><button class="btn btn-primary" type="submit">{t('common.save')}</button></div>
       </form>
