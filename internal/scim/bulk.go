@@ -218,14 +218,21 @@ func (j *bulkJob) run(i int) {
 			return
 		}
 	}
-	refs := bulkRefs(data, nil)
+	refs := bulkRefs(data, "", nil)
 	if ref, isRef := strings.CutPrefix(id, bulkIDPrefix); isRef {
-		refs = append(refs, ref)
+		refs = append(refs, bulkRef{ref, kind})
 	}
-	for _, ref := range refs {
+	for _, rf := range refs {
+		ref := rf.bulkID
 		def, known := j.defs[ref]
 		if !known {
 			j.fail(i, http.StatusBadRequest, "invalidValue", "bulkId "+strconv.Quote(ref)+" is not defined by a POST of this request")
+			return
+		}
+		// A user's id where a group's is expected (or the reverse) would
+		// name another resource that happens to have that number.
+		if defKind, _, _ := splitBulkPath(j.ops[def].Path); defKind != rf.kind {
+			j.fail(i, http.StatusBadRequest, "invalidValue", "bulkId "+strconv.Quote(ref)+" creates one of "+defKind+", not of "+rf.kind)
 			return
 		}
 		switch j.state[def] {
@@ -318,21 +325,33 @@ func (j *bulkJob) exec(method, kind, id string, body io.Reader) *recorder {
 	return rec
 }
 
-// bulkRefs collects the bulkIds that string values "bulkId:x" of v refer
-// to (member values, a parent group).
-func bulkRefs(v any, out []string) []string {
+// bulkRef is a reference to the resource a POST of the request creates,
+// of the kind ("Users" or "Groups") the place of the reference expects.
+type bulkRef struct{ bulkID, kind string }
+
+// bulkRefs collects the "bulkId:x" string values of v with the kind each
+// must name: a group under a "parent" key (Parley's department extension),
+// a user anywhere else (group members are users; a user has no
+// references Parley keeps).
+func bulkRefs(v any, key string, out []bulkRef) []bulkRef {
 	switch x := v.(type) {
 	case string:
-		if ref, ok := strings.CutPrefix(x, bulkIDPrefix); ok && !slices.Contains(out, ref) {
-			out = append(out, ref)
+		if ref, ok := strings.CutPrefix(x, bulkIDPrefix); ok {
+			kind := "Users"
+			if strings.EqualFold(key, "parent") {
+				kind = "Groups"
+			}
+			if !slices.Contains(out, bulkRef{ref, kind}) {
+				out = append(out, bulkRef{ref, kind})
+			}
 		}
 	case []any:
 		for _, e := range x {
-			out = bulkRefs(e, out)
+			out = bulkRefs(e, key, out)
 		}
 	case map[string]any:
-		for _, e := range x {
-			out = bulkRefs(e, out)
+		for k, e := range x {
+			out = bulkRefs(e, k, out)
 		}
 	}
 	return out

@@ -146,6 +146,11 @@ func TestSCIMBulkErrors(t *testing.T) {
 	// SCIM error, and what depends on a failed POST fails too.
 	rs := c.bulk(bulkReq(0,
 		postUser("c", "c@corp.test"),
+		// A group's bulkId where a user is expected, and the reverse.
+		map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g1", "data": map[string]any{"displayName": "G1",
+			"members": []map[string]any{{"value": "bulkId:g0"}}}},
+		map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g0", "data": map[string]any{"displayName": "G0"}},
+		map[string]any{"method": "PATCH", "path": "/Groups/bulkId:c", "data": patchOps(map[string]any{"op": "replace", "path": "displayName", "value": "X"})},
 		postUser("dup", "taken@corp.test"),
 		map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G",
 			"members": []map[string]any{{"value": "bulkId:dup"}}}},
@@ -158,7 +163,7 @@ func TestSCIMBulkErrors(t *testing.T) {
 		postUser("d", "d@corp.test"),
 	))
 	want := []struct{ status, scimType string }{
-		{"201", ""}, {"409", "uniqueness"}, {"409", ""}, {"404", ""}, {"400", "invalidValue"},
+		{"201", ""}, {"400", "invalidValue"}, {"201", ""}, {"400", "invalidValue"}, {"409", "uniqueness"}, {"409", ""}, {"404", ""}, {"400", "invalidValue"},
 		{"400", "invalidValue"}, {"400", "invalidPath"}, {"400", "invalidValue"}, {"201", ""},
 	}
 	if len(rs) != len(want) {
@@ -180,8 +185,8 @@ func TestSCIMBulkErrors(t *testing.T) {
 			t.Errorf("%s: %d users, want %d", email, got, n)
 		}
 	}
-	if l, _ := c.groups(""); l.TotalResults != 0 {
-		t.Errorf("groups created by failed operations: %d", l.TotalResults)
+	if l, gs := c.groups(""); l.TotalResults != 1 || gs[0].DisplayName != "G0" {
+		t.Errorf("groups after the failed operations: %+v, want G0 only", gs)
 	}
 
 	// failOnErrors 1: the first error ends the job; what came before stays
@@ -312,7 +317,7 @@ func TestSCIMBulkCircularReferences(t *testing.T) {
 	}
 	rs := c.bulk(bulkReq(0,
 		group("a", "b"), group("b", "a"), // a is below b, b below a
-		group("self", "", "self"),                         // its own member
+		group("self", "self"),                             // its own parent
 		group("x", "y"), group("y", "z"), group("z", "x"), // a longer cycle
 		postUser("u", "u@corp.test"), group("ok", "", "u"), // and a chain that is fine
 	))
