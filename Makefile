@@ -75,11 +75,11 @@ test-s3:
 test-nats:
 	bin="$$(GO=$(GO) scripts/ensure-nats-server.sh)" && PARLEY_TEST_NATS_SERVER="$$bin" $(GO) test -count=1 ./internal/bus/...
 
-# The HTTP integration tests again, on a throwaway PostgreSQL cluster
+# The HTTP integration tests (REST and SCIM) again, on a throwaway PostgreSQL cluster
 # (Debian's postgresql package is installed if missing).
 test-postgres:
 	s3="$$(GO=$(GO) scripts/ensure-versitygw.sh)" && PARLEY_TEST_VERSITYGW="$$s3" \
-		GO=$(GO) PARLEY_TEST_ENGINE=postgres scripts/test-postgres.sh $(GO) test -count=1 ./internal/httpapi/...
+		GO=$(GO) PARLEY_TEST_ENGINE=postgres scripts/test-postgres.sh $(GO) test -count=1 ./internal/httpapi/... ./internal/scim/...
 
 # The binary must build without cgo for the platforms we ship.
 cross:
