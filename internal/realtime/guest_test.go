@@ -127,6 +127,13 @@ func TestGuestPresenceFollowsChannels(t *testing.T) {
 	if got := subscribe(t, guest, 1, 2, 3); got != "map[1:online 2:away 3:dnd]" {
 		t.Fatalf("guest snapshot after joining channel 2: %v", got)
 	}
+	// A peer going offline is shown offline: visibility does not depend on
+	// the peer's connections (the naive rule that did lost this change).
+	c3.Close()
+	h.waitLeave(3)
+	if got := h.trace(guest, 9); !slices.Equal(got, []string{"3:offline"}) {
+		t.Fatalf("peer disconnected: guest got %v, want 3 offline", got)
+	}
 }
 
 // A guest receives user.updated about itself and the members of its
