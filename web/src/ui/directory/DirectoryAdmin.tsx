@@ -289,7 +289,7 @@ export function AdminGroups() {
       }}>
         <label>{t('admin.group_handle')} <input class="input" maxLength={40} value={handle} onInput={(e) => setHandle(e.currentTarget.value)} /></label>
         <label>{t('admin.group_name')} <input class="input" maxLength={80} value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
-        <label>{t('admin.group_description')} <input class="input" maxLength={500} value={description} onInput={(e) => setDescription(e.currentTarget.value)} /></label>
+        <label>{t('admin.group_description')} <input class="input" maxLength={140} value={description} onInput={(e) => setDescription(e.currentTarget.value)} /></label>
         <button class="btn btn-primary" type="submit">{t('common.create')}</button>
       </form>
       <ul class="dir-people">
@@ -336,9 +336,8 @@ function GroupDialog(p: { group: Group; onSubmit(patch: GroupPatch): Promise<unk
       <form class="form" onSubmit={submit}>
         <label>{t('admin.group_handle')}<input class="input" required maxLength={40} value={handle} onInput={(e) => setHandle(e.currentTarget.value)} /></label>
         <label>{t('admin.group_name')}<input class="input" required maxLength={80} value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
-        <label>{t('admin.group_description')}
-          <textarea class="input" rows={3} maxLength={500} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
-        </label>
+        {/* One line of at most 140 characters, as the server takes it. */}
+        <label>{t('admin.group_description')}<input class="input" maxLength={140} value={description} onInput={(e) => setDescription(e.currentTarget.value)} /></label>
         {err && <p class="error-text" role="alert">{err}</p>}
         <div class="form-actions">
           <button type="button" class="btn" onClick={p.onClose}>{t('common.cancel')}</button>
