@@ -34,7 +34,7 @@ type Session struct {
 	CSRF      string
 	UserAgent string
 	Address   string
-	Name      string // personal access tokens: the owner's label
+	Name      string // personal access tokens: the owner's label; login challenges: the first step's method
 	Scope     string // personal access tokens: ScopeRead or ScopeWrite
 	// Pending is a step still owed: PendingTOTP (a login challenge, not
 	// usable as a session) or PendingEnrol (may only set up 2FA).
