@@ -245,3 +245,80 @@ func TestExternalLoginsUnderThePolicy(t *testing.T) {
 		t.Fatalf("password login during the lockout: %v", err)
 	}
 }
+
+// countingStore counts the lockout's statements: what the hot path costs.
+type countingStore struct {
+	store.Auth
+	reads, counts, clears int
+	mu                    sync.Mutex
+}
+
+type countingTx struct {
+	auth.Tx
+	s *countingStore
+}
+
+func (c *countingStore) LoginFailures(ctx context.Context, subjects []string) ([]auth.LoginFailures, error) {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.Auth.LoginFailures(ctx, subjects)
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(auth.Tx) error) error {
+	return c.Auth.Update(ctx, func(tx auth.Tx) error { return fn(countingTx{tx, c}) })
+}
+
+func (t countingTx) CountLoginFailures(ctx context.Context, fs []auth.LoginFailures) ([]auth.LoginFailures, error) {
+	t.s.mu.Lock()
+	t.s.counts++
+	t.s.mu.Unlock()
+	return t.Tx.CountLoginFailures(ctx, fs)
+}
+
+func (t countingTx) ClearLoginFailures(ctx context.Context, subjects []string) error {
+	t.s.mu.Lock()
+	t.s.clears++
+	t.s.mu.Unlock()
+	return t.Tx.ClearLoginFailures(ctx, subjects)
+}
+
+// TestLockoutHotPath: a login reads the counters once; a failure is one
+// counting statement (for the name and the address together); a success
+// writes nothing to the counters unless there are failures to clear.
+func TestLockoutHotPath(t *testing.T) {
+	clk := &testClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	db := storetest.SQLite(t).Open(t, store.Options{Now: clk.now})
+	st := &countingStore{Auth: store.Auth{DB: db}}
+	svc := auth.NewService(st, encoder{}, clk.now, slog.New(slog.DiscardHandler))
+	accounts := account.NewService(store.Accounts{DB: db}, encoder{}, svc, clk.now)
+	_, u, err := accounts.Bootstrap(context.Background(), account.BootstrapInput{OrgName: "Acme", Email: "li@acme.test",
+		Username: "li", Password: password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	check := func(what string, reads, counts, clears int) {
+		t.Helper()
+		if st.reads != reads || st.counts != counts || st.clears != clears {
+			t.Fatalf("%s: %d reads, %d counting and %d clearing statements; want %d, %d, %d",
+				what, st.reads, st.counts, st.clears, reads, counts, clears)
+		}
+	}
+	if _, err := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	check("a clean success", 1, 0, 0)
+	if _, err := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: "wrong", Address: "10.0.0.1"}); code(t, err) != "invalid_credentials" {
+		t.Fatal(err)
+	}
+	check("a failure", 2, 1, 0)
+	if _, err := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	check("a success after a failure", 3, 1, 1)
+	if _, err := svc.Login(ctx, auth.LoginInput{Login: u.Email, Password: password, Address: "10.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	check("a success once cleared", 4, 1, 1)
+}
