@@ -33,6 +33,7 @@ describe('SSO on the login page', () => {
   it('explains a refused sign-in by its code', () => {
     expect(ssoErrorText('sso_state_mismatch')).toContain('another browser');
     expect(ssoErrorText('sso_weird')).toContain('sso_weird');
+    expect(ssoErrorText('too_many_attempts')).toContain('Too many wrong codes');
   });
 
   it('sends the secret only when typed and settings as whole objects', () => {

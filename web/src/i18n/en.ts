@@ -497,6 +497,7 @@ export const en = {
   'sso.error.email_taken': 'An account with your e-mail already exists and cannot be linked to this sign-in. Ask an administrator.',
   'sso.error.deactivated': 'Your account is deactivated.',
   'sso.error.denied': 'Your identity provider did not sign you in.',
+  'sso.error.too_many': 'Too many wrong codes for this account. Wait a few minutes, then sign in again.',
   'sso.error.generic': 'Single sign-on failed ({code}). Please try again.',
   'sso.admin.title': 'Single sign-on',
   'sso.admin.none': 'No identity provider yet.',

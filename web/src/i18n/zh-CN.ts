@@ -497,6 +497,7 @@ export const zhCN: Record<keyof typeof en, Dict[string]> = {
   'sso.error.email_taken': '使用你邮箱的账号已存在，无法关联到此次登录，请联系管理员。',
   'sso.error.deactivated': '你的账号已被停用。',
   'sso.error.denied': '身份提供方未允许登录。',
+  'sso.error.too_many': '此账号输错验证码次数过多，请几分钟后再登录。',
   'sso.error.generic': '单点登录失败（{code}），请重试。',
   'sso.admin.title': '单点登录',
   'sso.admin.none': '尚未配置身份提供方。',

@@ -13,6 +13,8 @@ export function ssoErrorText(code: string): string {
     sso_email_taken: 'sso.error.email_taken',
     user_deactivated: 'sso.error.deactivated',
     sso_denied: 'sso.error.denied',
+    // Parley's second step owed after the sign-in, locked by wrong codes.
+    too_many_attempts: 'sso.error.too_many',
   };
   return t(known[code] ?? 'sso.error.generic', { code });
 }
