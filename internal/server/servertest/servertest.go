@@ -155,6 +155,14 @@ func (e *Env) Node() *Env {
 		e.tb.Fatal("servertest.Node: a second node needs PostgreSQL")
 	}
 	n := &Env{Dir: e.tb.TempDir(), Database: e.Database, tb: e.tb, configure: e.configure}
+	// Every node of a cluster is given the same secret key file.
+	key, err := os.ReadFile(filepath.Join(e.Dir, "secret.key"))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(n.Dir, "secret.key"), key, 0o600)
+	}
+	if err != nil {
+		e.tb.Fatalf("servertest.Node: the first node's secret key: %v", err)
+	}
 	n.startServer(nil)
 	return n
 }
