@@ -103,6 +103,19 @@ func (m Member) CanPost(ch Channel) bool {
 // IsChannelAdmin reports whether the member administers the channel.
 func (m Member) IsChannelAdmin() bool { return m.Role == RoleOwner || m.Role == RoleAdmin }
 
+// PostKey names a post: who sends, where, with which client id.
+type PostKey struct {
+	Org, Author, Channel int64
+	ClientID             string
+}
+
+// PostTarget is what a post checks before it writes (Tx.PostTarget).
+type PostTarget struct {
+	Channel Channel
+	Member  *Member // nil when the author is not a member
+	Resent  bool    // the author already sent a message with this client id
+}
+
 // ChannelView is a channel as one user sees it: with their membership when
 // they are a member.
 type ChannelView struct {
@@ -205,10 +218,10 @@ type History struct {
 type Store interface {
 	Reader
 	Update(ctx context.Context, fn func(tx Tx) error) error
-	// UpdateChannel is Update for a write whose changes are confined to
-	// one channel (a post), which the store may run in parallel with other
-	// channels' writes.
-	UpdateChannel(ctx context.Context, channel int64, fn func(tx Tx) error) error
+	// UpdatePost is Update for a post, whose changes are confined to its
+	// channel: the store may run it in parallel with other channels' writes
+	// and load the PostTargets of several posts at once.
+	UpdatePost(ctx context.Context, key PostKey, fn func(tx Tx) error) error
 }
 
 // Reader holds the queries used inside and outside transactions.
@@ -261,9 +274,16 @@ type Tx interface {
 	AddMember(ctx context.Context, m Member) (bool, error)
 	RemoveMember(ctx context.Context, channel, user int64) (bool, error)
 	UpdateMember(ctx context.Context, m Member) error
-	// NextChannelSeq allocates the next message sequence of the channel.
-	NextChannelSeq(ctx context.Context, channel int64, at time.Time) (int64, error)
-	InsertMessage(ctx context.Context, m Message) (Message, error)
+	// PostTarget loads in one query what a post checks before it writes:
+	// the channel, the author's membership and whether the author already
+	// sent a message with clientID. Errors: NotFound (channel_not_found).
+	PostTarget(ctx context.Context, org, author, channel int64, clientID string) (PostTarget, error)
+	// InsertPost allocates the channel's next message sequence (and sets its
+	// last message time), stores the message with it and moves the author's
+	// read position up to it, returning the message with its id and seq.
+	// Errors: Conflict (client_id_taken) when the author already used the
+	// client id.
+	InsertPost(ctx context.Context, m Message) (Message, error)
 	UpdateMessage(ctx context.Context, m Message) error
 	InsertEdit(ctx context.Context, org, message int64, e Edit) error
 	InsertMentions(ctx context.Context, org, channel, seq int64, users []int64) error

@@ -87,20 +87,39 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 	ments := parseMentions(text)
 	var msg Message
 	created := false
-	err = s.updateIn(ctx, op, channelID, func(tx Tx) error {
-		if prev, err := tx.MessageByClientID(ctx, actor.Org, actor.User, clientID); err == nil {
-			if prev.Channel != channelID {
-				return errs.New(op, errs.Conflict, "client_id_taken")
-			}
-			msg = prev.Redacted()
-			return nil
-		} else if !errs.Is(err, errs.NotFound) {
+	key := PostKey{Org: actor.Org, Author: actor.User, Channel: channelID, ClientID: clientID}
+	err = s.updatePost(ctx, op, key, func(tx Tx) error {
+		// One query for the idempotency check, the channel and the
+		// membership: on PostgreSQL each statement is a round trip, and
+		// round trips bound the throughput of a commit loop (ADR 0020).
+		target, err := tx.PostTarget(ctx, key.Org, key.Author, key.Channel, key.ClientID)
+		if err != nil && !errs.Is(err, errs.NotFound) {
 			return err
 		}
-		ch, m, err := member(ctx, tx, op, actor, channelID)
+		if err != nil || target.Resent {
+			// A retry, or a channel that is not there: the checks in their
+			// usual order (the retry wins, wherever it was sent).
+			if prev, err := tx.MessageByClientID(ctx, actor.Org, actor.User, clientID); err == nil {
+				if prev.Channel != channelID {
+					return errs.New(op, errs.Conflict, "client_id_taken")
+				}
+				msg = prev.Redacted()
+				return nil
+			} else if !errs.Is(err, errs.NotFound) {
+				return err
+			}
+			if err != nil {
+				return errs.E(op, errs.Other, "", err)
+			}
+		}
+		ch, mp, err := readableBy(op, actor, target.Channel, target.Member)
 		if err != nil {
 			return err
 		}
+		if mp == nil {
+			return errs.New(op, errs.Permission, "not_a_member")
+		}
+		m := *mp
 		if err := notArchived(op, ch); err != nil {
 			return err
 		}
@@ -131,10 +150,9 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 		if msg.MentionChannel && ch.Kind != KindPublic && ch.Kind != KindPrivate {
 			msg.MentionChannel = false // @all in a DM is just text
 		}
-		if msg.Seq, err = tx.NextChannelSeq(ctx, ch.ID, now); err != nil {
-			return err
-		}
-		if msg, err = tx.InsertMessage(ctx, msg); err != nil {
+		// Sequence, message and the author's read position (writing implies
+		// having read what came before) in one statement.
+		if msg, err = tx.InsertPost(ctx, msg); err != nil {
 			return err
 		}
 		created = true
@@ -148,13 +166,6 @@ func (s *Service) Post(ctx context.Context, actor account.Actor, channelID int64
 		}
 		if len(msg.Mentions) > 0 {
 			if err := tx.InsertMentions(ctx, actor.Org, ch.ID, msg.Seq, msg.Mentions); err != nil {
-				return err
-			}
-		}
-		// Writing implies having read what came before.
-		if m.LastReadSeq < msg.Seq {
-			m.LastReadSeq = msg.Seq
-			if err := tx.UpdateMember(ctx, m); err != nil {
 				return err
 			}
 		}

@@ -66,8 +66,15 @@ func access(ctx context.Context, r Reader, op string, actor account.Actor, id in
 		return ch, &m, nil
 	case !errs.Is(err, errs.NotFound):
 		return Channel{}, nil, errs.E(op, errs.Other, "", err)
-	case ch.Kind == KindPublic && ReadsPublicChannels(actor):
-		return ch, nil, nil
+	}
+	return readableBy(op, actor, ch, nil)
+}
+
+// readableBy is access's rule once the channel and the actor's membership
+// (nil: not a member) are loaded.
+func readableBy(op string, actor account.Actor, ch Channel, m *Member) (Channel, *Member, error) {
+	if m != nil || ch.Kind == KindPublic && ReadsPublicChannels(actor) {
+		return ch, m, nil
 	}
 	return Channel{}, nil, errs.New(op, errs.NotFound, "channel_not_found")
 }
@@ -99,10 +106,10 @@ func notArchived(op string, ch Channel) error {
 	return nil
 }
 
-// updateIn runs fn, confined to channel, in a transaction and wraps its
-// error with op.
-func (s *Service) updateIn(ctx context.Context, op string, channel int64, fn func(tx Tx) error) error {
-	if err := s.store.UpdateChannel(ctx, channel, fn); err != nil {
+// updatePost runs fn, the post named by key, in a transaction and wraps
+// its error with op.
+func (s *Service) updatePost(ctx context.Context, op string, key PostKey, fn func(tx Tx) error) error {
+	if err := s.store.UpdatePost(ctx, key, fn); err != nil {
 		return errs.E(op, errs.Other, "", err)
 	}
 	return nil

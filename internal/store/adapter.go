@@ -30,10 +30,10 @@ func (c Chats) Update(ctx context.Context, fn func(chat.Tx) error) error {
 	return c.DB.update(ctx, func(t *Tx) error { return fn(t) })
 }
 
-// UpdateChannel runs fn, a write confined to one channel, in a
-// group-committed write transaction (see DB.updateIn).
-func (c Chats) UpdateChannel(ctx context.Context, channel int64, fn func(chat.Tx) error) error {
-	return c.DB.updateIn(ctx, channel, func(t *Tx) error { return fn(t) })
+// UpdatePost runs fn, a post, in a group-committed write transaction (see
+// DB.updateIn).
+func (c Chats) UpdatePost(ctx context.Context, key chat.PostKey, fn func(chat.Tx) error) error {
+	return c.DB.updateIn(ctx, &key, func(t *Tx) error { return fn(t) })
 }
 
 // Files is the DB as file.Store.

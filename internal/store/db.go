@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parley-chat/parley/internal/chat"
 	"github.com/parley-chat/parley/internal/errs"
 	"github.com/parley-chat/parley/internal/event"
 	"github.com/parley-chat/parley/internal/secret"
@@ -64,6 +65,7 @@ type DB struct {
 
 type writeReq struct {
 	ctx  context.Context
+	post *chat.PostKey // set for a post (see prefetchPosts)
 	fn   func(*Tx) error
 	done chan error
 }
@@ -132,6 +134,17 @@ func Open(ctx context.Context, dir string, migrate bool, opts Options) (*DB, err
 	return db, nil
 }
 
+// Pending reports how many writes are queued for the commit loops, not
+// yet taken into a batch: a gauge of write backlog (tests also use it to
+// make writes share a batch).
+func (db *DB) Pending() int {
+	n := 0
+	for _, q := range db.reqs {
+		n += len(q)
+	}
+	return n
+}
+
 // Engine reports the database engine: SQLite or Postgres.
 func (db *DB) Engine() string { return db.d.name }
 
@@ -166,16 +179,20 @@ func (db *DB) Close() error {
 // It returns only after the transaction is durably committed (nil) or has
 // failed (the error fn returned, or Unavailable when the commit failed).
 func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
-	return db.updateIn(ctx, 0, fn)
+	return db.updateIn(ctx, nil, fn)
 }
 
-// updateIn is update for a write whose row locks are confined to one
-// channel (a post): writes of one channel always share a commit loop, so
-// the loops of PostgreSQL never lock two channels' rows in opposite orders
-// (a deadlock costs a second and a failed write). Other writes use loop 0.
-func (db *DB) updateIn(ctx context.Context, channel int64, fn func(*Tx) error) error {
+// updateIn is update for a post, whose row locks are confined to its
+// channel: posts of one channel always share a commit loop, so the loops of
+// PostgreSQL never lock two channels' rows in opposite orders (a deadlock
+// costs a second and a failed write). Other writes (post nil) use loop 0.
+func (db *DB) updateIn(ctx context.Context, post *chat.PostKey, fn func(*Tx) error) error {
+	var channel int64
+	if post != nil {
+		channel = post.Channel
+	}
 	reqs := db.reqs[uint64(channel)%uint64(len(db.reqs))]
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	req := &writeReq{ctx: ctx, post: post, fn: fn, done: make(chan error, 1)}
 	db.mu.RLock()
 	if db.closing {
 		db.mu.RUnlock()
@@ -283,9 +300,28 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 	}
 	var pend []pendingEvent
 	var index []indexOp
+	var posts *postCache
+	if db.d.prefetchPosts && !savepoints {
+		var keys []chat.PostKey
+		for i, r := range batch {
+			if results[i] == nil && r.post != nil {
+				keys = append(keys, *r.post)
+			}
+		}
+		if len(keys) > 1 {
+			if posts, err = db.prefetchPosts(ctx, tx, keys); err != nil {
+				tx.Rollback()
+				return nil, false, err
+			}
+		}
+	}
 	for i, r := range batch {
 		if results[i] != nil {
 			continue
+		}
+		if r.post == nil && posts != nil {
+			// Any other write may change a channel or a membership.
+			posts.stale = true
 		}
 		if savepoints {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
@@ -293,7 +329,8 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 				return nil, false, err
 			}
 		}
-		t := &Tx{Queries: Queries{q: tx, tx: tx, d: db.d, stmts: db.wstmts, now: db.opts.Now, secrets: db.opts.Secrets}, tx: tx}
+		t := &Tx{Queries: Queries{q: tx, tx: tx, d: db.d, stmts: db.wstmts, now: db.opts.Now, secrets: db.opts.Secrets}, tx: tx,
+			posts: posts}
 		if err := runFn(r.fn, t); err != nil {
 			results[i] = err
 			if !savepoints {
@@ -320,6 +357,12 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 			}
 		}
 	}
+	// The index first: allocEvents takes the organisations' row locks,
+	// which every other batch of theirs waits for until this one commits.
+	if err := db.applyIndex(ctx, tx, index); err != nil {
+		tx.Rollback()
+		return nil, false, err
+	}
 	events, culprit, err := db.allocEvents(ctx, tx, pend)
 	if err != nil {
 		tx.Rollback()
@@ -330,10 +373,6 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 		// fails alone: the batch runs again without it.
 		results[culprit] = err
 		return nil, false, nil
-	}
-	if err := db.applyIndex(ctx, tx, index); err != nil {
-		tx.Rollback()
-		return nil, false, err
 	}
 	db.pubMu.Lock()
 	if err := tx.Commit(); err != nil {
@@ -361,6 +400,7 @@ type Tx struct {
 	tx     *sql.Tx
 	events []pendingEvent // emitted; stored at the end of the batch
 	index  []indexOp      // search index changes, applied at the end of the batch
+	posts  *postCache     // the batch's prefetched post targets; nil if none
 }
 
 // querier is what queries run on: the read pool or a transaction.

@@ -46,13 +46,22 @@ type dialect struct {
 	// as each schema declares it so that the planner uses the index (SQLite
 	// matches a partial index's WHERE textually: 'pinned = TRUE' does not
 	// match 'pinned = 1').
-	pinned  string
-	rebound sync.Map // query text -> PostgreSQL text
+	pinned string
+	// writableCTEs: the engine runs data-modifying statements in WITH
+	// (PostgreSQL), so several dependent writes can share one statement and
+	// one round trip. SQLite has none, and needs none: a statement costs it
+	// no round trip.
+	writableCTEs bool
+	// prefetchPosts: a batch loads its posts' targets (channel, membership,
+	// idempotency) with one query before running them (PostgreSQL, where
+	// each query is a round trip); SQLite reads each when the post runs.
+	prefetchPosts bool
+	rebound       sync.Map // query text -> PostgreSQL text
 }
 
 func newDialect(name string) *dialect {
 	if name == Postgres {
-		return &dialect{name: Postgres, writers: 4, pinned: "pinned"}
+		return &dialect{name: Postgres, writers: 4, pinned: "pinned", writableCTEs: true, prefetchPosts: true}
 	}
 	return &dialect{name: SQLite, writers: 1, stmtCache: true, pinned: "pinned = 1"}
 }

@@ -148,6 +148,8 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"Member", testMember},
 		{"UnreadCounts", testUnreadCounts},
 		{"Message", testMessage},
+		{"Post", testPost},
+		{"PostBatch", testPostBatch},
 		{"History", testHistory},
 		{"Thread", testThread},
 		{"Reaction", testReaction},
