@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -166,5 +167,48 @@ func testOrgEventsSince(t *testing.T, s suite) {
 	})
 	if _, err := db.OrgEventsSince(ctx, org, 1, 10); errs.CodeOf(err) != "resync_required" {
 		t.Fatalf("after pruning: %v", err)
+	}
+}
+
+// A stored frame is the renderer's output for the event's sequence,
+// however the renderer uses it: once (the usual JSON frame), not at all,
+// twice, or beside text that looks like a sequence.
+func testEventFrames(t *testing.T, s suite) {
+	db := s.open(t)
+	ctx := context.Background()
+	org := mkOrg(t, db)
+	renders := []func(seq int64) ([]byte, error){
+		func(seq int64) ([]byte, error) { return []byte(fmt.Sprintf(`{"seq":%d,"n":1}`, seq)), nil },
+		func(seq int64) ([]byte, error) { return []byte(`{"constant":true}`), nil },
+		func(seq int64) ([]byte, error) { return []byte(fmt.Sprintf(`{"seq":%d,"again":%d}`, seq, seq)), nil },
+		func(seq int64) ([]byte, error) {
+			return []byte(fmt.Sprintf(`{"seq":%d,"text":"7364529103846215937 9223372036854775807"}`, seq)), nil
+		},
+		func(seq int64) ([]byte, error) { return []byte(fmt.Sprintf(`{"seq":"%x"}`, seq*1000003)), nil },
+		func(seq int64) ([]byte, error) { return []byte(fmt.Sprintf(`{"seq":%d,"odd":%t}`, seq, seq%2 == 1)), nil },
+	}
+	// Each alone, then all in one write (one organisation, one batch).
+	for _, r := range renders {
+		update(t, db, func(ctx context.Context, tx *store.Tx) error {
+			return tx.Emit(ctx, event.Event{Org: org, All: true, Type: "t"}, r)
+		})
+	}
+	update(t, db, func(ctx context.Context, tx *store.Tx) error {
+		for _, r := range renders {
+			if err := tx.Emit(ctx, event.Event{Org: org, All: true, Type: "t"}, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	evs, err := db.OrgEventsSince(ctx, org, 0, 100)
+	if err != nil || len(evs) != 2*len(renders) {
+		t.Fatalf("%d events (%v)", len(evs), err)
+	}
+	for i, ev := range evs {
+		want, _ := renders[i%len(renders)](ev.Seq)
+		if ev.Seq != int64(i+1) || string(ev.Frame) != string(want) {
+			t.Errorf("event %d: seq %d frame %s, want %s", i, ev.Seq, ev.Frame, want)
+		}
 	}
 }

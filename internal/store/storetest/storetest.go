@@ -154,6 +154,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"Thread", testThread},
 		{"Reaction", testReaction},
 		{"EventsSince", testEventsSince},
+		{"EventFrames", testEventFrames},
 		{"EventsSinceResync", testEventsSinceResync},
 		{"OrgEventsSince", testOrgEventsSince},
 		{"Search", testSearch},
