@@ -185,7 +185,9 @@ func testEventFrames(t *testing.T, s suite) {
 			return []byte(fmt.Sprintf(`{"seq":%d,"text":"7364529103846215937 9223372036854775807"}`, seq)), nil
 		},
 		func(seq int64) ([]byte, error) { return []byte(fmt.Sprintf(`{"seq":"%x"}`, seq*1000003)), nil },
-		func(seq int64) ([]byte, error) { return []byte(fmt.Sprintf(`{"seq":%d,"odd":%t}`, seq, seq%2 == 1)), nil },
+		func(seq int64) ([]byte, error) {
+			return []byte(fmt.Sprintf(`{"seq":%d,"odd":%t}`, seq, seq%2 == 1)), nil
+		},
 	}
 	// Each alone, then all in one write (one organisation, one batch).
 	for _, r := range renders {
