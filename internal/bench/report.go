@@ -125,6 +125,9 @@ type PhaseStats struct {
 	Closed       uint64  `json:"unexpected_closes,omitempty"`
 	ServerCPUS   float64 `json:"server_cpu_s,omitempty"`
 	CPUPerMsgUS  float64 `json:"server_cpu_us_per_delivery,omitempty"`
+	// The load generator's CPU (this process's senders and the workers'
+	// clients) per delivery: on one machine it competes with the server.
+	GenCPUPerMsgUS float64 `json:"generator_cpu_us_per_delivery,omitempty"`
 	ServerRSSMB  float64 `json:"server_rss_mb,omitempty"`
 	Clients      int     `json:"clients,omitempty"`
 	ElapsedMS    float64 `json:"elapsed_ms,omitempty"`

@@ -538,6 +538,24 @@ func parallel(par, n int, fn func(i int) error) error {
 	return first
 }
 
+// genCPU is the CPU time used so far by the load generator: this process
+// and its worker processes (0 where /proc is not available).
+func (r *runner) genCPU() time.Duration {
+	d, err := procCPU(os.Getpid())
+	if err != nil {
+		return 0
+	}
+	if r.fleet != nil {
+		for _, w := range r.fleet.workers {
+			if w.p.PID != 0 {
+				c, _ := procCPU(w.p.PID)
+				d += c
+			}
+		}
+	}
+	return d
+}
+
 // profile records CPU profiles for d into ProfileDir, when profiling was
 // asked for: the spawned server's (server-NAME.pprof), this process's
 // senders (generator-NAME.pprof) and each worker's (worker-NAME-PID.pprof),

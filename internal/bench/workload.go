@@ -126,6 +126,7 @@ type sendStats struct {
 	start, lastAck             time.Time
 	touched                    map[int64]int64 // channel id → highest acked seq
 	expected                   uint64          // deliveries owed to connected clients
+	genCPU0                    time.Duration   // the generator's CPU time at the start
 	firstErr                   string
 }
 
@@ -134,7 +135,7 @@ type sendStats struct {
 // timed from its scheduled moment, so a slow server cannot hide its queueing.
 func (r *runner) openLoop(ctx context.Context, name string, rate float64, d time.Duration,
 	choose func(rng *mrand.Rand) (ch, user int)) *sendStats {
-	st := &sendStats{ack: NewHistogram(), touched: map[int64]int64{}}
+	st := &sendStats{ack: NewHistogram(), touched: map[int64]int64{}, genCPU0: r.genCPU()}
 	total := int(rate * d.Seconds())
 	if total < 1 || rate <= 0 {
 		return st
@@ -240,6 +241,9 @@ func (r *runner) settle(name string, st *sendStats, cpu0 time.Duration) (PhaseSt
 	if m.Deliveries > 0 && r.pid != 0 {
 		ps.CPUPerMsgUS = float64(cpu.Microseconds()) / float64(m.Deliveries)
 	}
+	if gen := r.genCPU() - st.genCPU0; m.Deliveries > 0 && st.genCPU0 > 0 {
+		ps.GenCPUPerMsgUS = float64(gen.Microseconds()) / float64(m.Deliveries)
+	}
 	r.res.Phases[name] = ps
 	r.check(name, ps, st.firstErr)
 	r.prog.logf("%-9s sent %d acked %d (%.0f/s) delivered %d/%d p50 %.1f ms p99 %.1f ms max %.1f ms lost %d dup %d gap %d",
@@ -326,6 +330,10 @@ func (r *runner) mixed(ctx context.Context) error {
 	if r.pid != 0 {
 		r.fig(Figure{Name: "Mixed server CPU per delivery", Value: ps.CPUPerMsgUS, Unit: "µs"})
 	}
+	if ps.GenCPUPerMsgUS > 0 {
+		r.fig(Figure{Name: "Mixed generator CPU per delivery", Value: ps.GenCPUPerMsgUS, Unit: "µs"})
+	}
+	r.fig(Figure{Name: "Mixed send→ack p50 / p99", Text: fmt.Sprintf("%s / %s ms", formatNum(ps.AckP50MS), formatNum(ps.AckP99MS))})
 	return nil
 }
 
