@@ -78,6 +78,7 @@ type Report struct {
 // to out. Open connections are closed before it returns.
 func RunWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 	w := &worker{}
+	defer w.stopPoll()
 	defer w.closeAll()
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 256<<20)
@@ -102,6 +103,9 @@ func RunWorker(ctx context.Context, in io.Reader, out io.Writer) error {
 type worker struct {
 	url, run string
 	clients  []*wclient
+	pollMu   sync.Mutex
+	poll     *poller // reads every client's socket (Linux); nil: a reader goroutine per client
+	pollErr  error
 
 	mu       sync.Mutex // guards the window fields below
 	hist     *Histogram
@@ -121,6 +125,7 @@ type wclient struct {
 	tr        *Tracker
 	lastEvent int64
 	conn      *realtime.Client
+	detach    func() // stops the worker's poller reading conn, before conn is closed; nil with a reader goroutine
 	ready     chan struct{}
 	done      chan struct{}
 	dropping  bool
@@ -234,8 +239,9 @@ func (w *worker) dial(ctx context.Context, c *wclient, resume bool) (retries int
 			c.mu.Lock()
 			c.conn, c.dropping = conn, false
 			c.ready, c.done = make(chan struct{}), make(chan struct{})
+			ready, done := c.ready, c.done
 			c.mu.Unlock()
-			go w.read(ctx, c, conn, c.ready, c.done)
+			w.attach(ctx, c, conn, ready, done)
 			return retries, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
@@ -264,77 +270,87 @@ func (w *worker) read(ctx context.Context, c *wclient, conn *realtime.Client, re
 	for {
 		p, err := conn.NextRaw(ctx)
 		if err != nil {
-			c.mu.Lock()
-			expected := c.dropping
-			c.mu.Unlock()
-			if !expected && ctx.Err() == nil {
-				w.closed.Add(1)
-			}
+			w.ended(ctx, c)
 			return
 		}
-		// Message events, nearly every frame, are split without a JSON
-		// decoder: with 5,000 clients in one process the generator's cost
-		// per frame competes with the server for the same cores.
-		seq, typ, data, fast := splitEvent(p)
-		if !fast {
-			f, err := realtime.DecodeFrame(p)
-			if err != nil {
-				w.foreign.Add(1)
-				continue
-			}
-			seq, typ, data = f.Seq, f.Type, f.Data
+		w.handle(ctx, c, conn, p, readyOnce)
+	}
+}
+
+// ended counts a stream that ended without the worker closing it.
+func (w *worker) ended(ctx context.Context, c *wclient) {
+	c.mu.Lock()
+	expected := c.dropping
+	c.mu.Unlock()
+	if !expected && ctx.Err() == nil {
+		w.closed.Add(1)
+	}
+}
+
+// handle checks one data frame a client received.
+func (w *worker) handle(ctx context.Context, c *wclient, conn *realtime.Client, p []byte, readyOnce func()) {
+	// Message events, nearly every frame, are split without a JSON
+	// decoder: with 5,000 clients in one process the generator's cost per
+	// frame competes with the server for the same cores.
+	seq, typ, data, fast := splitEvent(p)
+	if !fast {
+		f, err := realtime.DecodeFrame(p)
+		if err != nil {
+			w.foreign.Add(1)
+			return
 		}
-		switch typ {
-		case "hello":
+		seq, typ, data = f.Seq, f.Type, f.Data
+	}
+	switch typ {
+	case "hello":
+		c.mu.Lock()
+		if c.lastEvent == 0 {
+			c.lastEvent = seq
+		}
+		c.mu.Unlock()
+	case "ready":
+		readyOnce()
+		// Like a client showing a sidebar of DMs: follow the presence of
+		// the 20 users around this one.
+		ids := make([]int64, 0, 20)
+		for u := c.spec.User - 10; u <= c.spec.User+10 && len(ids) < 20; u++ {
+			if u > 0 && u != c.spec.User {
+				ids = append(ids, u)
+			}
+		}
+		_ = conn.Send(ctx, map[string]any{"type": "presence_sub", "user_ids": ids})
+	case "typing":
+		w.typing.Add(1)
+	case "presence":
+		w.presence.Add(1)
+	case "message.posted":
+		now := time.Now()
+		p, err := parsePosted(data)
+		if err != nil {
+			w.foreign.Add(1)
+			return
+		}
+		n, sched, ok := ParseClientID(w.run, p.ClientID)
+		if !ok {
+			w.foreign.Add(1)
+		}
+		c.mu.Lock()
+		if seq > c.lastEvent {
+			c.lastEvent = seq
+		}
+		oerr := c.tr.Observe(p.Channel, p.Seq)
+		c.mu.Unlock()
+		if oerr != nil {
+			w.misrouted.Add(1)
+		}
+		if ok {
+			w.record(n, p, now.Sub(sched), now.UnixNano())
+		}
+	default:
+		if seq > 0 {
 			c.mu.Lock()
-			if c.lastEvent == 0 {
-				c.lastEvent = seq
-			}
+			c.lastEvent = max(c.lastEvent, seq)
 			c.mu.Unlock()
-		case "ready":
-			readyOnce()
-			// Like a client showing a sidebar of DMs: follow the presence of
-			// the 20 users around this one.
-			ids := make([]int64, 0, 20)
-			for u := c.spec.User - 10; u <= c.spec.User+10 && len(ids) < 20; u++ {
-				if u > 0 && u != c.spec.User {
-					ids = append(ids, u)
-				}
-			}
-			_ = conn.Send(ctx, map[string]any{"type": "presence_sub", "user_ids": ids})
-		case "typing":
-			w.typing.Add(1)
-		case "presence":
-			w.presence.Add(1)
-		case "message.posted":
-			now := time.Now()
-			p, err := parsePosted(data)
-			if err != nil {
-				w.foreign.Add(1)
-				continue
-			}
-			n, sched, ok := ParseClientID(w.run, p.ClientID)
-			if !ok {
-				w.foreign.Add(1)
-			}
-			c.mu.Lock()
-			if seq > c.lastEvent {
-				c.lastEvent = seq
-			}
-			oerr := c.tr.Observe(p.Channel, p.Seq)
-			c.mu.Unlock()
-			if oerr != nil {
-				w.misrouted.Add(1)
-			}
-			if ok {
-				w.record(n, p, now.Sub(sched), now.UnixNano())
-			}
-		default:
-			if seq > 0 {
-				c.mu.Lock()
-				c.lastEvent = max(c.lastEvent, seq)
-				c.mu.Unlock()
-			}
 		}
 	}
 }
@@ -490,10 +506,13 @@ func (w *worker) window() Report {
 func (w *worker) closeAll() {
 	for _, c := range w.clients {
 		c.mu.Lock()
-		conn, done := c.conn, c.done
-		c.conn, c.dropping = nil, true
+		conn, done, detach := c.conn, c.done, c.detach
+		c.conn, c.dropping, c.detach = nil, true, nil
 		c.mu.Unlock()
 		if conn != nil {
+			if detach != nil {
+				detach()
+			}
 			conn.Close()
 			<-done
 		}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -191,6 +192,30 @@ func DecodeFrame(p []byte) (Frame, error) {
 	}
 	return Frame{Seq: w.Seq, Type: w.Type, ChannelID: w.ChannelID, UserID: w.UserID, Status: w.Status,
 		Users: w.Users, Data: w.Data, Raw: p}, nil
+}
+
+// Detach hands the reading side to a caller that reads the socket itself
+// (the load generator's epoll loop, which reads thousands of streams
+// without a goroutine each): it returns the socket and the bytes already
+// read from it that Next has not returned. After Detach, Next must not be
+// called; Send, Pong and Close still work, and Close closes the socket.
+func (c *Client) Detach() (syscall.RawConn, []byte, error) {
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return nil, nil, errors.New("realtime: detach: not a socket")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, nil, fmt.Errorf("realtime: detach: %w", err)
+	}
+	b, _ := c.br.Peek(c.br.Buffered())
+	return rc, bytes.Clone(b), nil
+}
+
+// Pong answers a ping with payload p, for callers that read the socket
+// themselves (see Detach).
+func (c *Client) Pong(ctx context.Context, p []byte) error {
+	return c.writeFrame(ctx, ws.NewPongFrame(bytes.Clone(p)))
 }
 
 // Send marshals v as JSON and sends it as one text message.
