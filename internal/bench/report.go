@@ -102,42 +102,42 @@ type Result struct {
 
 // PhaseStats is the detail of one workload.
 type PhaseStats struct {
-	Offered      float64 `json:"offered_per_s,omitempty"`
-	Sent         uint64  `json:"sent,omitempty"`
-	Acked        uint64  `json:"acked,omitempty"`
-	SendErrors   uint64  `json:"send_errors,omitempty"`
-	AckedPerSec  float64 `json:"acked_per_s,omitempty"`
-	AckP50MS     float64 `json:"ack_p50_ms,omitempty"`
-	AckP99MS     float64 `json:"ack_p99_ms,omitempty"`
-	Deliveries   uint64  `json:"deliveries"`
-	Expected     uint64  `json:"expected_deliveries,omitempty"`
-	DeliveredPS  float64 `json:"delivered_per_s,omitempty"`
-	P50MS        float64 `json:"p50_ms,omitempty"`
-	P90MS        float64 `json:"p90_ms,omitempty"`
-	P99MS        float64 `json:"p99_ms,omitempty"`
-	P999MS       float64 `json:"p99_9_ms,omitempty"`
-	MaxMS        float64 `json:"max_ms,omitempty"`
-	Lost         int64   `json:"lost"`
-	Dups         uint64  `json:"dups"`
-	Gaps         uint64  `json:"gaps"`
-	Misrouted    uint64  `json:"misrouted,omitempty"`
-	Conflicts    uint64  `json:"conflicts,omitempty"`
-	Closed       uint64  `json:"unexpected_closes,omitempty"`
-	ServerCPUS   float64 `json:"server_cpu_s,omitempty"`
-	CPUPerMsgUS  float64 `json:"server_cpu_us_per_delivery,omitempty"`
+	Offered     float64 `json:"offered_per_s,omitempty"`
+	Sent        uint64  `json:"sent,omitempty"`
+	Acked       uint64  `json:"acked,omitempty"`
+	SendErrors  uint64  `json:"send_errors,omitempty"`
+	AckedPerSec float64 `json:"acked_per_s,omitempty"`
+	AckP50MS    float64 `json:"ack_p50_ms,omitempty"`
+	AckP99MS    float64 `json:"ack_p99_ms,omitempty"`
+	Deliveries  uint64  `json:"deliveries"`
+	Expected    uint64  `json:"expected_deliveries,omitempty"`
+	DeliveredPS float64 `json:"delivered_per_s,omitempty"`
+	P50MS       float64 `json:"p50_ms,omitempty"`
+	P90MS       float64 `json:"p90_ms,omitempty"`
+	P99MS       float64 `json:"p99_ms,omitempty"`
+	P999MS      float64 `json:"p99_9_ms,omitempty"`
+	MaxMS       float64 `json:"max_ms,omitempty"`
+	Lost        int64   `json:"lost"`
+	Dups        uint64  `json:"dups"`
+	Gaps        uint64  `json:"gaps"`
+	Misrouted   uint64  `json:"misrouted,omitempty"`
+	Conflicts   uint64  `json:"conflicts,omitempty"`
+	Closed      uint64  `json:"unexpected_closes,omitempty"`
+	ServerCPUS  float64 `json:"server_cpu_s,omitempty"`
+	CPUPerMsgUS float64 `json:"server_cpu_us_per_delivery,omitempty"`
 	// The load generator's CPU (this process's senders and the workers'
 	// clients) per delivery: on one machine it competes with the server.
 	GenCPUPerMsgUS float64 `json:"generator_cpu_us_per_delivery,omitempty"`
-	ServerRSSMB  float64 `json:"server_rss_mb,omitempty"`
-	Clients      int     `json:"clients,omitempty"`
-	ElapsedMS    float64 `json:"elapsed_ms,omitempty"`
-	ReadyMS      float64 `json:"ready_ms,omitempty"`
-	DialRetries  int     `json:"dial_retries,omitempty"`
-	Typing       uint64  `json:"typing_frames,omitempty"`
-	Presence     uint64  `json:"presence_frames,omitempty"`
-	FramesSent   uint64  `json:"frames_sent,omitempty"`
-	Requests     uint64  `json:"requests,omitempty"`
-	RequestError uint64  `json:"request_errors,omitempty"`
+	ServerRSSMB    float64 `json:"server_rss_mb,omitempty"`
+	Clients        int     `json:"clients,omitempty"`
+	ElapsedMS      float64 `json:"elapsed_ms,omitempty"`
+	ReadyMS        float64 `json:"ready_ms,omitempty"`
+	DialRetries    int     `json:"dial_retries,omitempty"`
+	Typing         uint64  `json:"typing_frames,omitempty"`
+	Presence       uint64  `json:"presence_frames,omitempty"`
+	FramesSent     uint64  `json:"frames_sent,omitempty"`
+	Requests       uint64  `json:"requests,omitempty"`
+	RequestError   uint64  `json:"request_errors,omitempty"`
 }
 
 // PrintTable writes the figures as an aligned table.
