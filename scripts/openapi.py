@@ -463,9 +463,14 @@ schemas["SSOMapRule"] = obj("Maps one IdP group (name or DN) or LDAP organisatio
     "group": s("Group name, group DN or OU name, compared case-insensitively."),
     "role": s("Role given to members of the group.", enum=MAP_ROLE),
 })
-schemas["SSOMapping"] = obj("How IdP groups become roles. A user matching several rules gets the most powerful role; one matching none gets `default_role`. Roles are only updated at login when rules exist; owners keep their role.", {
+schemas["SSODepartmentRule"] = obj("Puts the members of one IdP group (name or DN) or LDAP organisational unit into one department.", {
+    "group": s("Group name, group DN or OU name, compared case-insensitively."),
+    "department_id": idf("Id of a department of the organisation; a later-deleted department makes the rule inert, and saving the provider with it fails with `sso_department_unknown`."),
+})
+schemas["SSOMapping"] = obj("How IdP groups become roles and department memberships. A user matching several rules gets the most powerful role; one matching none gets `default_role`. Roles are only updated at login when rules exist; owners keep their role. At every sign-in and LDAP sync, a user is added to the departments whose rules match their groups and removed from the other departments these rules name; other departments are left alone; guests and bots are skipped.", {
     "default_role": s("Role of provisioned users no rule matches.", enum=MAP_ROLE),
     "rules": arr("SSOMapRule", "Rules, at most 200."),
+    "departments": arr("SSODepartmentRule", "Department rules, at most 200; each department must exist."),
 })
 schemas["SSOProvider"] = obj("An identity provider of the caller's organisation. The secret is never returned.", {
     "id": idf("Provider id."),
@@ -1031,7 +1036,7 @@ op("GET", "/api/v1/messages/{id}/receipts", "receipts", "messages", "Read receip
    ok=ok("200", "Readers and non-readers.", "ReceiptList"), errors={"404": ["message_not_found"], "409": ["channel_too_large_for_receipts"]})
 # --- single sign-on
 PROVIDER_400 = ["sso_kind_invalid", "sso_kind_unsupported", "sso_kind_immutable"] + text("provider_name", 1) + [
-    "sso_secret_too_long", "sso_role_invalid", "sso_too_many_rules", "sso_rule_invalid", "sso_issuer_invalid", "sso_client_id_invalid",
+    "sso_secret_too_long", "sso_role_invalid", "sso_too_many_rules", "sso_rule_invalid", "sso_department_rule_invalid", "sso_department_unknown", "sso_issuer_invalid", "sso_client_id_invalid",
     "sso_scope_invalid", "sso_ldap_url_invalid", "sso_ldap_dn_invalid", "sso_ldap_filter_invalid", "sso_ldap_attribute_invalid", "sso_sync_interval_invalid",
     "sso_saml_metadata_invalid", "sso_saml_attribute_invalid"]
 PROVIDER_ID = pid("id", "provider", "Identity provider id.")

@@ -432,6 +432,8 @@ var catalog = map[string]text{
 	"sso_secret_too_long":              {"The secret is too long.", "密钥过长。"},
 	"sso_role_invalid":                 {"Mapped roles must be admin, member or guest.", "映射的角色必须是 admin、member 或 guest。"},
 	"sso_too_many_rules":               {"At most 200 mapping rules.", "映射规则最多 200 条。"},
+	"sso_department_rule_invalid":      {"Each department rule needs a group and a department.", "每条部门规则需要一个组和一个部门。"},
+	"sso_department_unknown":           {"A department rule names department {department}, which does not exist (it may have been deleted): remove or change that rule.", "部门规则引用的部门 {department} 不存在（可能已被删除）：请删除或修改该规则。"},
 	"sso_rule_invalid":                 {"Each mapping rule needs a group and a role of admin, member or guest.", "每条映射规则需要一个组和 admin、member 或 guest 角色。"},
 	"sso_issuer_invalid":               {"The issuer must be an http(s) URL.", "Issuer 必须是 http(s) 地址。"},
 	"sso_client_id_invalid":            {"The client id is required.", "Client ID 不能为空。"},

@@ -63,10 +63,17 @@ type SSOSAML struct {
 	MetadataURL string `json:"metadata_url,omitempty"`
 }
 
-// SSOMapping maps IdP groups and LDAP units to roles.
+// SSOMapping maps IdP groups and LDAP units to roles and departments.
 type SSOMapping struct {
-	DefaultRole string       `json:"default_role"`
-	Rules       []SSOMapRule `json:"rules"`
+	DefaultRole string              `json:"default_role"`
+	Rules       []SSOMapRule        `json:"rules"`
+	Departments []SSODepartmentRule `json:"departments"`
+}
+
+// SSODepartmentRule puts the members of one group into one department.
+type SSODepartmentRule struct {
+	Group        string `json:"group"`
+	DepartmentID int64  `json:"department_id"`
 }
 
 // SSOMapRule maps one group to a role.
@@ -151,9 +158,13 @@ func (a *API) ssoCallbackURL(r *http.Request, id int64) string {
 func (a *API) wireProvider(r *http.Request, p sso.Provider) SSOProvider {
 	w := SSOProvider{ID: p.ID, Kind: string(p.Kind), Name: p.Name, Enabled: p.Enabled, HasSecret: p.Secret != "",
 		CreatedAt: Timestamp(p.CreatedAt), UpdatedAt: Timestamp(p.UpdatedAt), SyncedAt: Time(p.SyncedAt),
-		Mapping: SSOMapping{DefaultRole: string(p.Settings.Mapping.DefaultRole), Rules: []SSOMapRule{}}}
+		Mapping: SSOMapping{DefaultRole: string(p.Settings.Mapping.DefaultRole), Rules: []SSOMapRule{},
+			Departments: []SSODepartmentRule{}}}
 	for _, rule := range p.Settings.Mapping.Rules {
 		w.Mapping.Rules = append(w.Mapping.Rules, SSOMapRule{Group: rule.Group, Role: string(rule.Role)})
+	}
+	for _, rule := range p.Settings.Mapping.Departments {
+		w.Mapping.Departments = append(w.Mapping.Departments, SSODepartmentRule{Group: rule.Group, DepartmentID: rule.Department})
 	}
 	switch p.Kind {
 	case sso.KindOIDC:
@@ -204,6 +215,9 @@ func providerInput(req ssoProviderRequest, current sso.Settings, kind sso.Kind) 
 		set.Mapping = sso.Mapping{DefaultRole: account.Role(req.Mapping.DefaultRole)}
 		for _, r := range req.Mapping.Rules {
 			set.Mapping.Rules = append(set.Mapping.Rules, sso.Rule{Group: r.Group, Role: account.Role(r.Role)})
+		}
+		for _, r := range req.Mapping.Departments {
+			set.Mapping.Departments = append(set.Mapping.Departments, sso.DepartmentRule{Group: r.Group, Department: r.DepartmentID})
 		}
 	}
 	in.Settings = &set

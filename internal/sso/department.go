@@ -2,11 +2,14 @@ package sso
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/parley-chat/parley/internal/account"
+	"github.com/parley-chat/parley/internal/audit"
 	"github.com/parley-chat/parley/internal/errs"
 )
 
@@ -118,4 +121,105 @@ func (s *Service) syncDepartments(ctx context.Context, p Provider, want map[stri
 		}
 	}
 	return created, nil
+}
+
+// AuditDepartmentsMapped records what the department rules changed for one
+// user at a sign-in or sync (account records each membership change too,
+// as the system actor; this entry says which provider asked and why).
+const AuditDepartmentsMapped audit.Action = "sso.departments"
+
+// checkDepartmentRules refuses department rules naming a department the
+// provider's organisation does not have: Invalid "sso_department_unknown"
+// with the rule's department id.
+func (s *Service) checkDepartmentRules(ctx context.Context, op string, p Provider) error {
+	rules := p.Settings.Mapping.Departments
+	if len(rules) == 0 {
+		return nil
+	}
+	known := map[int64]bool{}
+	if s.dir != nil {
+		all, err := s.dir.Departments(ctx, account.Actor{Org: p.Org, Role: account.RoleOwner})
+		if err != nil {
+			return errs.E(op, errs.Other, "", err)
+		}
+		for _, d := range all {
+			known[d.ID] = true
+		}
+	}
+	for _, r := range rules {
+		if !known[r.Department] {
+			return errs.New(op, errs.Invalid, "sso_department_unknown").With("department", r.Department)
+		}
+	}
+	return nil
+}
+
+// departmentsFor splits the departments p's rules manage into those the
+// identity's groups put the user in (true) and the others (false).
+func (m Mapping) departmentsFor(id Identity) map[int64]bool {
+	out := map[int64]bool{}
+	for _, r := range m.Departments {
+		out[r.Department] = out[r.Department] || matchesGroup(r.Group, id)
+	}
+	return out
+}
+
+// mapDepartments makes a user's membership of the departments p's rules
+// manage follow their groups: added where a rule matches, removed where
+// none does. Other departments, and users who cannot be department members
+// (guests, bots), are left alone; a deactivated user (an empty identity)
+// leaves every managed department; a rule whose department is gone is
+// skipped. The work goes through the directory as the system actor, so
+// department channels follow; what changed is audited as sso.departments.
+func (s *Service) mapDepartments(ctx context.Context, p Provider, u account.User, id Identity) error {
+	const op = "sso.mapDepartments"
+	want := p.Settings.Mapping.departmentsFor(id)
+	if len(want) == 0 || s.dir == nil || u.Role == account.RoleGuest || u.Role == account.RoleBot {
+		return nil
+	}
+	current, err := s.store.UserDepartments(ctx, p.Org, u.ID)
+	if err != nil {
+		return errs.E(op, errs.Other, "", err)
+	}
+	in := map[int64]bool{}
+	for _, d := range current {
+		in[d.ID] = true
+	}
+	system := account.Actor{Org: p.Org, Role: account.RoleOwner}
+	var added, removed []string
+	for dept, should := range want {
+		switch {
+		case should && !in[dept]:
+			_, err = s.dir.SetDepartmentMember(ctx, system, account.DepartmentMember{Department: dept, User: u.ID})
+			if err == nil {
+				added = append(added, strconv.FormatInt(dept, 10))
+			}
+		case !should && in[dept]:
+			err = s.dir.RemoveDepartmentMember(ctx, system, dept, u.ID)
+			if err == nil {
+				removed = append(removed, strconv.FormatInt(dept, 10))
+			}
+		}
+		switch {
+		case errs.Is(err, errs.NotFound):
+			// Deleted since the rule was saved (or the member left
+			// meanwhile): nothing to do for this rule.
+			s.log.Warn("department rule skipped", "org", p.Org, "provider", p.ID, "department", dept, "err", err)
+		case err != nil:
+			return errs.E(op, errs.Other, "", err)
+		}
+		err = nil
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		return nil
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	e := audit.Entry{Org: p.Org, Action: AuditDepartmentsMapped, TargetType: audit.TargetUser, TargetID: u.ID,
+		Details: map[string]string{"provisioned_by": string(p.Kind), "provider": strconv.FormatInt(p.ID, 10),
+			"added": strings.Join(added, ","), "removed": strings.Join(removed, ",")}}
+	if err := s.store.Update(ctx, func(tx Tx) error { return s.audit(ctx, tx, e) }); err != nil {
+		return errs.E(op, errs.Other, "", err)
+	}
+	return nil
 }

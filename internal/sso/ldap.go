@@ -229,9 +229,16 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 	var want map[string][]int64
 	var paths map[string][]string
 	var managed map[int64]bool
+	// The users whose department rules apply once the sync is committed.
+	type mapped struct {
+		u  account.User
+		id Identity
+	}
+	var toMap []mapped
 	err = s.store.Update(ctx, func(tx Tx) error {
 		r = SyncResult{Seen: len(ids)}
 		want, paths, managed = map[string][]int64{}, map[string][]string{}, map[int64]bool{}
+		toMap = toMap[:0]
 		linked, err := tx.LinkedUsers(ctx, p.ID)
 		if err != nil {
 			return err
@@ -257,6 +264,7 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 				return err
 			}
 			managed[u.ID] = true
+			toMap = append(toMap, mapped{u, id})
 			if units := relativeUnits(l.BaseDN, id.Units); len(units) > 0 && u.Role != account.RoleGuest && u.Role != account.RoleBot {
 				k := deptKey(units)
 				paths[k] = units
@@ -279,6 +287,8 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 					return err
 				}
 				managed[u.ID] = true // and out of the synced departments
+				u.Active = false
+				toMap = append(toMap, mapped{u: u})
 				r.Deactivated++
 			}
 		}
@@ -294,6 +304,11 @@ func (s *Service) SyncLDAP(ctx context.Context, p Provider) (SyncResult, error) 
 	}
 	if l.Departments {
 		if r.Departments, err = s.syncDepartments(ctx, p, want, paths, managed); err != nil {
+			return r, err
+		}
+	}
+	for _, m := range toMap {
+		if err := s.mapDepartments(ctx, p, m.u, m.id); err != nil {
 			return r, err
 		}
 	}

@@ -11,10 +11,12 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"golang.org/x/text/language"
 
@@ -52,6 +54,36 @@ type hostileStorage struct {
 	*storage.Storage
 	mutate  func(op.AuthRequest) op.AuthRequest
 	expired bool
+
+	mu     sync.Mutex
+	groups map[string][]string // the "groups" claim by user id
+}
+
+// setGroups makes the provider assert these groups for a user from now on.
+func (h *hostileStorage) setGroups(user string, groups ...string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.groups == nil {
+		h.groups = map[string][]string{}
+	}
+	h.groups[user] = groups
+}
+
+func (h *hostileStorage) addGroups(info *oidc.UserInfo, user string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if g, ok := h.groups[user]; ok {
+		info.AppendClaims("groups", g)
+	}
+}
+
+// SetUserinfoFromToken serves the userinfo endpoint, with the user's groups.
+func (h *hostileStorage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
+	if err := h.Storage.SetUserinfoFromToken(ctx, info, tokenID, subject, origin); err != nil {
+		return err
+	}
+	h.addGroups(info, subject)
+	return nil
 }
 
 func (h *hostileStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {

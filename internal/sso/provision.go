@@ -70,7 +70,8 @@ func rdnValue(dn string) string {
 // when the e-mail belongs to an account the identity cannot be linked to.
 // The sign-in is recorded in the audit trail as sso.login with the
 // provider (the session it opens is recorded by auth), with the user's
-// creation on first login.
+// creation on first login. The mapping's department rules are applied
+// once the user is stored.
 func (s *Service) provision(ctx context.Context, op string, p Provider, id Identity) (account.User, error) {
 	if id.Subject == "" || len(id.Subject) > 512 {
 		return account.User{}, errs.New(op, errs.Unauthenticated, "sso_subject_missing")
@@ -84,6 +85,10 @@ func (s *Service) provision(ctx context.Context, op string, p Provider, id Ident
 		return s.audit(ctx, tx, signedIn(u, p))
 	})
 	if err != nil {
+		return account.User{}, errs.E(op, errs.Other, "", err)
+	}
+	// After the commit: the directory runs its own transactions.
+	if err := s.mapDepartments(ctx, p, u, id); err != nil {
 		return account.User{}, errs.E(op, errs.Other, "", err)
 	}
 	return u, nil

@@ -214,6 +214,9 @@ func (s *Service) FinishSAML(ctx context.Context, in SAMLPost) (_ account.User, 
 	if err != nil {
 		return account.User{}, errs.E(op, errs.Other, "", err)
 	}
+	if err := s.mapDepartments(ctx, p, u, id); err != nil {
+		return account.User{}, errs.E(op, errs.Other, "", err)
+	}
 	return u, nil
 }
 

@@ -96,10 +96,24 @@ type LDAPSettings struct {
 	Departments bool
 }
 
-// Mapping turns IdP groups (and LDAP organisational units) into roles.
+// Mapping turns IdP groups (and LDAP organisational units) into roles and
+// department memberships.
 type Mapping struct {
 	DefaultRole account.Role // role of a provisioned user no rule matches; member if ""
 	Rules       []Rule
+	// Departments are the department rules (ADR 0014, decision 12): the
+	// departments they name are managed by this provider.
+	Departments []DepartmentRule `json:",omitempty"`
+}
+
+// DepartmentRule puts the people in one IdP group into one department, by
+// the department's id: ids survive renames and moves, where a path would
+// silently point elsewhere. A rule whose department was deleted later is
+// inert at sign-in, and saving the provider with it is refused
+// (sso_department_unknown), so the admin removes it knowingly.
+type DepartmentRule struct {
+	Group      string // as Rule.Group
+	Department int64
 }
 
 // Rule maps one IdP group to a role. A user matching several rules gets
@@ -389,6 +403,9 @@ func (s *Service) CreateProvider(ctx context.Context, actor account.Actor, in Pr
 	if err := applyInput(op, &p, in); err != nil {
 		return Provider{}, err
 	}
+	if err := s.checkDepartmentRules(ctx, op, p); err != nil {
+		return Provider{}, err
+	}
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if p, err = tx.InsertProvider(ctx, p); err != nil {
@@ -423,6 +440,11 @@ func (s *Service) UpdateProvider(ctx context.Context, actor account.Actor, id in
 		}
 		if err := applyInput(op, &p, in); err != nil {
 			return err
+		}
+		if in.Settings != nil {
+			if err := s.checkDepartmentRules(ctx, op, p); err != nil {
+				return err
+			}
 		}
 		p.UpdatedAt = s.now()
 		if err := tx.UpdateProvider(ctx, p); err != nil {
@@ -513,6 +535,14 @@ func cleanSettings(op string, kind Kind, in Settings) (Settings, error) {
 	for _, r := range out.Mapping.Rules {
 		if strings.TrimSpace(r.Group) == "" || len(r.Group) > 1024 || !assignable(r.Role) {
 			return Settings{}, errs.New(op, errs.Invalid, "sso_rule_invalid")
+		}
+	}
+	if len(out.Mapping.Departments) > 200 {
+		return Settings{}, errs.New(op, errs.Invalid, "sso_too_many_rules")
+	}
+	for _, r := range out.Mapping.Departments {
+		if strings.TrimSpace(r.Group) == "" || len(r.Group) > 1024 || r.Department <= 0 {
+			return Settings{}, errs.New(op, errs.Invalid, "sso_department_rule_invalid")
 		}
 	}
 	switch kind {
