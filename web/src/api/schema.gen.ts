@@ -3295,7 +3295,17 @@ export interface components {
              */
             role: "admin" | "member" | "guest";
         };
-        /** @description How IdP groups become roles. A user matching several rules gets the most powerful role; one matching none gets `default_role`. Roles are only updated at login when rules exist; owners keep their role. */
+        /** @description Puts the members of one IdP group (name or DN) or LDAP organisational unit into one department. */
+        SSODepartmentRule: {
+            /** @description Group name, group DN or OU name, compared case-insensitively. */
+            group: string;
+            /**
+             * Format: int64
+             * @description Id of a department of the organisation; a later-deleted department makes the rule inert, and saving the provider with it fails with `sso_department_unknown`.
+             */
+            department_id: number;
+        };
+        /** @description How IdP groups become roles and department memberships. A user matching several rules gets the most powerful role; one matching none gets `default_role`. Roles are only updated at login when rules exist; owners keep their role. At every sign-in and LDAP sync, a user is added to the departments whose rules match their groups and removed from the other departments these rules name; other departments are left alone; guests and bots are skipped. */
         SSOMapping: {
             /**
              * @description Role of provisioned users no rule matches.
@@ -3304,6 +3314,8 @@ export interface components {
             default_role: "admin" | "member" | "guest";
             /** @description Rules, at most 200. */
             rules: components["schemas"]["SSOMapRule"][];
+            /** @description Department rules, at most 200; each department must exist. */
+            departments: components["schemas"]["SSODepartmentRule"][];
         };
         /** @description An identity provider of the caller's organisation. The secret is never returned. */
         SSOProvider: {
@@ -7612,7 +7624,7 @@ export interface operations {
                     "application/json": components["schemas"]["SSOProvider"];
                 };
             };
-            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`, `sso_saml_metadata_invalid`, `sso_saml_attribute_invalid`. */
+            /** @description Invalid request. Codes: `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_department_rule_invalid`, `sso_department_unknown`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`, `sso_saml_metadata_invalid`, `sso_saml_attribute_invalid`. */
             400: components["responses"]["Error"];
             /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];
@@ -7713,7 +7725,7 @@ export interface operations {
                     "application/json": components["schemas"]["SSOProvider"];
                 };
             };
-            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`, `sso_saml_metadata_invalid`, `sso_saml_attribute_invalid`. */
+            /** @description Invalid request. Codes: `id_invalid`, `invalid_utf8`, `wrong_type`, `unknown_field`, `unsupported_media`, `invalid_json`, `sso_kind_invalid`, `sso_kind_unsupported`, `sso_kind_immutable`, `provider_name_required`, `provider_name_invalid_utf8`, `provider_name_invalid_characters`, `provider_name_too_long`, `sso_secret_too_long`, `sso_role_invalid`, `sso_too_many_rules`, `sso_rule_invalid`, `sso_department_rule_invalid`, `sso_department_unknown`, `sso_issuer_invalid`, `sso_client_id_invalid`, `sso_scope_invalid`, `sso_ldap_url_invalid`, `sso_ldap_dn_invalid`, `sso_ldap_filter_invalid`, `sso_ldap_attribute_invalid`, `sso_sync_interval_invalid`, `sso_saml_metadata_invalid`, `sso_saml_attribute_invalid`. */
             400: components["responses"]["Error"];
             /** @description Not authenticated. Codes: `unauthenticated`, `session_expired`, `token_expired`, `two_factor_required`, `user_deactivated`. */
             401: components["responses"]["Error"];

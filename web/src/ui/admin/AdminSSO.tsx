@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../../api/client';
 import { ssoApi, type SCIMToken, type SSOProvider, type SSOProviderRequest } from '../../api/sso';
 import { t } from '../../i18n';
+import { directoryApi, type Department } from '../../state/addressbook';
 
 type Kind = 'oidc' | 'saml' | 'ldap';
 
@@ -25,11 +26,19 @@ interface Form {
   departments: boolean;
   idpMetadata: string;
   adminGroup: string;
+  /** Department rules: people in the group join the department (ADR 0014, decision 12). */
+  deptRules: DeptRule[];
+}
+
+interface DeptRule {
+  group: string;
+  departmentId: number; // 0: none chosen yet
 }
 
 const blank: Form = {
   kind: 'oidc', name: '', secret: '', issuer: '', clientId: '', url: 'ldaps://', bindDn: '', baseDn: '',
   userFilter: '', loginAttr: '', groupAttr: '', syncMinutes: '60', departments: true, idpMetadata: '', adminGroup: '',
+  deptRules: [],
 };
 
 function formOf(p: SSOProvider): Form {
@@ -40,6 +49,7 @@ function formOf(p: SSOProvider): Form {
     loginAttr: p.ldap?.login_attr ?? '', groupAttr: p.ldap?.group_attr ?? '',
     syncMinutes: String(Math.round((p.ldap?.sync_interval_seconds ?? 0) / 60)), departments: p.ldap?.departments ?? false,
     idpMetadata: p.saml?.idp_metadata ?? '', adminGroup: p.mapping.rules.find((r) => r.role === 'admin')?.group ?? '',
+    deptRules: (p.mapping.departments ?? []).map((r) => ({ group: r.group, departmentId: r.department_id })),
   };
 }
 
@@ -55,7 +65,12 @@ export function requestOf(f: Form, creating: boolean): SSOProviderRequest {
       login_attr: f.loginAttr, email_attr: '', name_attr: '', group_attr: f.groupAttr,
       sync_interval_seconds: Math.max(0, Number(f.syncMinutes) || 0) * 60, departments: f.departments };
   }
-  b.mapping = { default_role: 'member', rules: f.adminGroup.trim() ? [{ group: f.adminGroup.trim(), role: 'admin' }] : [] };
+  b.mapping = {
+    default_role: 'member', rules: f.adminGroup.trim() ? [{ group: f.adminGroup.trim(), role: 'admin' }] : [],
+    // Rows left without a group or a department are dropped, not sent.
+    departments: f.deptRules.filter((r) => r.group.trim() && r.departmentId > 0)
+      .map((r) => ({ group: r.group.trim(), department_id: r.departmentId })),
+  };
   return b;
 }
 
@@ -63,10 +78,53 @@ function errText(x: unknown): string {
   return x instanceof ApiError || x instanceof Error ? x.message : String(x);
 }
 
+/** Department names with their parents ("R&D / Backend"), for the rule picker. */
+function departmentLabels(ds: Department[]): { id: number; label: string }[] {
+  const byId = new Map(ds.map((d) => [d.id, d]));
+  const label = (d: Department): string => {
+    const parent = d.parent_id ? byId.get(d.parent_id) : undefined;
+    return parent ? label(parent) + ' / ' + d.name : d.name;
+  };
+  return ds.map((d) => ({ id: d.id, label: label(d) })).sort((a, b) => a.label.localeCompare(b.label));
+}
+
+/** The department rules of a provider: one row per rule, a group and a department. */
+export function DeptRules({ rules, departments, onChange }: { rules: DeptRule[]; departments: Department[]; onChange: (r: DeptRule[]) => void }) {
+  const set = (i: number, r: DeptRule) => onChange(rules.map((x, j) => (j === i ? r : x)));
+  const labels = departmentLabels(departments);
+  return (
+    <fieldset class="sso-dept-rules">
+      <legend>{t('sso.admin.dept_rules')}</legend>
+      <p class="muted">{t('sso.admin.dept_rules_help')}</p>
+      {rules.map((r, i) => (
+        <div class="row" key={i}>
+          <input class="input" name={`deptGroup${i}`} aria-label={t('sso.admin.dept_rule_group', { n: i + 1 })} placeholder={t('sso.admin.dept_rule_group_placeholder')}
+            value={r.group} onInput={(e) => set(i, { ...r, group: e.currentTarget.value })} />
+          <select class="input" name={`deptId${i}`} aria-label={t('sso.admin.dept_rule_department', { n: i + 1 })} value={String(r.departmentId)}
+            onChange={(e) => set(i, { ...r, departmentId: Number(e.currentTarget.value) })}>
+            <option value="0">{t('sso.admin.dept_rule_choose')}</option>
+            {/* A rule whose department was deleted keeps its id visible, so the admin sees what to fix. */}
+            {r.departmentId > 0 && !labels.some((d) => d.id === r.departmentId) &&
+              <option value={String(r.departmentId)}>{t('sso.admin.dept_rule_missing', { id: r.departmentId })}</option>}
+            {labels.map((d) => <option key={d.id} value={String(d.id)}>{d.label}</option>)}
+          </select>
+          <button class="btn" type="button" aria-label={t('sso.admin.dept_rule_remove', { n: i + 1 })}
+            onClick={() => onChange(rules.filter((_, j) => j !== i))}>{t('sso.admin.dept_rule_remove_short')}</button>
+        </div>
+      ))}
+      <button class="btn" type="button" onClick={() => onChange([...rules, { group: '', departmentId: 0 }])}>{t('sso.admin.dept_rule_add')}</button>
+    </fieldset>
+  );
+}
+
 function ProviderForm({ initial, editing, onDone }: { initial: Form; editing: SSOProvider | null; onDone: () => void }) {
   const [f, setF] = useState(initial);
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
+  const [departments, setDepartments] = useState<Department[]>([]);
+  useEffect(() => {
+    directoryApi.departments().then((r) => setDepartments(r.departments), (x) => setErr(errText(x)));
+  }, []);
   const text = (k: keyof Form, label: string, extra: Record<string, string> = {}) => (
     <label>{label}<input class="input" name={k} value={String(f[k])} onInput={(e) => setF({ ...f, [k]: e.currentTarget.value })} {...extra} /></label>
   );
@@ -122,6 +180,7 @@ function ProviderForm({ initial, editing, onDone }: { initial: Form; editing: SS
         </label>
       )}
       {text('adminGroup', t('sso.admin.admin_group'))}
+      <DeptRules rules={f.deptRules} departments={departments} onChange={(deptRules) => setF({ ...f, deptRules })} />
       {err && <p class="error-text" role="alert">{err}</p>}
       <div class="row">
         <button class="btn btn-primary" type="submit" disabled={busy}>{t('common.save')}</button>
