@@ -3,12 +3,18 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"net"
+	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/gobwas/ws"
 	"golang.org/x/sys/unix"
 
 	"github.com/parley-chat/parley/internal/realtime"
@@ -17,7 +23,9 @@ import (
 // poller reads every client socket of a worker from one goroutine with
 // epoll, instead of a goroutine per client. With a goroutine each, every
 // frame cost two read(2) calls (the second finding the socket empty before
-// the goroutine parks) and two goroutine switches; the generator shares
+// the goroutine parks), two goroutine switches and an event in the
+// runtime's own poller (so the sockets are taken out of it: the poller
+// owns a duplicate descriptor, realtime.Client.Detach); the generator shares
 // the machine with the server, so its cost per frame is part of the
 // latency it measures. Frames are checked exactly as the reader goroutine
 // checks them (worker.handle).
@@ -31,15 +39,20 @@ type poller struct {
 	stopped atomic.Bool
 }
 
-// psub is one client's stream in the poller.
+// psub is one client's stream in the poller. It owns the socket (fd);
+// reads happen in the poller's loop, writes (Send, pongs, Close) under wmu
+// from any goroutine.
 type psub struct {
+	p         *poller
 	c         *wclient
-	conn      *realtime.Client
 	fd        int
 	buf       []byte // the start of a frame not yet complete
 	readyOnce func()
 	end       sync.Once
 	done      chan struct{}
+
+	wmu    sync.Mutex
+	closed bool
 }
 
 func newPoller(ctx context.Context, w *worker) (*poller, error) {
@@ -62,55 +75,121 @@ func (w *worker) attach(ctx context.Context, c *wclient, conn *realtime.Client, 
 		}
 		w.pollMu.Unlock()
 	}
-	if w.poll != nil && w.poll.add(ctx, c, conn, ready, done) == nil {
+	if w.poll != nil {
+		w.poll.add(ctx, c, conn, ready, done)
 		return
 	}
+	c.mu.Lock()
+	c.conn = conn
+	c.mu.Unlock()
 	go w.read(ctx, c, conn, ready, done)
 }
 
-func (p *poller) add(ctx context.Context, c *wclient, conn *realtime.Client, ready, done chan struct{}) error {
-	rc, pending, err := conn.Detach()
+// add takes over conn's socket. A failure ends the stream like a broken
+// socket would (counted as closed unexpectedly).
+func (p *poller) add(ctx context.Context, c *wclient, conn *realtime.Client, ready, done chan struct{}) {
+	s := &psub{p: p, c: c, fd: -1, readyOnce: sync.OnceFunc(func() { close(ready) }), done: done}
+	c.mu.Lock()
+	c.conn = s
+	c.mu.Unlock()
+	fd, pending, err := conn.Detach()
 	if err != nil {
-		return err
+		conn.Close()
+		p.w.ended(ctx, c)
+		s.finish()
+		return
 	}
-	fd := -1
-	if err := rc.Control(func(f uintptr) { fd = int(f) }); err != nil {
-		return err
-	}
-	s := &psub{c: c, conn: conn, fd: fd, readyOnce: sync.OnceFunc(func() { close(ready) }), done: done}
+	s.fd = fd
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd)}); err != nil {
-		return err
+		p.closeLocked(ctx, s)
+		return
 	}
 	p.subs[fd] = s
-	c.mu.Lock()
-	c.detach = func() { p.remove(s) }
-	c.mu.Unlock()
 	if len(pending) > 0 {
 		p.consume(ctx, s, pending)
 	}
-	return nil
 }
 
-// remove stops reading s; the caller then closes its connection. Removing
-// under p.mu before the close means the loop never reads a closed, or
-// reused, descriptor as s's.
-func (p *poller) remove(s *psub) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.endLocked(s)
-}
-
-func (p *poller) endLocked(s *psub) {
-	if p.subs[s.fd] == s {
-		delete(p.subs, s.fd)
-		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, s.fd, nil)
-	}
+// finish marks the stream over for the worker's waiters.
+func (s *psub) finish() {
 	s.end.Do(func() {
 		s.readyOnce()
 		close(s.done)
 	})
+}
+
+// Send marshals v and writes it as one masked text frame.
+func (s *psub) Send(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.write(ws.NewTextFrame(b))
+}
+
+// Close stops reading, sends a normal close frame and closes the socket.
+func (s *psub) Close() error {
+	s.p.mu.Lock()
+	s.p.endLocked(s)
+	s.p.mu.Unlock()
+	s.write(ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusNormalClosure, "")))
+	return s.closeFD()
+}
+
+func (s *psub) closeFD() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed || s.fd < 0 {
+		return nil
+	}
+	s.closed = true
+	return unix.Close(s.fd)
+}
+
+// write masks f and writes it whole, waiting up to 10 s for room in the
+// socket's buffer (frames from clients are small and rare).
+func (s *psub) write(f ws.Frame) error {
+	f = ws.MaskFrameInPlace(f)
+	b, err := ws.CompileFrame(f)
+	if err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed || s.fd < 0 {
+		return net.ErrClosed
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(b) > 0 {
+		n, err := unix.Write(s.fd, b)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case errors.Is(err, unix.EAGAIN):
+			left := time.Until(deadline)
+			if left <= 0 {
+				return os.ErrDeadlineExceeded
+			}
+			unix.Poll([]unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLOUT}}, int(left/time.Millisecond)+1)
+			continue
+		case err != nil:
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// endLocked stops reading s. Its socket is closed only after this (under
+// p.mu), so the loop never reads a closed, or reused, descriptor as s's.
+func (p *poller) endLocked(s *psub) {
+	if s.fd >= 0 && p.subs[s.fd] == s {
+		delete(p.subs, s.fd)
+		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, s.fd, nil)
+	}
+	s.finish()
 }
 
 // loop waits for readable sockets until ctx ends, rechecking every 200 ms.
@@ -175,9 +254,9 @@ func (p *poller) consume(ctx context.Context, s *psub, data []byte) bool {
 		data = data[n:]
 		switch op {
 		case 0x1, 0x2: // text, binary
-			p.w.handle(ctx, s.c, s.conn, payload, s.readyOnce)
+			p.w.handle(ctx, s.c, s, payload, s.readyOnce)
 		case 0x9: // ping
-			s.conn.Pong(ctx, payload)
+			s.write(ws.NewPongFrame(bytes.Clone(payload)))
 		case 0x8: // close: the server ended the stream
 			p.closeLocked(ctx, s)
 			return false
@@ -192,7 +271,7 @@ func (p *poller) consume(ctx context.Context, s *psub, data []byte) bool {
 func (p *poller) closeLocked(ctx context.Context, s *psub) {
 	p.w.ended(ctx, s.c)
 	p.endLocked(s)
-	s.conn.Close()
+	s.closeFD()
 }
 
 // nextFrame parses the server frame at the start of b: n is 0 when b does

@@ -12,6 +12,9 @@ import (
 type poller struct{}
 
 func (w *worker) attach(ctx context.Context, c *wclient, conn *realtime.Client, ready, done chan struct{}) {
+	c.mu.Lock()
+	c.conn = conn
+	c.mu.Unlock()
 	go w.read(ctx, c, conn, ready, done)
 }
 

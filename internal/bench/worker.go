@@ -124,8 +124,7 @@ type wclient struct {
 	mu        sync.Mutex
 	tr        *Tracker
 	lastEvent int64
-	conn      *realtime.Client
-	detach    func() // stops the worker's poller reading conn, before conn is closed; nil with a reader goroutine
+	conn      stream
 	ready     chan struct{}
 	done      chan struct{}
 	dropping  bool
@@ -237,7 +236,7 @@ func (w *worker) dial(ctx context.Context, c *wclient, resume bool) (retries int
 		cancel()
 		if err == nil {
 			c.mu.Lock()
-			c.conn, c.dropping = conn, false
+			c.dropping = false
 			c.ready, c.done = make(chan struct{}), make(chan struct{})
 			ready, done := c.ready, c.done
 			c.mu.Unlock()
@@ -288,7 +287,7 @@ func (w *worker) ended(ctx context.Context, c *wclient) {
 }
 
 // handle checks one data frame a client received.
-func (w *worker) handle(ctx context.Context, c *wclient, conn *realtime.Client, p []byte, readyOnce func()) {
+func (w *worker) handle(ctx context.Context, c *wclient, conn stream, p []byte, readyOnce func()) {
 	// Message events, nearly every frame, are split without a JSON
 	// decoder: with 5,000 clients in one process the generator's cost per
 	// frame competes with the server for the same cores.
@@ -506,17 +505,21 @@ func (w *worker) window() Report {
 func (w *worker) closeAll() {
 	for _, c := range w.clients {
 		c.mu.Lock()
-		conn, done, detach := c.conn, c.done, c.detach
-		c.conn, c.dropping, c.detach = nil, true, nil
+		conn, done := c.conn, c.done
+		c.conn, c.dropping = nil, true
 		c.mu.Unlock()
 		if conn != nil {
-			if detach != nil {
-				detach()
-			}
 			conn.Close()
 			<-done
 		}
 	}
+}
+
+// stream is a connected client's sending side: a *realtime.Client read by
+// a goroutine, or a socket read by the worker's poller.
+type stream interface {
+	Send(ctx context.Context, v any) error
+	Close() error
 }
 
 // resume reconnects every client at once with since = its last event and

@@ -194,28 +194,37 @@ func DecodeFrame(p []byte) (Frame, error) {
 		Users: w.Users, Data: w.Data, Raw: p}, nil
 }
 
-// Detach hands the reading side to a caller that reads the socket itself
+// Detach hands the stream's socket over to a caller that drives it itself
 // (the load generator's epoll loop, which reads thousands of streams
-// without a goroutine each): it returns the socket and the bytes already
-// read from it that Next has not returned. After Detach, Next must not be
-// called; Send, Pong and Close still work, and Close closes the socket.
-func (c *Client) Detach() (syscall.RawConn, []byte, error) {
+// without a goroutine each, and without the runtime's poller also being
+// told of every frame): it returns a duplicate of the socket's descriptor,
+// which the caller owns and must close, and the bytes already read from it
+// that Next has not returned. The Client's own descriptor is closed
+// without a close frame; the Client must not be used afterwards.
+func (c *Client) Detach() (fd int, pending []byte, err error) {
 	sc, ok := c.nc.(syscall.Conn)
 	if !ok {
-		return nil, nil, errors.New("realtime: detach: not a socket")
+		return -1, nil, errors.New("realtime: detach: not a socket")
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return nil, nil, fmt.Errorf("realtime: detach: %w", err)
+		return -1, nil, fmt.Errorf("realtime: detach: %w", err)
+	}
+	fd = -1
+	var derr error
+	if err := rc.Control(func(f uintptr) { fd, derr = dupCloexec(int(f)) }); err != nil {
+		return -1, nil, fmt.Errorf("realtime: detach: %w", err)
+	}
+	if derr != nil {
+		return -1, nil, fmt.Errorf("realtime: detach: %w", derr)
 	}
 	b, _ := c.br.Peek(c.br.Buffered())
-	return rc, bytes.Clone(b), nil
-}
-
-// Pong answers a ping with payload p, for callers that read the socket
-// themselves (see Detach).
-func (c *Client) Pong(ctx context.Context, p []byte) error {
-	return c.writeFrame(ctx, ws.NewPongFrame(bytes.Clone(p)))
+	pending = bytes.Clone(b)
+	c.wmu.Lock()
+	c.closed = true
+	c.wmu.Unlock()
+	c.nc.Close()
+	return fd, pending, nil
 }
 
 // Send marshals v as JSON and sends it as one text message.
