@@ -6,4 +6,6 @@ import "errors"
 
 // dupCloexec is not available here: Client.Detach fails and callers keep
 // reading with Next.
-func dupCloexec(int) (int, error) { return -1, errors.New("realtime: detach is not supported on this platform") }
+func dupCloexec(int) (int, error) {
+	return -1, errors.New("realtime: detach is not supported on this platform")
+}
