@@ -301,6 +301,7 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 	var pend []pendingEvent
 	var index []indexOp
 	var posts *postCache
+	var reads []readMove
 	if db.d.prefetchPosts && !savepoints {
 		var keys []chat.PostKey
 		for i, r := range batch {
@@ -319,9 +320,17 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 		if results[i] != nil {
 			continue
 		}
-		if r.post == nil && posts != nil {
-			// Any other write may change a channel or a membership.
-			posts.stale = true
+		if r.post == nil {
+			if posts != nil {
+				// Any other write may change a channel or a membership.
+				posts.stale = true
+			}
+			// ... or read the read positions the posts before it moved.
+			if err := db.applyReads(ctx, tx, reads); err != nil {
+				tx.Rollback()
+				return nil, false, err
+			}
+			reads = reads[:0]
 		}
 		if savepoints {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
@@ -349,6 +358,7 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 				pend = append(pend, p)
 			}
 			index = append(index, t.index...)
+			reads = append(reads, t.reads...)
 		}
 		if savepoints {
 			if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
@@ -359,6 +369,10 @@ func (db *DB) runBatch(batch []*writeReq, results []error, savepoints bool) ([]e
 	}
 	// The index first: allocEvents takes the organisations' row locks,
 	// which every other batch of theirs waits for until this one commits.
+	if err := db.applyReads(ctx, tx, reads); err != nil {
+		tx.Rollback()
+		return nil, false, err
+	}
 	if err := db.applyIndex(ctx, tx, index); err != nil {
 		tx.Rollback()
 		return nil, false, err
@@ -401,6 +415,7 @@ type Tx struct {
 	events []pendingEvent // emitted; stored at the end of the batch
 	index  []indexOp      // search index changes, applied at the end of the batch
 	posts  *postCache     // the batch's prefetched post targets; nil if none
+	reads  []readMove     // read positions posts moved, applied before the next other write
 }
 
 // querier is what queries run on: the read pool or a transaction.

@@ -91,28 +91,49 @@ func (t *Tx) InsertPost(ctx context.Context, m chat.Message) (chat.Message, erro
 			m.Seq, m.Channel, m.Author, m.Seq)
 		return m, dbErr(op, err)
 	}
-	// The sub-statements see one snapshot; each reads the RETURNING rows of
-	// the one before, so the order of the writes is the data flow.
+	// The sub-statements see one snapshot; the INSERT reads the UPDATE's
+	// RETURNING row. The read position is moved with the batch's others
+	// (applyReads): updating a row again in the transaction that last
+	// updated it makes PostgreSQL check its foreign keys again.
 	err := t.queryRow(ctx, `
 		WITH s AS (
 			UPDATE channels SET msg_seq = msg_seq + 1, last_message_at = ? WHERE id = ? RETURNING msg_seq
-		), m AS (
-			INSERT INTO messages (org_id, channel_id, seq, author_id, client_id, text, root_id, also_in_channel,
-				mentions, mention_channel, mention_here, created_at)
-			VALUES (?, ?, (SELECT msg_seq FROM s), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq
-		), r AS (
-			UPDATE channel_members SET last_read_seq = (SELECT seq FROM m)
-			WHERE channel_id = ? AND user_id = ? AND last_read_seq < (SELECT seq FROM m)
 		)
-		SELECT id, seq FROM m`,
+		INSERT INTO messages (org_id, channel_id, seq, author_id, client_id, text, root_id, also_in_channel,
+			mentions, mention_channel, mention_here, created_at)
+		VALUES (?, ?, (SELECT msg_seq FROM s), ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, seq`,
 		ms(m.CreatedAt), m.Channel,
 		m.Org, m.Channel, m.Author, m.ClientID, m.Text, m.Root, m.AlsoInChannel,
-		joinIDs(m.Mentions), m.MentionChannel, m.MentionHere, ms(m.CreatedAt),
-		m.Channel, m.Author).Scan(&m.ID, &m.Seq)
+		joinIDs(m.Mentions), m.MentionChannel, m.MentionHere, ms(m.CreatedAt)).Scan(&m.ID, &m.Seq)
 	if err != nil {
 		return m, dbErr(op, err)
 	}
+	t.reads = append(t.reads, readMove{channel: m.Channel, user: m.Author, seq: m.Seq})
 	return m, t.indexMessage(ctx, m.ID, m.Channel, m.Author, m.Text)
+}
+
+// readMove is a read position a post moved up (to its own message).
+type readMove struct{ channel, user, seq int64 }
+
+// applyReads moves the batch's read positions in one statement (PostgreSQL;
+// SQLite moves each at once). The commit loop applies them before any write
+// that is not a post, and at the end of the batch: posts do not read read
+// positions, so every write sees the positions of the writes before it.
+func (db *DB) applyReads(ctx context.Context, tx *sql.Tx, moves []readMove) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	chans, users, seqs := make([]int64, len(moves)), make([]int64, len(moves)), make([]int64, len(moves))
+	for i, m := range moves {
+		chans[i], users[i], seqs[i] = m.channel, m.user, m.seq
+	}
+	_, err := tx.ExecContext(ctx, db.d.rebind(`
+		UPDATE channel_members cm SET last_read_seq = v.seq
+		FROM (SELECT channel_id, user_id, MAX(seq) AS seq
+			FROM unnest(CAST(? AS bigint[]), CAST(? AS bigint[]), CAST(? AS bigint[])) AS x(channel_id, user_id, seq)
+			GROUP BY channel_id, user_id) v
+		WHERE cm.channel_id = v.channel_id AND cm.user_id = v.user_id AND cm.last_read_seq < v.seq`), chans, users, seqs)
+	return dbErr("store.applyReads", err)
 }
 
 // postCache holds the post targets a batch loaded up front. An entry is

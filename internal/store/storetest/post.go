@@ -209,6 +209,20 @@ func testPostBatch(t *testing.T, s suite) {
 		for db.Pending() < want {
 			runtime.Gosched()
 		}
+		// A write after the posts sees the read position they moved.
+		var readSeq int64
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			update(t, db, func(ctx context.Context, tx *store.Tx) error {
+				m, err := tx.Member(ctx, ch.ID, a.ID)
+				readSeq = m.LastReadSeq
+				return err
+			})
+		}()
+		for db.Pending() < want+1 {
+			runtime.Gosched()
+		}
 		close(release)
 		wg.Wait()
 		blocker.Wait()
@@ -233,6 +247,15 @@ func testPostBatch(t *testing.T, s suite) {
 		}
 		if r := results[6]; r.err != nil || !r.created {
 			t.Fatalf("round %d: single post %+v", round, r)
+		}
+		var last int64
+		for _, r := range results[:7] {
+			if r.created {
+				last = max(last, r.msg.Seq)
+			}
+		}
+		if readSeq != last {
+			t.Fatalf("round %d: a write after the posts read a's position %d, want %d", round, readSeq, last)
 		}
 		// b's post is refused after b left earlier in the batch.
 		if r := results[7]; round%2 == 0 && (r.err != nil || !r.created) || round%2 == 1 && errs.CodeOf(r.err) != "not_a_member" {
