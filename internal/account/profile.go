@@ -48,6 +48,10 @@ type FieldValue struct {
 }
 
 // cleanPhone accepts digits, spaces, '+', '-', '(' and ')'.
+// CleanPhone validates a phone number as the directory keeps it (digits,
+// spaces and +-()): Invalid "phone_invalid".
+func CleanPhone(op, s string) (string, error) { return cleanPhone(op, s) }
+
 func cleanPhone(op, s string) (string, error) {
 	s, err := CleanText(op, "phone", s, 0, MaxPhoneLen)
 	if err != nil {
@@ -273,6 +277,18 @@ func (s *Service) UpdateDirectoryProfile(ctx context.Context, actor Actor, id in
 // checkManager refuses a manager that is not an active member of the
 // organisation, the user themself, or one of the user's reports (a cycle).
 func (s *Service) checkManager(ctx context.Context, tx Tx, op string, u User, manager int64) error {
+	return CheckManager(ctx, tx, op, u, manager)
+}
+
+// UserReader reads one user of an organisation.
+type UserReader interface {
+	User(ctx context.Context, org, id int64) (User, error)
+}
+
+// CheckManager is the manager check of UpdateDirectoryProfile, for the
+// services that set a manager from outside (SCIM): Invalid "manager_cycle"
+// or "manager_invalid", NotFound "manager_not_found".
+func CheckManager(ctx context.Context, tx UserReader, op string, u User, manager int64) error {
 	for m, steps := manager, 0; m != 0; steps++ {
 		if m == u.ID {
 			return errs.New(op, errs.Invalid, "manager_cycle")

@@ -32,6 +32,9 @@ const (
 	schemaSPConfig = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 	schemaRT       = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 	schemaSchema   = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+	// schemaEnterprise is the enterprise User extension (RFC 7643 4.3):
+	// employeeNumber and manager are kept in the directory profile.
+	schemaEnterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 )
 
 const (
@@ -189,7 +192,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 func invalid(detail string) error { return errs.New("scim", errs.Invalid, detail) }
 
 // decode reads a JSON body of at most maxBody bytes. SCIM clients send
-// attributes we do not keep (extensions, phone numbers): those are ignored.
+// attributes we do not keep (addresses, locale, other extensions): those
+// are ignored.
 func decode(r *http.Request, v any) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
@@ -226,33 +230,73 @@ type meta struct {
 	Location     string `json:"location"`
 }
 
+// phone is a phoneNumbers entry; Parley keeps one number, the work one.
+type phone struct {
+	Value   string `json:"value"`
+	Type    string `json:"type,omitempty"`
+	Primary bool   `json:"primary,omitempty"`
+}
+
+// managerRef is the enterprise extension's manager: the manager's User id.
+type managerRef struct {
+	Value string `json:"value"`
+	Ref   string `json:"$ref,omitempty"`
+}
+
+// enterprise is the part of the enterprise extension Parley keeps.
+type enterprise struct {
+	EmployeeNumber string      `json:"employeeNumber,omitempty"`
+	Manager        *managerRef `json:"manager,omitempty"`
+}
+
 type user struct {
-	Schemas     []string `json:"schemas"`
-	ID          string   `json:"id"`
-	UserName    string   `json:"userName"`
-	Name        name     `json:"name"`
-	DisplayName string   `json:"displayName"`
-	Emails      []email  `json:"emails"`
-	Active      bool     `json:"active"`
+	Schemas      []string `json:"schemas"`
+	ID           string   `json:"id"`
+	ExternalID   string   `json:"externalId,omitempty"`
+	UserName     string   `json:"userName"`
+	Name         name     `json:"name"`
+	DisplayName  string   `json:"displayName"`
+	Title        string   `json:"title,omitempty"`
+	Emails       []email  `json:"emails"`
+	PhoneNumbers []phone  `json:"phoneNumbers,omitempty"`
+	Active       bool     `json:"active"`
 	// Groups are the user's departments, read-only (changed through the
 	// Group resource, as RFC 7643 4.1.2 has it).
-	Groups []groupRef `json:"groups"`
-	Meta   meta       `json:"meta"`
+	Groups     []groupRef  `json:"groups"`
+	Enterprise *enterprise `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User,omitempty"`
+	Meta       meta        `json:"meta"`
 }
 
-// wireUser renders a user; groups are their departments.
-func wireUser(u account.User, groups []account.Department) user {
+// wireUser renders a user; groups are their departments, ext the
+// provider's externalId ("" for none).
+func wireUser(u account.User, groups []account.Department, ext string) user {
 	created := u.CreatedAt.UTC().Format(time.RFC3339)
 	id := strconv.FormatInt(u.ID, 10)
-	return user{Schemas: []string{schemaUser}, ID: id, UserName: u.Email, Name: name{Formatted: u.DisplayName},
-		DisplayName: u.DisplayName, Emails: []email{{Value: u.Email, Type: "work", Primary: true}}, Active: u.Active,
+	w := user{Schemas: []string{schemaUser}, ID: id, ExternalID: ext, UserName: u.Email, Name: name{Formatted: u.DisplayName},
+		DisplayName: u.DisplayName, Title: u.Title, Emails: []email{{Value: u.Email, Type: "work", Primary: true}}, Active: u.Active,
 		Groups: groupRefs(groups),
 		Meta:   meta{ResourceType: "User", Created: created, LastModified: created, Location: "/scim/v2/Users/" + id}}
+	if u.Phone != "" {
+		w.PhoneNumbers = []phone{{Value: u.Phone, Type: "work", Primary: true}}
+	}
+	if u.EmployeeNo != "" || u.Manager != 0 {
+		w.Enterprise = &enterprise{EmployeeNumber: u.EmployeeNo}
+		if u.Manager != 0 {
+			m := strconv.FormatInt(u.Manager, 10)
+			w.Enterprise.Manager = &managerRef{Value: m, Ref: "/scim/v2/Users/" + m}
+		}
+		w.Schemas = append(w.Schemas, schemaEnterprise)
+	}
+	return w
 }
 
-func filterable(u account.User) resource {
-	return resource{"id": strconv.FormatInt(u.ID, 10), "username": u.Email, "displayname": u.DisplayName,
+func filterable(u account.User, ext string) resource {
+	r := resource{"id": strconv.FormatInt(u.ID, 10), "username": u.Email, "displayname": u.DisplayName,
 		"active": u.Active, "emails": u.Email, "emails.value": u.Email, "name.formatted": u.DisplayName}
+	if ext != "" {
+		r["externalid"] = ext
+	}
+	return r
 }
 
 type listResponse struct {
@@ -301,12 +345,16 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c sso.SCIMCl
 	if err != nil {
 		return err
 	}
+	exts, err := h.sso.SCIMUserExternalIDs(r.Context(), c)
+	if err != nil {
+		return err
+	}
 	var matched []account.User
 	for _, u := range us {
 		if u.Role == account.RoleBot {
 			continue // bots are Parley's own, not the directory's
 		}
-		if f == nil || f.match(filterable(u)) {
+		if f == nil || f.match(filterable(u, exts[u.ID])) {
 			matched = append(matched, u)
 		}
 	}
@@ -316,7 +364,7 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request, c sso.SCIMCl
 		if err != nil {
 			return err
 		}
-		resp.Resources = append(resp.Resources, wireUser(matched[i], gs))
+		resp.Resources = append(resp.Resources, wireUser(matched[i], gs, exts[matched[i].ID]))
 	}
 	resp.ItemsPerPage = len(resp.Resources)
 	writeJSON(w, http.StatusOK, resp)
@@ -349,17 +397,93 @@ func (h *Handler) writeUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCl
 	if err != nil {
 		return err
 	}
-	writeJSON(w, status, wireUser(u, gs))
+	ext, err := h.sso.SCIMUserExternalID(r.Context(), c, u.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, status, wireUser(u, gs, ext))
 	return nil
 }
 
 // userBody is a User as clients send it.
 type userBody struct {
-	UserName    string  `json:"userName"`
-	Name        name    `json:"name"`
-	DisplayName string  `json:"displayName"`
-	Emails      []email `json:"emails"`
-	Active      *bool   `json:"active"`
+	UserName     string          `json:"userName"`
+	ExternalID   string          `json:"externalId"`
+	Name         name            `json:"name"`
+	DisplayName  string          `json:"displayName"`
+	Title        string          `json:"title"`
+	Emails       []email         `json:"emails"`
+	PhoneNumbers []phone         `json:"phoneNumbers"`
+	Active       *bool           `json:"active"`
+	Enterprise   json.RawMessage `json:"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`
+}
+
+// profile is the directory part of the body, whole: what it does not
+// carry is cleared (a POST or PUT states the entire resource).
+func (b userBody) profile() (sso.SCIMProfile, error) {
+	ph, title := workPhone(b.PhoneNumbers), b.Title
+	var ent enterpriseBody
+	if len(b.Enterprise) > 0 && string(b.Enterprise) != "null" {
+		if json.Unmarshal(b.Enterprise, &ent) != nil {
+			return sso.SCIMProfile{}, invalid(schemaEnterprise + " must be an object")
+		}
+	}
+	mgr, err := managerID(ent.Manager)
+	if err != nil {
+		return sso.SCIMProfile{}, err
+	}
+	emp := ent.EmployeeNumber
+	return sso.SCIMProfile{Phone: &ph, Title: &title, EmployeeNo: &emp, Manager: &mgr}, nil
+}
+
+// enterpriseBody is the enterprise extension as clients send it; manager
+// comes as {"value": "<id>"} (Okta) or as the bare id (Entra ID's PATCH).
+type enterpriseBody struct {
+	EmployeeNumber string          `json:"employeeNumber"`
+	Manager        json.RawMessage `json:"manager"`
+}
+
+// workPhone picks the number Parley keeps: the work one, else the primary,
+// else the first.
+func workPhone(ps []phone) string {
+	for _, p := range ps {
+		if strings.EqualFold(p.Type, "work") {
+			return p.Value
+		}
+	}
+	for _, p := range ps {
+		if p.Primary {
+			return p.Value
+		}
+	}
+	if len(ps) > 0 {
+		return ps[0].Value
+	}
+	return ""
+}
+
+// managerID reads a manager reference: {"value": "42"}, "42", or null/""
+// for none (0). Anything else is not a User id of Parley's.
+func managerID(raw json.RawMessage) (int64, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	var v string
+	if json.Unmarshal(raw, &v) != nil {
+		var ref managerRef
+		if json.Unmarshal(raw, &ref) != nil {
+			return 0, invalid("manager must be {\"value\": \"<User id>\"}")
+		}
+		v = ref.Value
+	}
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.New("scim", errs.Invalid, "manager_not_found")
+	}
+	return id, nil
 }
 
 func (b userBody) displayName() string {
@@ -393,8 +517,12 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 		return invalid("userName is required")
 	}
 	active := b.Active == nil || *b.Active
+	prof, err := b.profile()
+	if err != nil {
+		return err
+	}
 	u, err := h.sso.SCIMCreateUser(r.Context(), c, sso.SCIMUserInput{UserName: b.UserName, Email: b.email(),
-		DisplayName: b.displayName(), Active: active})
+		DisplayName: b.displayName(), Active: active, ExternalID: b.ExternalID, Profile: prof})
 	if err != nil {
 		return err
 	}
@@ -411,7 +539,13 @@ func (h *Handler) putUser(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	p := sso.SCIMUserPatch{Active: b.Active}
+	prof, err := b.profile()
+	if err != nil {
+		return err
+	}
+	// PUT replaces the resource: an absent externalId, phone, title,
+	// employee number or manager is removed.
+	p := sso.SCIMUserPatch{Active: b.Active, ExternalID: &b.ExternalID, SCIMProfile: prof}
 	if n := b.displayName(); n != "" {
 		p.DisplayName = &n
 	}
@@ -452,9 +586,30 @@ func boolValue(raw json.RawMessage) (bool, bool) {
 	return false, false
 }
 
+// enterprisePrefix starts the paths into the enterprise extension
+// ("urn:...:User:employeeNumber"), lower-cased.
+var enterprisePrefix = strings.ToLower(schemaEnterprise) + ":"
+
+// workPhonePath is Entra ID's path to the work number.
+const workPhonePath = `phonenumbers[type eq "work"].value`
+
+// str reads a JSON string value; null is "".
+func str(path string, raw json.RawMessage) (string, error) {
+	if string(raw) == "null" {
+		return "", nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", invalid(path + " must be a string")
+	}
+	return s, nil
+}
+
 // apply adds one attribute assignment to the patch.
 func apply(p *sso.SCIMUserPatch, path string, raw json.RawMessage) error {
-	switch strings.ToLower(path) {
+	lp := strings.ToLower(path)
+	var err error
+	switch lp {
 	case "active":
 		v, ok := boolValue(raw)
 		if !ok {
@@ -467,10 +622,72 @@ func apply(p *sso.SCIMUserPatch, path string, raw json.RawMessage) error {
 			return invalid(path + " must be a string")
 		}
 		p.DisplayName = &s
+	case "externalid":
+		v, err := str(path, raw)
+		if err != nil {
+			return err
+		}
+		p.ExternalID = &v
+	case "title":
+		v, err := str(path, raw)
+		if err != nil {
+			return err
+		}
+		p.Title = &v
+	case "phonenumbers":
+		var ps []phone
+		if string(raw) != "null" && json.Unmarshal(raw, &ps) != nil {
+			return invalid("phoneNumbers must be a list of {value, type}")
+		}
+		v := workPhone(ps)
+		p.Phone = &v
+	case workPhonePath:
+		v, err := str(path, raw)
+		if err != nil {
+			return err
+		}
+		p.Phone = &v
+	case strings.ToLower(schemaEnterprise):
+		var ent map[string]json.RawMessage
+		if json.Unmarshal(raw, &ent) != nil {
+			return invalid(schemaEnterprise + " must be an object")
+		}
+		for k, v := range ent {
+			if err := apply(p, schemaEnterprise+":"+k, v); err != nil {
+				return err
+			}
+		}
+	case enterprisePrefix + "employeenumber":
+		v, err := str(path, raw)
+		if err != nil {
+			return err
+		}
+		p.EmployeeNo = &v
+	case enterprisePrefix + "manager", enterprisePrefix + "manager.value":
+		var id int64
+		if id, err = managerID(raw); err != nil {
+			return err
+		}
+		p.Manager = &id
 	default:
-		// Attributes Parley does not keep (phone numbers, titles,
-		// extensions) are accepted and ignored, as RFC 7644 allows for
-		// attributes the service provider does not support.
+		// Attributes Parley does not keep (addresses, locale, the other
+		// enterprise attributes) are accepted and ignored, as RFC 7644
+		// allows for attributes the service provider does not support.
+	}
+	return nil
+}
+
+// removeAttr applies a remove operation: the attributes Parley keeps that can
+// be empty are cleared; the others cannot be removed and are left alone.
+func removeAttr(p *sso.SCIMUserPatch, path string) error {
+	switch lp := strings.ToLower(path); lp {
+	case "externalid", "title", "phonenumbers", workPhonePath, enterprisePrefix + "employeenumber",
+		enterprisePrefix + "manager", enterprisePrefix + "manager.value":
+		return apply(p, path, json.RawMessage("null"))
+	case strings.ToLower(schemaEnterprise):
+		var none int64
+		empty := ""
+		p.EmployeeNo, p.Manager = &empty, &none
 	}
 	return nil
 }
@@ -489,7 +706,10 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCl
 		switch strings.ToLower(o.Op) {
 		case "add", "replace":
 		case "remove":
-			continue // nothing Parley keeps can be removed from a user
+			if err := removeAttr(&p, o.Path); err != nil {
+				return err
+			}
+			continue
 		default:
 			return invalid("op must be add, replace or remove")
 		}
@@ -568,10 +788,12 @@ func (h *Handler) resourceTypes(w http.ResponseWriter, r *http.Request, c sso.SC
 		return map[string]any{"schemas": []string{schemaRT}, "id": name, "name": name, "endpoint": endpoint,
 			"schema": schema, "meta": map[string]any{"resourceType": "ResourceType", "location": "/scim/v2/ResourceTypes/" + name}}
 	}
+	userRT := rt("User", "/Users", schemaUser).(map[string]any)
+	userRT["schemaExtensions"] = []any{map[string]any{"schema": schemaEnterprise, "required": false}}
 	groupRT := rt("Group", "/Groups", schemaGroup).(map[string]any)
 	groupRT["schemaExtensions"] = []any{map[string]any{"schema": schemaDept, "required": false}}
 	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 2, StartIndex: 1, ItemsPerPage: 2,
-		Resources: []any{rt("User", "/Users", schemaUser), groupRT}})
+		Resources: []any{userRT, groupRT}})
 	return nil
 }
 
@@ -605,11 +827,23 @@ func (h *Handler) schemas(w http.ResponseWriter, r *http.Request, c sso.SCIMClie
 	ext["description"] = "The provider's own id of the group, kept as sent; filterable with eq."
 	parent := attr("parent", "string", false, "immutable")
 	parent["description"] = "The parent group's id; absent for a top-level department."
-	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 3, StartIndex: 1, ItemsPerPage: 3,
+	userExt := attr("externalId", "string", false, "readWrite")
+	userExt["caseExact"] = true
+	userExt["description"] = "The provider's own id of the user, kept as sent; filterable with eq."
+	phones := attr("phoneNumbers", "complex", false, "readWrite")
+	phones["multiValued"] = true
+	phones["description"] = "Parley keeps one number: the work one (else the primary, else the first)."
+	phones["subAttributes"] = []any{attr("value", "string", false, "readWrite"), attr("type", "string", false, "readWrite"),
+		attr("primary", "boolean", false, "readWrite")}
+	mgr := attr("manager", "complex", false, "readWrite")
+	mgr["subAttributes"] = []any{attr("value", "string", false, "readWrite"), attr("$ref", "reference", false, "readOnly")}
+	writeJSON(w, http.StatusOK, listResponse{Schemas: []string{schemaList}, TotalResults: 4, StartIndex: 1, ItemsPerPage: 4,
 		Resources: []any{
-			schema(schemaUser, "User", "A Parley user", attr("id", "string", false, "readOnly"), un, nm,
-				attr("displayName", "string", false, "readWrite"), emails, attr("active", "boolean", false, "readWrite"),
-				refs("groups", "readOnly")),
+			schema(schemaUser, "User", "A Parley user", attr("id", "string", false, "readOnly"), userExt, un, nm,
+				attr("displayName", "string", false, "readWrite"), attr("title", "string", false, "readWrite"), emails, phones,
+				attr("active", "boolean", false, "readWrite"), refs("groups", "readOnly")),
+			schema(schemaEnterprise, "EnterpriseUser", "The enterprise attributes Parley keeps",
+				attr("employeeNumber", "string", false, "readWrite"), mgr),
 			schema(schemaGroup, "Group", "A Parley department",
 				attr("id", "string", false, "readOnly"), ext, attr("displayName", "string", true, "readWrite"),
 				refs("members", "readWrite")),

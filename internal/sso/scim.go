@@ -37,6 +37,11 @@ type SCIMStore interface {
 	SCIMGroupExternalIDs(ctx context.Context, org int64) (map[int64]string, error)
 	// SCIMGroupExternalID returns a department's externalId, "" for none.
 	SCIMGroupExternalID(ctx context.Context, org, dept int64) (string, error)
+	// SCIMUserExternalIDs returns the externalId of every user of the
+	// organisation that has one, by user id.
+	SCIMUserExternalIDs(ctx context.Context, org int64) (map[int64]string, error)
+	// SCIMUserExternalID returns a user's externalId, "" for none.
+	SCIMUserExternalID(ctx context.Context, org, user int64) (string, error)
 }
 
 // SCIMTx holds the writes of SCIM provisioning.
@@ -47,6 +52,8 @@ type SCIMTx interface {
 	TouchSCIMToken(ctx context.Context, org, id int64, at time.Time) error
 	// SetSCIMGroupExternalID sets a department's externalId; "" removes it.
 	SetSCIMGroupExternalID(ctx context.Context, org, dept int64, ext string) error
+	// SetSCIMUserExternalID sets a user's externalId; "" removes it.
+	SetSCIMUserExternalID(ctx context.Context, org, user int64, ext string) error
 	User(ctx context.Context, org, id int64) (account.User, error)
 }
 
@@ -176,12 +183,78 @@ func (s *Service) SCIMUser(ctx context.Context, c SCIMClient, id int64) (account
 	return u, nil
 }
 
+// SCIMUserExternalIDs returns the externalId of every user of the client's
+// organisation that has one, by user id.
+func (s *Service) SCIMUserExternalIDs(ctx context.Context, c SCIMClient) (map[int64]string, error) {
+	m, err := s.store.SCIMUserExternalIDs(ctx, c.Org)
+	if err != nil {
+		return nil, errs.E("sso.SCIMUserExternalIDs", errs.Other, "", err)
+	}
+	return m, nil
+}
+
+// SCIMUserExternalID returns a user's externalId, "" for none.
+func (s *Service) SCIMUserExternalID(ctx context.Context, c SCIMClient, user int64) (string, error) {
+	ext, err := s.store.SCIMUserExternalID(ctx, c.Org, user)
+	if err != nil {
+		return "", errs.E("sso.SCIMUserExternalID", errs.Other, "", err)
+	}
+	return ext, nil
+}
+
+// SCIMProfile is the directory part of a SCIM User (RFC 7643 4.1.2 and the
+// enterprise extension, 4.3): work phone, title, employee number and
+// manager, kept in the user's directory profile; nil fields stay, ""
+// (manager 0) clears.
+type SCIMProfile struct {
+	Phone, Title, EmployeeNo *string
+	Manager                  *int64
+}
+
+// apply checks the profile as the directory does (account's limits and
+// manager rules) and sets it on u; it reports whether anything changed.
+func (p SCIMProfile) apply(ctx context.Context, tx Tx, op string, u *account.User) (bool, error) {
+	before := *u
+	var err error
+	if p.Title != nil {
+		if u.Title, err = account.CleanText(op, "title", *p.Title, 0, account.MaxTitleLen); err != nil {
+			return false, err
+		}
+	}
+	if p.EmployeeNo != nil {
+		if u.EmployeeNo, err = account.CleanText(op, "employee_no", *p.EmployeeNo, 0, account.MaxEmployeeNoLen); err != nil {
+			return false, err
+		}
+	}
+	if p.Phone != nil {
+		if u.Phone, err = account.CleanPhone(op, *p.Phone); err != nil {
+			return false, err
+		}
+	}
+	if p.Manager != nil && *p.Manager != u.Manager {
+		if err := account.CheckManager(ctx, tx, op, *u, *p.Manager); err != nil {
+			// A manager who is not a user of the organisation is a bad
+			// reference in the request, not a missing resource.
+			if errs.Is(err, errs.NotFound) {
+				return false, errs.New(op, errs.Invalid, "manager_not_found")
+			}
+			return false, err
+		}
+		u.Manager = *p.Manager
+	}
+	return u.Title != before.Title || u.EmployeeNo != before.EmployeeNo || u.Phone != before.Phone || u.Manager != before.Manager, nil
+}
+
 // SCIMUserInput is a user as an identity provider pushes it.
 type SCIMUserInput struct {
 	UserName    string // the login: an e-mail address
 	Email       string // "" means UserName
 	DisplayName string
 	Active      bool
+	// ExternalID is the provider's own id of the user (RFC 7643 3.1), ""
+	// for none: opaque, compared case-sensitively.
+	ExternalID string
+	Profile    SCIMProfile
 }
 
 // SCIMCreateUser provisions a user pushed by the identity provider. The
@@ -197,6 +270,9 @@ func (s *Service) SCIMCreateUser(ctx context.Context, c SCIMClient, in SCIMUserI
 	if err != nil {
 		return account.User{}, err
 	}
+	if err := checkExternalID(op, in.ExternalID); err != nil {
+		return account.User{}, err
+	}
 	var u account.User
 	err = s.store.Update(ctx, func(tx Tx) error {
 		if _, err := tx.UserByEmail(ctx, email); err == nil {
@@ -210,7 +286,13 @@ func (s *Service) SCIMCreateUser(ctx context.Context, c SCIMClient, in SCIMUserI
 		}
 		u = account.User{Org: c.Org, Email: email, Username: username, DisplayName: cleanDisplayName(in.DisplayName, username),
 			Role: account.RoleMember, Active: true, CreatedAt: s.now()}
+		if _, err := in.Profile.apply(ctx, tx, op, &u); err != nil {
+			return err
+		}
 		if u, err = tx.InsertUser(ctx, u, ""); err != nil {
+			return err
+		}
+		if err := tx.SetSCIMUserExternalID(ctx, c.Org, u.ID, in.ExternalID); err != nil {
 			return err
 		}
 		if err := s.audit(ctx, tx, audit.Entry{Org: c.Org, Action: audit.UserCreated, TargetType: audit.TargetUser,
@@ -232,17 +314,25 @@ func (s *Service) SCIMCreateUser(ctx context.Context, c SCIMClient, in SCIMUserI
 	return u, nil
 }
 
-// SCIMUserPatch changes a provisioned user; nil fields stay.
+// SCIMUserPatch changes a provisioned user; nil fields stay. ExternalID ""
+// removes the externalId.
 type SCIMUserPatch struct {
 	DisplayName *string
 	Active      *bool
+	ExternalID  *string
+	SCIMProfile
 }
 
-// SCIMUpdateUser changes a user's display name or active state.
-// Deactivation revokes every session and token at once. Owners cannot be
-// changed over SCIM (Permission "owner_required").
+// SCIMUpdateUser changes a user's display name, externalId, directory
+// profile or active state. Deactivation revokes every session and token at
+// once. Owners cannot be changed over SCIM (Permission "owner_required").
 func (s *Service) SCIMUpdateUser(ctx context.Context, c SCIMClient, id int64, p SCIMUserPatch) (account.User, error) {
 	const op = "sso.SCIMUpdateUser"
+	if p.ExternalID != nil {
+		if err := checkExternalID(op, *p.ExternalID); err != nil {
+			return account.User{}, err
+		}
+	}
 	var u account.User
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
@@ -260,6 +350,16 @@ func (s *Service) SCIMUpdateUser(ctx context.Context, c SCIMClient, id int64, p 
 			}
 			if name != u.DisplayName {
 				u.DisplayName, changed = name, true
+			}
+		}
+		profile, err := p.SCIMProfile.apply(ctx, tx, op, &u)
+		if err != nil {
+			return err
+		}
+		changed = changed || profile
+		if p.ExternalID != nil {
+			if err := tx.SetSCIMUserExternalID(ctx, c.Org, u.ID, *p.ExternalID); err != nil {
+				return err
 			}
 		}
 		if p.Active != nil && *p.Active != u.Active {

@@ -348,6 +348,51 @@ func (t *Tx) SetSCIMGroupExternalID(ctx context.Context, org, dept int64, ext st
 	return dbErr(op, err)
 }
 
+// SCIMUserExternalIDs returns the externalId of each of an organisation's
+// users that has one, by user id.
+func (q Queries) SCIMUserExternalIDs(ctx context.Context, org int64) (map[int64]string, error) {
+	const op = "store.SCIMUserExternalIDs"
+	rows, err := q.query(ctx, `SELECT user_id, external_id FROM scim_user_external_ids WHERE org_id = ?`, org)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var ext string
+		if err := rows.Scan(&id, &ext); err != nil {
+			return nil, dbErr(op, err)
+		}
+		out[id] = ext
+	}
+	return out, dbErr(op, rows.Err())
+}
+
+// SCIMUserExternalID returns a user's externalId, "" when they have none.
+func (q Queries) SCIMUserExternalID(ctx context.Context, org, user int64) (string, error) {
+	var ext string
+	err := q.queryRow(ctx, `SELECT external_id FROM scim_user_external_ids WHERE org_id = ? AND user_id = ?`, org, user).Scan(&ext)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return ext, dbErr("store.SCIMUserExternalID", err)
+}
+
+// SetSCIMUserExternalID sets the externalId of a user of the organisation
+// (another organisation's user is left alone); "" removes it.
+func (t *Tx) SetSCIMUserExternalID(ctx context.Context, org, user int64, ext string) error {
+	const op = "store.SetSCIMUserExternalID"
+	if ext == "" {
+		_, err := t.exec(ctx, `DELETE FROM scim_user_external_ids WHERE org_id = ? AND user_id = ?`, org, user)
+		return dbErr(op, err)
+	}
+	_, err := t.exec(ctx, `INSERT INTO scim_user_external_ids (user_id, org_id, external_id)
+		SELECT id, org_id, ? FROM users WHERE org_id = ? AND id = ?
+		ON CONFLICT (user_id) DO UPDATE SET external_id = excluded.external_id`, ext, org, user)
+	return dbErr(op, err)
+}
+
 // AllUsers lists every user of an organisation by id.
 func (q Queries) AllUsers(ctx context.Context, org int64) ([]account.User, error) {
 	return q.users(ctx, "store.AllUsers", `SELECT `+userCols+` FROM users WHERE org_id = ? ORDER BY id`, org)

@@ -101,3 +101,48 @@ func testSCIMGroupExternalID(t *testing.T, s suite) {
 		t.Fatalf("externalId outlived its department: %v", m)
 	}
 }
+
+// SCIM User externalIds: set, replaced, removed, per organisation.
+func testSCIMUserExternalID(t *testing.T, s suite) {
+	db := s.open(t)
+	ctx := context.Background()
+	org, other := mkOrg(t, db), mkOrg(t, db)
+	ann, bob := mkUser(t, db, org, "ann").ID, mkUser(t, db, org, "bob").ID
+	q := store.SSO{DB: db}
+	set := func(org, user int64, ext string) {
+		t.Helper()
+		update(t, db, func(ctx context.Context, tx *store.Tx) error { return tx.SetSCIMUserExternalID(ctx, org, user, ext) })
+	}
+	get := func(org, user int64) string {
+		t.Helper()
+		ext, err := q.SCIMUserExternalID(ctx, org, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ext
+	}
+	if ext := get(org, ann); ext != "" {
+		t.Fatalf("externalId before any: %q", ext)
+	}
+	set(org, ann, "00uAnn")
+	set(org, bob, "00uAnn") // not unique: two providers may collide
+	set(org, bob, "00uBob")
+	if ext := get(org, ann); ext != "00uAnn" {
+		t.Fatalf("externalId: %q", ext)
+	}
+	if ext := get(other, ann); ext != "" {
+		t.Fatalf("another organisation reads the externalId: %q", ext)
+	}
+	if m, err := q.SCIMUserExternalIDs(ctx, org); err != nil || len(m) != 2 || m[ann] != "00uAnn" || m[bob] != "00uBob" {
+		t.Fatalf("externalIds: %v (%v)", m, err)
+	}
+	set(other, ann, "theirs") // another organisation can neither change
+	set(other, ann, "")       // nor remove it
+	set(org, bob, "")
+	if m, _ := q.SCIMUserExternalIDs(ctx, org); len(m) != 1 || m[ann] != "00uAnn" {
+		t.Fatalf("after removal: %v", m)
+	}
+	if m, err := q.SCIMUserExternalIDs(ctx, other); err != nil || len(m) != 0 {
+		t.Fatalf("another organisation's externalIds: %v (%v)", m, err)
+	}
+}

@@ -169,6 +169,7 @@ func Run(t *testing.T, newTarget func(testing.TB) Target) {
 		{"Invitation", testInvitation},
 		{"SCIMToken", testSCIMToken},
 		{"SCIMGroupExternalID", testSCIMGroupExternalID},
+		{"SCIMUserExternalID", testSCIMUserExternalID},
 		{"SecretsSealed", testSecretsSealed},
 		{"SecretsWrongKey", testSecretsWrongKey},
 		{"SecretsUpgradeFromPlaintext", testSecretsUpgradeFromPlaintext},
