@@ -481,7 +481,7 @@ func managerID(raw json.RawMessage) (int64, error) {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.New("scim", errs.Invalid, "manager_not_found")
+		return 0, errs.New("scim", errs.Invalid, "manager_invalid")
 	}
 	return id, nil
 }

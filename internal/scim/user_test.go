@@ -134,8 +134,8 @@ func TestSCIMUserExternalIDAndDirectoryProfile(t *testing.T) {
 		detail string
 	}{
 		{"self as manager", map[string]any{"op": "replace", "path": enterpriseURN + ":manager", "value": map[string]any{"value": ann.ID}}, 400, "manager_cycle"},
-		{"manager not a user", map[string]any{"op": "replace", "path": enterpriseURN + ":manager", "value": "99999"}, 400, "manager_not_found"},
-		{"manager not an id", map[string]any{"op": "replace", "path": enterpriseURN + ":manager", "value": "boss"}, 400, "manager_not_found"},
+		{"manager not a user", map[string]any{"op": "replace", "path": enterpriseURN + ":manager", "value": "99999"}, 400, "manager_invalid"},
+		{"manager not an id", map[string]any{"op": "replace", "path": enterpriseURN + ":manager", "value": "boss"}, 400, "manager_invalid"},
 		{"phone", map[string]any{"op": "replace", "path": "phoneNumbers", "value": []map[string]any{{"value": "call me", "type": "work"}}}, 400, "phone_invalid"},
 		{"title not a string", map[string]any{"op": "replace", "path": "title", "value": 7}, 400, "title must be a string"},
 		{"long externalId", map[string]any{"op": "replace", "path": "externalId", "value": strings.Repeat("x", 300)}, 400, "external_id_invalid"},

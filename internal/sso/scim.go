@@ -236,7 +236,7 @@ func (p SCIMProfile) apply(ctx context.Context, tx Tx, op string, u *account.Use
 			// A manager who is not a user of the organisation is a bad
 			// reference in the request, not a missing resource.
 			if errs.Is(err, errs.NotFound) {
-				return false, errs.New(op, errs.Invalid, "manager_not_found")
+				return false, errs.New(op, errs.Invalid, "manager_invalid")
 			}
 			return false, err
 		}
