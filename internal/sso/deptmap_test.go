@@ -266,6 +266,19 @@ func TestLDAPGroupsMapToDepartments(t *testing.T) {
 	if got := memberOf(t, e.env, users["wangwu@corp.test"].ID); !sameNames(got, "Engineering", "Operators") {
 		t.Fatalf("wangwu after joining the group is in %v", got)
 	}
+	// Wangwu leaves the company: the sync deactivates him and takes him
+	// out of the departments the rules manage (and, as before, the OU's).
+	c = e.dir.admin()
+	if err := c.Del(ldap.NewDelRequest("uid=wangwu,ou=Engineering,ou=people,"+ldapBase, nil)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := e.env.Owner.Do(ctx, "POST", path, map[string]any{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := memberOf(t, e.env, users["wangwu@corp.test"].ID); len(got) != 0 {
+		t.Fatalf("wangwu after leaving is in %v", got)
+	}
 	if m := auditEntries(t, e.env, "sso.departments"); len(m) == 0 || m[0].Details["provisioned_by"] != "ldap" {
 		t.Fatalf("audit: %+v", m)
 	}
