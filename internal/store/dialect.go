@@ -95,6 +95,9 @@ func redact(database string) string {
 // function opening the read pool (read-only sessions) once migrations ran.
 func (d *dialect) open(dir, database string) (write *sql.DB, readers func() (*sql.DB, error), where string, err error) {
 	if d.name == Postgres {
+		if database, err = withoutJIT(database); err != nil {
+			return nil, nil, "", fmt.Errorf("store: open writer: %w", err)
+		}
 		write, err = sql.Open("pgx", database)
 		if err != nil {
 			return nil, nil, "", fmt.Errorf("store: open writer: %w", err)
@@ -144,6 +147,28 @@ func (d *dialect) open(dir, database string) (write *sql.DB, readers func() (*sq
 		return read, nil
 	}
 	return write, readers, path, nil
+}
+
+// withoutJIT turns PostgreSQL's JIT compilation off for the store's
+// sessions (the URL's jit parameter wins if it names one; pgx sends unknown
+// URL parameters as run-time settings). JIT compiles a plan again at every
+// execution whose estimated cost passes jit_above_cost, and the estimates of
+// statements over unnest() of array parameters (a batch's events and post
+// targets) pass it: a post cost milliseconds of compilation, four times the
+// rest of its work with one sender (ADR 0020). Parley's queries are short
+// index lookups, which JIT does not speed up.
+func withoutJIT(database string) (string, error) {
+	u, err := url.Parse(database)
+	if err != nil {
+		return "", fmt.Errorf("parse %s: %w", redact(database), err)
+	}
+	q := u.Query()
+	if q.Has("jit") {
+		return database, nil
+	}
+	q.Set("jit", "off")
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // rebind turns '?' placeholders into PostgreSQL's $1, $2...; quoted text and
