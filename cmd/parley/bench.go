@@ -58,7 +58,7 @@ func benchCmd(args []string, stdout, stderr io.Writer, getenv func(string) strin
 	perWorker := fs.Int("per-worker", 0, "WebSocket clients per worker process (default: the suite's)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic organisation")
 	quiet := fs.Bool("quiet", false, "no progress output")
-	only := fs.String("only", "", "run only these comma-separated workloads (dm, mixed, chatter, storm, held, broadcast, history, search); setup always runs")
+	only := fs.String("only", "", "run only these comma-separated workloads (dm, mixed, cross, chatter, storm, held, broadcast, history, search); setup always runs")
 	preload := fs.Int("preload", -1, "messages of history to preload (default: the suite's)")
 	database := fs.String("database", "", "spawned nodes' database: a postgres:// URL of an empty database (default: SQLite in --data)")
 	nodes := fs.Int("nodes", 1, "spawn this many nodes on --database, joined by --nats (a cluster)")

@@ -26,15 +26,20 @@ type Suite struct {
 	Idle                      time.Duration
 	DMRate, MixedRate, Bcast  float64 // messages per second offered
 	DMDur, MixedDur, BcastDur time.Duration
-	StormGap                  int // messages posted while the clients are away
-	Chatter                   time.Duration
-	HistoryRate               float64
-	HistoryDur                time.Duration
-	SearchRate                float64 // search requests per second over the preloaded history
-	SearchDur                 time.Duration
-	MaxInFlight               int           // concurrent REST sends
-	SyncTimeout               time.Duration // how long deliveries may trail the last send
-	PerWorker                 int           // clients per worker process
+	// CrossRate messages a second for CrossDur into DMs and channels of
+	// at most CrossMaxSize members (the cluster's cross-node figure).
+	CrossRate    float64
+	CrossDur     time.Duration
+	CrossMaxSize int
+	StormGap     int // messages posted while the clients are away
+	Chatter      time.Duration
+	HistoryRate  float64
+	HistoryDur   time.Duration
+	SearchRate   float64 // search requests per second over the preloaded history
+	SearchDur    time.Duration
+	MaxInFlight  int           // concurrent REST sends
+	SyncTimeout  time.Duration // how long deliveries may trail the last send
+	PerWorker    int           // clients per worker process
 }
 
 // Smoke is the tiny suite `make test` runs: it must finish in seconds and
@@ -43,7 +48,8 @@ func Smoke() Suite {
 	return Suite{Name: "smoke", Shape: SmokeShape(), Conns: 50, Preload: 2_000,
 		Idle: time.Second, DMRate: 100, DMDur: 2 * time.Second, MixedRate: 100, MixedDur: 2 * time.Second,
 		Bcast: 20, BcastDur: time.Second, StormGap: 20, Chatter: time.Second,
-		HistoryRate: 50, HistoryDur: time.Second, SearchRate: 20, SearchDur: time.Second, MaxInFlight: 64, SyncTimeout: 10 * time.Second, PerWorker: 50}
+		HistoryRate: 50, HistoryDur: time.Second, SearchRate: 20, SearchDur: time.Second, MaxInFlight: 64, SyncTimeout: 10 * time.Second, PerWorker: 50,
+		CrossRate: 100, CrossDur: 2 * time.Second, CrossMaxSize: 8}
 }
 
 // Standard is the suite behind docs/benchmarks.md (about 5 minutes).
@@ -52,7 +58,7 @@ func Standard() Suite {
 		Idle: 10 * time.Second, DMRate: 5_000, DMDur: 10 * time.Second, MixedRate: 1_000, MixedDur: 20 * time.Second,
 		Bcast: 10, BcastDur: 10 * time.Second, StormGap: 500, Chatter: 10 * time.Second,
 		HistoryRate: 200, HistoryDur: 10 * time.Second, SearchRate: 20, SearchDur: 10 * time.Second, MaxInFlight: 2_048, SyncTimeout: 30 * time.Second,
-		PerWorker: 5_000}
+		PerWorker: 5_000, CrossRate: 1_000, CrossDur: 20 * time.Second, CrossMaxSize: 8}
 }
 
 // SuiteByName returns a known suite.

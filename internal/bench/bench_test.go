@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,31 @@ func TestPickerMix(t *testing.T) {
 	tiny := NewPlan(SmokeShape(), 1)
 	if ci := NewPicker(tiny).Pick(r); ci < 0 || tiny.Channels[ci].DM {
 		t.Errorf("smoke picker chose %d", ci)
+	}
+}
+
+// The cross-node workload only picks DMs and channels of at most 8 members
+// whose members all stream, so every message owes a delivery per member.
+func TestSmallChannels(t *testing.T) {
+	p := NewPlan(StandardShape(), 1)
+	connected := func(u int) bool { return u < 5_000 }
+	dms, small := p.SmallChannels(8, connected)
+	if len(dms) < 1_000 || len(small) < 10 {
+		t.Fatalf("%d DMs and %d small channels with all members among the first 5,000 users", len(dms), len(small))
+	}
+	for _, ci := range append(dms, small...) {
+		c := p.Channels[ci]
+		if c.Size > 8 || c.DM != slices.Contains(dms, ci) {
+			t.Fatalf("picked channel %d: %+v", ci, c)
+		}
+		for _, u := range c.Members {
+			if !connected(u) {
+				t.Fatalf("channel %d has member %d who is not connected", ci, u)
+			}
+		}
+	}
+	if d, s := p.SmallChannels(8, func(int) bool { return false }); len(d)+len(s) != 0 {
+		t.Errorf("with nobody connected: %d DMs, %d channels", len(d), len(s))
 	}
 }
 

@@ -186,3 +186,20 @@ func (p Plan) Everyone() int {
 	}
 	return -1
 }
+
+// SmallChannels returns the DMs and the other channels of at most maxSize
+// members whose members are all connected, for the cross-node workload:
+// with every member streaming, each message owes one delivery per member.
+func (p Plan) SmallChannels(maxSize int, connected func(user int) bool) (dms, small []int) {
+	for i, c := range p.Channels {
+		if c.Size > maxSize || slices.ContainsFunc(c.Members, func(u int) bool { return !connected(u) }) {
+			continue
+		}
+		if c.DM {
+			dms = append(dms, i)
+		} else {
+			small = append(small, i)
+		}
+	}
+	return dms, small
+}

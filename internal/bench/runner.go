@@ -136,7 +136,7 @@ func (r *runner) run(ctx context.Context) error {
 		name string
 		fn   func(context.Context) error
 	}{
-		{"idle", r.idle}, {"dm", r.dm}, {"mixed", r.mixed}, {"chatter", r.chatter}, {"storm", r.storm},
+		{"idle", r.idle}, {"dm", r.dm}, {"mixed", r.mixed}, {"cross", r.cross}, {"chatter", r.chatter}, {"storm", r.storm},
 		{"held", r.held}, {"broadcast", r.broadcast}, {"history", r.history}, {"search", r.search},
 	}
 	for _, st := range steps {

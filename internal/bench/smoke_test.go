@@ -78,7 +78,7 @@ func TestSmoke(t *testing.T) {
 	if res.Failed {
 		t.Fatalf("smoke suite failed: %v", res.FailCause)
 	}
-	for _, name := range []string{"dm", "mixed", "broadcast", "storm"} {
+	for _, name := range []string{"dm", "mixed", "cross", "broadcast", "storm"} {
 		ps, ok := res.Phases[name]
 		if !ok || ps.Deliveries == 0 {
 			t.Errorf("phase %s delivered nothing: %+v", name, ps)

@@ -337,6 +337,49 @@ func (r *runner) mixed(ctx context.Context) error {
 	return nil
 }
 
+// cross posts CrossRate messages a second, half into DMs and half into
+// channels of at most CrossMaxSize members, all of whose members stream:
+// the cluster's send→deliver figure (issue 7). With --nodes 2 --cross every
+// message is sent through node 1 and every recipient streams from node 2,
+// so every delivery crosses the bus; on one node the same workload shows
+// what the hop adds. Fan-out stays small (2–8 recipients, ~3.5 on the
+// standard shape) so that the figure is the hop's, not the machine's
+// capacity for deliveries (the mixed workload's ~42 per message).
+func (r *runner) cross(ctx context.Context) error {
+	dms, small := r.plan.SmallChannels(r.s.CrossMaxSize, func(u int) bool { return u < r.clients })
+	if len(dms)+len(small) == 0 || r.s.CrossRate <= 0 {
+		r.note("cross workload skipped: no DM or small channel has all its members connected")
+		return nil
+	}
+	cpu0 := r.cpu()
+	st := r.openLoop(ctx, "cross", r.s.CrossRate, r.s.CrossDur, func(rng *mrand.Rand) (int, int) {
+		pool := small
+		if len(small) == 0 || (len(dms) > 0 && rng.IntN(2) == 0) {
+			pool = dms
+		}
+		ci := pool[rng.IntN(len(pool))]
+		m := r.plan.Channels[ci].Members
+		return ci, m[rng.IntN(len(m))]
+	})
+	ps, _, err := r.settle("cross", st, cpu0)
+	if err != nil {
+		return err
+	}
+	rate := formatNum(r.s.CrossRate)
+	label, goal := "Same-node "+rate+" msg/s (DMs and channels of ≤ "+strconv.Itoa(r.s.CrossMaxSize)+"):", 0.0
+	switch {
+	case r.o.Cross && len(r.urls) > 1:
+		label, goal = "Cross-node "+rate+" msg/s (DMs and channels of ≤ "+strconv.Itoa(r.s.CrossMaxSize)+"):", 50
+	case len(r.urls) > 1:
+		label = fmt.Sprintf("%d nodes, users spread over them, %s msg/s:", len(r.urls), rate)
+	}
+	r.latencyFigures(label, ps, goal)
+	r.fig(Figure{Name: label + " send→ack p50 / p99", Text: fmt.Sprintf("%s / %s ms", formatNum(ps.AckP50MS), formatNum(ps.AckP99MS))})
+	r.fig(Figure{Name: label + " delivered", Value: ps.DeliveredPS, Unit: "deliveries/s"})
+	r.note("cross workload: %d DMs and %d channels of ≤ %d members with every member connected", len(dms), len(small), r.s.CrossMaxSize)
+	return nil
+}
+
 // chatter sends presence heartbeats and typing notices.
 func (r *runner) chatter(ctx context.Context) error {
 	if r.s.Chatter <= 0 {
