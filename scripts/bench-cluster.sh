@@ -15,12 +15,32 @@ NATS=$(GO=${GO:-go} scripts/ensure-nats-server.sh)
 NAME="bench_$$_$RANDOM"
 psql "$PARLEY_TEST_POSTGRES" -qc "CREATE DATABASE $NAME"
 DB="${PARLEY_TEST_POSTGRES%%/postgres\?*}/$NAME?sslmode=disable"
-PORT=$((40000 + RANDOM % 10000))
-"$NATS" -a 127.0.0.1 -p "$PORT" >/dev/null 2>&1 &
-NPID=$!
-trap 'kill $NPID 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-	if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-	sleep 0.1
+# nats-server on a free port below the kernel's ephemeral range (32768+),
+# where the machine's many loopback connections cannot already hold it; a
+# server that exits (port taken) or never listens is retried on another
+# port, and the run stops if none starts: nodes given a dead --nats URL
+# fail their start-up. (Its log, not a connect to the port, says it is
+# ready: the port may be another process's.)
+NLOG=$(mktemp /tmp/parley-bench-nats.XXXXXX)
+NPID=""
+trap '[ -z "$NPID" ] || kill $NPID 2>/dev/null || true; rm -f "$NLOG"' EXIT
+for _ in 1 2 3 4 5; do
+	PORT=$((20000 + RANDOM % 12000))
+	"$NATS" -a 127.0.0.1 -p "$PORT" >"$NLOG" 2>&1 &
+	NPID=$!
+	for _ in $(seq 100); do
+		kill -0 "$NPID" 2>/dev/null || break
+		if grep -q "Server is ready" "$NLOG"; then break 2; fi
+		sleep 0.1
+	done
+	kill "$NPID" 2>/dev/null || true
+	wait "$NPID" 2>/dev/null || true
+	echo "nats-server did not start on port $PORT:" >&2
+	cat "$NLOG" >&2
+	NPID=""
 done
+if [ -z "$NPID" ]; then
+	echo "bench-cluster.sh: could not start nats-server" >&2
+	exit 1
+fi
 "$PARLEY" bench --database "$DB" --nats "nats://127.0.0.1:$PORT" "$@"

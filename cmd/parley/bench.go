@@ -225,9 +225,10 @@ func (s spawner) Bootstrap(ctx context.Context, dir, email, password string) err
 }
 
 type childServer struct {
-	cmd  *exec.Cmd
-	done chan error
-	log  *os.File
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has ended; err is then its exit
+	err    error
+	log    *os.File
 }
 
 func (s spawner) Start(ctx context.Context, dir, addr string) (bench.Server, error) {
@@ -254,24 +255,31 @@ func (s spawner) Start(ctx context.Context, dir, addr string) (bench.Server, err
 		log.Close()
 		return nil, err
 	}
-	c := &childServer{cmd: cmd, done: make(chan error, 1), log: log}
-	go func() { c.done <- cmd.Wait() }()
+	c := &childServer{cmd: cmd, exited: make(chan struct{}), log: log}
+	go func() { c.err = cmd.Wait(); close(c.exited) }()
 	return c, nil
 }
 
 func (c *childServer) PID() int { return c.cmd.Process.Pid }
+
+// Exited is closed when the process has ended, so that the bench does not
+// wait a minute for a node that failed at start-up; Err is then its exit.
+func (c *childServer) Exited() <-chan struct{} { return c.exited }
+
+// Err is the process's exit status once Exited is closed.
+func (c *childServer) Err() error { return c.err }
 
 // Stop asks for a graceful shutdown and kills the server after 30 s.
 func (c *childServer) Stop() error {
 	defer c.log.Close()
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-c.done:
-		return err
+	case <-c.exited:
 	case <-time.After(30 * time.Second):
 		c.cmd.Process.Kill()
-		return <-c.done
+		<-c.exited
 	}
+	return c.err
 }
 
 // workerProcess starts `parley bench worker` children.

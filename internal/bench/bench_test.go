@@ -2,8 +2,12 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -313,5 +317,34 @@ func TestSplitEventMatchesDecoder(t *testing.T) {
 	p, err := parsePosted(data)
 	if err != nil || p.Channel != 42 || p.Seq != 7 || p.ClientID != "bxyz.1.2" {
 		t.Errorf("parsePosted(split data) = %+v, %v", p, err)
+	}
+}
+
+type exitedServer struct{ ch chan struct{} }
+
+func (s exitedServer) PID() int                { return 0 }
+func (s exitedServer) Stop() error             { return nil }
+func (s exitedServer) Exited() <-chan struct{} { return s.ch }
+func (s exitedServer) Err() error              { return errors.New("exit status 1") }
+
+// A node that dies at start-up is reported at once with the end of its log,
+// and its data directory is kept, instead of a minute of polling followed by
+// "not ready" with the log deleted.
+func TestWaitReadyReportsAnExitedServer(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "server.log"), []byte("natsbus: connect nats://127.0.0.1:1: no servers available\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := exitedServer{ch: make(chan struct{})}
+	close(srv.ch)
+	r := newRunner(Options{})
+	start := time.Now()
+	err := r.waitReady(context.Background(), srv, "http://127.0.0.1:1", dir)
+	if err == nil || !strings.Contains(err.Error(), "exited before it was ready (exit status 1)") ||
+		!strings.Contains(err.Error(), "no servers available") {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(start) > 10*time.Second || !r.keep {
+		t.Errorf("took %v, keep = %v", time.Since(start), r.keep)
 	}
 }

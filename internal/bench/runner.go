@@ -43,6 +43,7 @@ type runner struct {
 	pid     int      // server pid for /proc sampling; 0 when not local
 	dataDir string
 	tmpDir  bool
+	keep    bool // a server failed to start: keep dataDir (its logs) for diagnosis
 
 	plan    Plan
 	users   []int64  // by plan index
@@ -87,7 +88,9 @@ func (r *runner) cleanup() {
 	if r.srv != nil {
 		r.srv.Stop()
 	}
-	if r.tmpDir {
+	if r.keep {
+		r.prog.logf("kept %s (a server did not start: its server.log is there)", r.dataDir)
+	} else if r.tmpDir {
 		os.RemoveAll(r.dataDir)
 	}
 }
@@ -240,7 +243,7 @@ func (r *runner) setupSpawn(ctx context.Context) error {
 				return fmt.Errorf("start node %d: %w", i, err)
 			}
 			r.extra = append(r.extra, srv)
-			if err := waitReady(ctx, "http://"+addr); err != nil {
+			if err := r.waitReady(ctx, srv, "http://"+addr, dir); err != nil {
 				return err
 			}
 			r.urls = append(r.urls, "http://"+addr)
@@ -256,8 +259,23 @@ func (r *runner) setupSpawn(ctx context.Context) error {
 	return nil
 }
 
-// waitReady polls base's /readyz until it answers 200 (60 s at most).
-func waitReady(ctx context.Context, base string) error {
+// exiter is a Server that reports the end of its process (a spawned child),
+// so that a node which fails at start-up is reported at once with its
+// exit status, not after a minute of polling.
+type exiter interface {
+	Exited() <-chan struct{}
+	Err() error
+}
+
+// waitReady polls base's /readyz until it answers 200 (60 s at most). A
+// server that exits first, or never answers, is an error quoting the end
+// of its log (server.log in dir, where the launcher writes it); the data
+// directory is then kept so that the whole log can be read.
+func (r *runner) waitReady(ctx context.Context, srv Server, base, dir string) error {
+	var exited <-chan struct{}
+	if e, ok := srv.(exiter); ok {
+		exited = e.Exited()
+	}
 	hc := &http.Client{Timeout: time.Second}
 	start := time.Now()
 	for {
@@ -267,16 +285,34 @@ func waitReady(ctx context.Context, base string) error {
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
 		}
 		if time.Since(start) > 60*time.Second {
-			return fmt.Errorf("server at %s not ready after 60 s (last error: %v)", base, err)
+			r.keep = true
+			return fmt.Errorf("server at %s not ready after 60 s (last error: %v)%s", base, err, logTail(dir))
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(5 * time.Millisecond):
+		case <-exited:
+			r.keep = true
+			return fmt.Errorf("server at %s exited before it was ready (%v)%s", base, srv.(exiter).Err(), logTail(dir))
+		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// logTail is the end of dir/server.log for an error message, or "".
+func logTail(dir string) string {
+	path := filepath.Join(dir, "server.log")
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return ""
+	}
+	if len(b) > 2000 {
+		b = b[len(b)-2000:]
+	}
+	return "; end of " + path + ":\n" + strings.TrimSpace(string(b))
 }
 
 func short(n int) string {
@@ -305,24 +341,10 @@ func (r *runner) startServer(ctx context.Context) (time.Duration, error) {
 	r.srv, r.pid = srv, srv.PID()
 	r.url = "http://" + addr
 	r.api.Base = r.url
-	hc := &http.Client{Timeout: time.Second}
-	for {
-		resp, err := hc.Get(r.url + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return time.Since(start), nil
-			}
-		}
-		if time.Since(start) > 60*time.Second {
-			return 0, fmt.Errorf("server at %s not ready after 60 s (last error: %v)", addr, err)
-		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(2 * time.Millisecond):
-		}
+	if err := r.waitReady(ctx, srv, r.url, r.dataDir); err != nil {
+		return 0, err
 	}
+	return time.Since(start), nil
 }
 
 func freeAddr() (string, error) {
