@@ -23,7 +23,6 @@ type conn struct {
 	org *orgState
 	p   Principal
 	nc  net.Conn
-	raw rawWriter // nc's non-blocking write when the platform and nc allow it (raw.ok()); else the writer goroutine only
 	rd  io.Reader // nc, or the handshake's leftover bytes then nc
 	hdr [ws.MaxHeaderSize - 2]byte
 
@@ -43,8 +42,8 @@ type conn struct {
 	dead      bool // the reader finished; nothing may be queued or started
 }
 
-// enqueue sends or queues one encoded frame; a full queue closes the conn
-// with CloseSlowConsumer (the client resumes from its last seq).
+// enqueue queues one encoded frame; a full queue closes the conn with
+// CloseSlowConsumer (the client resumes from its last seq).
 func (c *conn) enqueue(b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -55,50 +54,19 @@ func (c *conn) enqueue(b []byte) {
 		c.closeLocked(CloseSlowConsumer, nil)
 		return
 	}
-	if !c.writing && c.writeNowLocked(b) {
-		return
-	}
 	c.q = append(c.q, b)
 	c.kickLocked()
 }
 
-// enqueueIfIdle sends or queues b only when nothing is queued (heartbeats).
+// enqueueIfIdle queues b only when nothing is queued (heartbeats).
 func (c *conn) enqueueIfIdle(b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.dead || c.closeCode != 0 || c.writing {
 		return
 	}
-	if c.writeNowLocked(b) {
-		return
-	}
 	c.q = append(c.q, b)
 	c.kickLocked()
-}
-
-// writeNowLocked tries to send b at once, without a goroutine, when nothing
-// else is being written (the caller checked c.writing) and the socket takes
-// the bytes without blocking: the common case, one frame to an idle
-// client, then costs one system call instead of starting a writer
-// goroutine, waking a thread for it and setting a write deadline. It
-// reports whether b is dealt with; if not, or if only part of it was
-// written, the rest (b[n:]) is left for the writer goroutine via c.q, so
-// order is kept. A broken socket fails the conn.
-func (c *conn) writeNowLocked(b []byte) bool {
-	if !c.raw.ok() || len(c.q) > 0 {
-		return false
-	}
-	n, err := c.raw.tryWrite(b)
-	switch {
-	case err != nil:
-		c.failLocked()
-		return true
-	case n == len(b):
-		return true
-	}
-	c.q = append(c.q, b[n:])
-	c.kickLocked()
-	return true
 }
 
 func (c *conn) kickLocked() {
@@ -142,17 +110,11 @@ func (c *conn) closing() bool {
 // and exits when the queue is empty; after a close it keeps the write side
 // so that nothing else is written.
 func (c *conn) writeLoop() {
-	wrote := false
 	for {
 		c.mu.Lock()
 		batch, code, msg := c.q, c.closeCode, c.closeMsg
 		c.q = nil
 		if code == 0 && len(batch) == 0 {
-			if wrote && c.raw.ok() {
-				// The deadline of the last write would fail the next
-				// inline write once it passes.
-				c.nc.SetWriteDeadline(time.Time{})
-			}
 			c.writing = false
 			c.mu.Unlock()
 			return
@@ -169,7 +131,6 @@ func (c *conn) writeLoop() {
 			c.fail()
 			return
 		}
-		wrote = true
 	}
 }
 
@@ -184,15 +145,11 @@ func (c *conn) write(frames ...[]byte) error {
 // fail gives up on a broken socket: the reader wakes up and cleans up.
 func (c *conn) fail() {
 	c.mu.Lock()
-	c.failLocked()
-	c.mu.Unlock()
-}
-
-func (c *conn) failLocked() {
 	if c.closeCode == 0 {
 		c.closeCode = CloseInternal
 	}
 	c.closeSent, c.q = true, nil
+	c.mu.Unlock()
 	c.nc.Close()
 }
 

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -172,8 +171,6 @@ type orgState struct {
 	removed   bool                         // dropped from Hub.orgs; re-lookup
 
 	pubMu sync.Mutex // orders this node's presence publications
-
-	fanout []*conn // route's recipients, reused (under mu)
 }
 
 func newOrgState(id int64) *orgState {
@@ -480,16 +477,12 @@ func (h *Hub) route(o *orgState, d *delivery) {
 		default:
 			typing := ev.Type == "typing" && seq == 0
 			if ev.Channel != 0 {
-				to := o.fanout[:0]
 				for c := range o.index[ev.Channel] {
 					if (typing && c.p.User == d.subject) || (seq <= c.after && seq != 0) {
 						continue
 					}
-					to = append(to, c)
+					c.enqueue(d.wire)
 				}
-				sendAll(to, d.wire)
-				clear(to)
-				o.fanout = to[:0]
 			}
 			h.sendUser(o, d, ev.User)
 			for _, u := range ev.Users {
@@ -511,39 +504,6 @@ func (h *Hub) route(o *orgState, d *delivery) {
 			}
 		}
 	}
-}
-
-// parallelFrom is the number of recipients from which sendAll spreads the
-// writes of one frame over the CPUs. Most frames are written inline by the
-// delivering goroutine (conn.enqueue), one system call each; for a large
-// channel on one goroutine that would cap the fan-out at one core.
-const parallelFrom = 256
-
-// sendAll enqueues wire to every conn of to, in parallel for large fan-outs.
-// It returns once every conn has it (written or queued), so that the next
-// event cannot overtake it on any connection.
-func sendAll(to []*conn, wire []byte) {
-	parts := min(runtime.GOMAXPROCS(0), len(to)/(parallelFrom/2))
-	if len(to) < parallelFrom || parts < 2 {
-		for _, c := range to {
-			c.enqueue(wire)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	per := (len(to) + parts - 1) / parts
-	for i := per; i < len(to); i += per {
-		part := to[i:min(i+per, len(to))]
-		wg.Go(func() {
-			for _, c := range part {
-				c.enqueue(wire)
-			}
-		})
-	}
-	for _, c := range to[:per] {
-		c.enqueue(wire)
-	}
-	wg.Wait()
 }
 
 // sendUser delivers d to user's connections that the channel did not reach.

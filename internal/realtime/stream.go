@@ -40,7 +40,7 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, p Principal) {
 		}
 		return
 	}
-	c := &conn{hub: h, p: p, nc: nc, raw: newRawWriter(nc), rd: nc, writing: true} // the catch-up owns writes
+	c := &conn{hub: h, p: p, nc: nc, rd: nc, writing: true} // the catch-up owns writes
 	if n := rw.Reader.Buffered(); n > 0 {
 		b, _ := rw.Reader.Peek(n)
 		c.rd = &prefixReader{buf: bytes.Clone(b), r: nc}
