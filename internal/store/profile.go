@@ -37,8 +37,15 @@ func (q Queries) ProfileFields(ctx context.Context, org int64) ([]account.Profil
 
 // ProfileValues returns a user's custom field values by field id.
 func (q Queries) ProfileValues(ctx context.Context, org, user int64) (map[int64]string, error) {
-	const op = "store.ProfileValues"
-	rows, err := q.query(ctx, `SELECT field_id, value FROM profile_values WHERE org_id = ? AND user_id = ?`, org, user)
+	return q.idStrings(ctx, "store.ProfileValues",
+		`SELECT field_id, value FROM profile_values WHERE org_id = ? AND user_id = ?`, org, user)
+}
+
+// idStrings runs a query selecting (id, text) pairs and returns them as a
+// map by id: the shape of every per-row side table (profile values,
+// externalIds).
+func (q Queries) idStrings(ctx context.Context, op, query string, args ...any) (map[int64]string, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, dbErr(op, err)
 	}

@@ -304,22 +304,8 @@ func (t *Tx) TouchSCIMToken(ctx context.Context, org, id int64, at time.Time) er
 // SCIMGroupExternalIDs returns the externalId of each of an organisation's
 // departments that has one, by department id.
 func (q Queries) SCIMGroupExternalIDs(ctx context.Context, org int64) (map[int64]string, error) {
-	const op = "store.SCIMGroupExternalIDs"
-	rows, err := q.query(ctx, `SELECT department_id, external_id FROM scim_group_external_ids WHERE org_id = ?`, org)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var ext string
-		if err := rows.Scan(&id, &ext); err != nil {
-			return nil, dbErr(op, err)
-		}
-		out[id] = ext
-	}
-	return out, dbErr(op, rows.Err())
+	return q.idStrings(ctx, "store.SCIMGroupExternalIDs",
+		`SELECT department_id, external_id FROM scim_group_external_ids WHERE org_id = ?`, org)
 }
 
 // SCIMGroupExternalID returns a department's externalId, "" when it has
@@ -351,22 +337,8 @@ func (t *Tx) SetSCIMGroupExternalID(ctx context.Context, org, dept int64, ext st
 // SCIMUserExternalIDs returns the externalId of each of an organisation's
 // users that has one, by user id.
 func (q Queries) SCIMUserExternalIDs(ctx context.Context, org int64) (map[int64]string, error) {
-	const op = "store.SCIMUserExternalIDs"
-	rows, err := q.query(ctx, `SELECT user_id, external_id FROM scim_user_external_ids WHERE org_id = ?`, org)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var ext string
-		if err := rows.Scan(&id, &ext); err != nil {
-			return nil, dbErr(op, err)
-		}
-		out[id] = ext
-	}
-	return out, dbErr(op, rows.Err())
+	return q.idStrings(ctx, "store.SCIMUserExternalIDs",
+		`SELECT user_id, external_id FROM scim_user_external_ids WHERE org_id = ?`, org)
 }
 
 // SCIMUserExternalID returns a user's externalId, "" when they have none.
