@@ -181,6 +181,7 @@ func RenderDoc(r Result, notes string) string {
 	p("send time (no coordinated omission). The organisation, its sessions and the preloaded history are\n")
 	p("written directly into the database before the server starts (`store.BulkLoad`, bypassing the API and\n")
 	p("argon2id); every measured workload goes through the public API and the stream.\n\n")
+	p("%s\n\n", workloadsIntro)
 	p("## Run\n\n")
 	p("| | |\n|---|---|\n")
 	p("| Command | `%s` |\n", r.Command)
@@ -218,6 +219,16 @@ func RenderDoc(r Result, notes string) string {
 	p("## Notes\n\n%s\n%s\n%s\n", NotesBegin, strings.Trim(notes, "\n"), NotesEnd)
 	return b.String()
 }
+
+// workloadsIntro names the workloads (`--only` takes these names).
+const workloadsIntro = "Workloads (`--only NAME,...`; every delivery is checked for losses, duplicates and gaps): " +
+	"`dm` (direct messages as fast as offered: durable sends), " +
+	"`mixed` (1,000 msg/s into channels of mixed sizes, ~42 recipients per message: the delivery path), " +
+	"`cross` (1,000 msg/s, half into DMs, half into channels of ≤ 8 members whose members all stream, ~3.5 " +
+	"recipients per message: with `--nodes 2 --cross` every message is sent through node 1 and every recipient " +
+	"streams from node 2, the cluster's cross-node figure; on one node the same workload shows what the hop adds), " +
+	"`chatter` (presence and typing), `storm` (every client reconnects at once and resumes), `held` (10,000 idle " +
+	"connections), `broadcast` (into the channel of everyone), `history` and `search` (request latency)."
 
 // defaultNotes starts the hand-written section of a new document.
 const defaultNotes = "_No analysis yet: write it here; regeneration keeps it._"
