@@ -82,7 +82,8 @@ func (r *runner) idle(ctx context.Context) error {
 		ServerCPUS: (cpu1 - cpu0).Seconds(), ServerRSSMB: float64(rss1) / (1 << 20)}
 	r.res.Phases["idle"] = ps
 	r.prog.logf("idle: %d clients connected in %.1f s", rep.Clients, connectTime.Seconds())
-	if r.pid != 0 && r.s.Conns > 0 {
+	// With --cross no stream is on node 1, the node sampled: no figure.
+	if r.pid != 0 && r.s.Conns > 0 && !(r.o.Cross && len(r.urls) > 1) {
 		per := float64(rss1-rss0) / float64(r.s.Conns) / 1024
 		r.fig(Figure{Name: fmt.Sprintf("Server memory per idle WebSocket (%s conns)", short(r.s.Conns)), Value: per,
 			Unit: "KB"}.judge(atMost, 16))
