@@ -7,6 +7,7 @@
 #
 #   make build
 #   PG_DURABLE=1 scripts/test-postgres.sh scripts/bench-cluster.sh --suite standard --only dm --preload 0
+#   PG_DURABLE=1 scripts/test-postgres.sh scripts/bench-cluster.sh --suite standard --only cross --preload 0 --nodes 2 --cross
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${PARLEY_TEST_POSTGRES:?run under scripts/test-postgres.sh}"
