@@ -622,12 +622,7 @@ func (s *Service) SetRole(ctx context.Context, actor Actor, id int64, role Role)
 			return err
 		}
 		if role == RoleGuest {
-			if err := tx.DeleteSessions(ctx, u.Org, u.ID); err != nil {
-				return err
-			}
-			if err := tx.Emit(ctx, event.Event{Org: u.Org, User: u.ID, Revoke: true, Type: "session.revoked"}, func(seq int64) ([]byte, error) {
-				return s.enc.EncodeEvent("session.revoked", seq, nil)
-			}); err != nil {
+			if err := s.signOut(ctx, tx, u); err != nil {
 				return err
 			}
 		}
@@ -637,6 +632,17 @@ func (s *Service) SetRole(ctx context.Context, actor Actor, id int64, role Role)
 		return User{}, errs.E(op, errs.Other, "", err)
 	}
 	return u, nil
+}
+
+// signOut revokes every session and token of the user and closes their
+// streams on every node (the session.revoked event).
+func (s *Service) signOut(ctx context.Context, tx Tx, u User) error {
+	if err := tx.DeleteSessions(ctx, u.Org, u.ID); err != nil {
+		return err
+	}
+	return tx.Emit(ctx, event.Event{Org: u.Org, User: u.ID, Revoke: true, Type: "session.revoked"}, func(seq int64) ([]byte, error) {
+		return s.enc.EncodeEvent("session.revoked", seq, nil)
+	})
 }
 
 // SetActive deactivates or reactivates a user (admins only). Deactivation
@@ -674,12 +680,7 @@ func (s *Service) SetActive(ctx context.Context, actor Actor, id int64, active b
 			return err
 		}
 		if !active {
-			if err := tx.DeleteSessions(ctx, u.Org, u.ID); err != nil {
-				return err
-			}
-			if err := tx.Emit(ctx, event.Event{Org: u.Org, User: u.ID, Revoke: true, Type: "session.revoked"}, func(seq int64) ([]byte, error) {
-				return s.enc.EncodeEvent("session.revoked", seq, nil)
-			}); err != nil {
+			if err := s.signOut(ctx, tx, u); err != nil {
 				return err
 			}
 		}
