@@ -63,20 +63,25 @@ func (q Queries) BrowseChannels(ctx context.Context, org int64, query string, af
 		args = append(args, "%"+strings.TrimSuffix(likePrefix(query), "%")+"%")
 	}
 	args = append(args, limit)
-	rows, err := q.query(ctx, `SELECT `+channelCols+` FROM channels WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+	return q.channels(ctx, "store.BrowseChannels", `SELECT `+channelCols+` FROM channels WHERE `+strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
+}
+
+// channels runs a query selecting channelCols and returns the channels.
+func (q Queries) channels(ctx context.Context, op, query string, args ...any) ([]chat.Channel, error) {
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
-		return nil, dbErr("store.BrowseChannels", err)
+		return nil, dbErr(op, err)
 	}
 	defer rows.Close()
 	cs := []chat.Channel{}
 	for rows.Next() {
 		c, err := scanChannel(rows)
 		if err != nil {
-			return nil, dbErr("store.BrowseChannels", err)
+			return nil, dbErr(op, err)
 		}
 		cs = append(cs, c)
 	}
-	return cs, dbErr("store.BrowseChannels", rows.Err())
+	return cs, dbErr(op, rows.Err())
 }
 
 // unreadCountsSQL counts, for one member, the top-level messages after their

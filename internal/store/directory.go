@@ -80,26 +80,13 @@ func (q Queries) SearchChannels(ctx context.Context, org, user int64, query stri
 	const op = "store.SearchChannels"
 	prefix := likePrefix(query)
 	anywhere := "%" + prefix
-	rows, err := q.query(ctx, `SELECT `+channelCols+` FROM channels
+	return q.channels(ctx, op, `SELECT `+channelCols+` FROM channels
 		WHERE org_id = ? AND kind IN ('public', 'private')
 		  AND (name_key LIKE ? ESCAPE '\' OR name_pinyin LIKE ? ESCAPE '\' OR name_initials LIKE ? ESCAPE '\')
 		  AND ((? = TRUE AND kind = 'public') OR id IN (SELECT channel_id FROM channel_members WHERE user_id = ?))
 		ORDER BY archived, CASE WHEN name_key LIKE ? ESCAPE '\' OR name_pinyin LIKE ? ESCAPE '\'
 			OR name_initials LIKE ? ESCAPE '\' THEN 0 ELSE 1 END, name_key, id
 		LIMIT ?`, org, anywhere, anywhere, prefix, public, user, prefix, prefix, prefix, limit)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	cs := []chat.Channel{}
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		cs = append(cs, c)
-	}
-	return cs, dbErr(op, rows.Err())
 }
 
 // BackfillNameKeys writes the pinyin search keys of users and channels
@@ -157,20 +144,7 @@ func (db *DB) BackfillNameKeys(ctx context.Context) error {
 // DepartmentChannels lists the channels bound to a department.
 func (q Queries) DepartmentChannels(ctx context.Context, org int64) ([]chat.Channel, error) {
 	const op = "store.DepartmentChannels"
-	rows, err := q.query(ctx, `SELECT `+channelCols+` FROM channels WHERE org_id = ? AND department_id <> 0 ORDER BY id`, org)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	cs := []chat.Channel{}
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		cs = append(cs, c)
-	}
-	return cs, dbErr(op, rows.Err())
+	return q.channels(ctx, op, `SELECT `+channelCols+` FROM channels WHERE org_id = ? AND department_id <> 0 ORDER BY id`, org)
 }
 
 // SubtreeMemberIDs lists the active users of a department and every

@@ -151,21 +151,8 @@ func (q Queries) ChannelsByName(ctx context.Context, org int64, names []string) 
 		keys[i] = strings.ToLower(n)
 	}
 	cond, arg := q.d.anyOf("name_key", keys)
-	rows, err := q.query(ctx, `SELECT `+channelCols+` FROM channels
+	return q.channels(ctx, op, `SELECT `+channelCols+` FROM channels
 		WHERE org_id = ? AND `+cond+` ORDER BY id`, org, arg)
-	if err != nil {
-		return nil, dbErr(op, err)
-	}
-	defer rows.Close()
-	cs := []chat.Channel{}
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, dbErr(op, err)
-		}
-		cs = append(cs, c)
-	}
-	return cs, dbErr(op, rows.Err())
 }
 
 // indexOp is a pending change to the search index: a document to write
